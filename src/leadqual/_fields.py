@@ -1,0 +1,100 @@
+"""Field checks shared by the value classes (events, leads, rules)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from leadqual.errors import ValidationError
+
+_UTC = timezone.utc
+
+
+def require_text(field: str, value: Any) -> str:
+    """Return ``value`` if it is a non-empty string, else raise."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, value, "expected a non-empty string")
+    return value
+
+
+def optional_text(field: str, value: Any) -> str | None:
+    """Like :func:`require_text`, but ``None`` is allowed."""
+    return None if value is None else require_text(field, value)
+
+
+def require_number(field: str, value: Any) -> float:
+    """Return a finite int or float (not a bool), else raise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(field, value, "expected a number")
+    if not math.isfinite(value):
+        raise ValidationError(field, value, "expected a finite number")
+    return value
+
+
+def require_aware(field: str, value: Any) -> datetime:
+    """Return ``value`` if it is a timezone-aware datetime, else raise."""
+    if not isinstance(value, datetime):
+        raise ValidationError(field, value, "expected a timezone-aware datetime")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            field, value, "expected a timezone-aware datetime (this one has no UTC offset)"
+        )
+    return value
+
+
+def parse_timestamp(field: str, value: Any) -> datetime:
+    """Accept an aware datetime or an ISO 8601 string with a UTC offset (``Z`` allowed)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(
+                field, value, "expected an ISO 8601 timestamp with a UTC offset"
+            ) from None
+        if parsed.tzinfo is None:
+            raise ValidationError(
+                field, value, "expected an ISO 8601 timestamp with a UTC offset (none given)"
+            )
+        return parsed
+    return require_aware(field, value)
+
+
+def require_positive_timedelta(field: str, value: Any) -> timedelta:
+    """Return a timedelta greater than zero, else raise."""
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        raise ValidationError(field, value, "expected a positive timedelta")
+    return value
+
+
+def check_keys(
+    field: str, data: Any, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Mapping[str, Any]:
+    """Check a plain-data mapping has the required keys and no unknown ones."""
+    if not isinstance(data, Mapping):
+        raise ValidationError(field, data, "expected a mapping")
+    for key in required:
+        if key not in data:
+            raise ValidationError(f"{field}.{key}" if field else key, None, "is required")
+    allowed = set(required) | set(optional)
+    for key in data:
+        if key not in allowed:
+            known = ", ".join(sorted(allowed))
+            raise ValidationError(
+                f"{field}.{key}" if field else str(key),
+                data[key],
+                f"unknown key (known keys: {known})",
+            )
+    return data
+
+
+def epoch_seconds(moment: datetime) -> float:
+    """Seconds since the Unix epoch of an aware datetime."""
+    return moment.timestamp()
+
+
+UTC = _UTC

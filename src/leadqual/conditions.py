@@ -1,0 +1,743 @@
+"""Conditions: tests on a lead's attributes and an event's properties, as plain data.
+
+Build them with :class:`Attr` (reads the lead: ``id``, ``email`` or an attribute) and
+:class:`Prop` (reads the event's properties); dots reach into nested values.
+
+>>> from leadqual import Attr, Prop, Lead
+>>> mid_market = Attr("employees").between(50, 5000)
+>>> str(mid_market)
+'employees between 50 and 5000'
+>>> mid_market.test(Lead("L-1", attributes={"employees": 400}))
+True
+>>> senior = (Attr("title").matches(r"(?i)\\b(vp|director|head)\\b")
+...           & ~Attr("email").endswith(".edu"))
+>>> print(senior)
+(title matches /(?i)\\b(vp|director|head)\\b/) and (not (email ends with ".edu"))
+>>> condition_from_dict(senior.to_dict()) == senior
+True
+
+Semantics, chosen so that a rule never crashes on messy CRM data:
+
+* A missing field, or one holding ``null``, makes every comparison false
+  (``!=`` and ``not_in`` included); ``exists()`` is true only for a present,
+  non-null value. ``~`` is plain logical negation.
+* Values are compared by JSON kind: a number never equals a string, and ``True`` is
+  not the number ``1``. Ordering (``<``, ``between``) works between two numbers or two
+  strings; any other pairing is false.
+* ``matches`` uses :func:`re.search` on at most :data:`MAX_MATCH_TEXT` characters of
+  the value. Patterns are compiled when the condition is built; a pattern that does
+  not compile, or whose nested repetition could backtrack for ever (``(a+)+``), is
+  refused then with :class:`~leadqual.errors.ValidationError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Union
+
+import attrs
+
+from leadqual.errors import ValidationError
+from leadqual.jsonvalues import MISSING, JsonMap, freeze, lookup, thaw
+
+if TYPE_CHECKING:
+    from leadqual.events import Event
+    from leadqual.leads import Lead
+
+__all__ = [
+    "MAX_MATCH_TEXT",
+    "OPERATORS",
+    "AllOf",
+    "AnyOf",
+    "Attr",
+    "Compare",
+    "Condition",
+    "Not",
+    "Prop",
+    "all_of",
+    "any_of",
+    "condition_from_dict",
+]
+
+#: ``matches`` examines at most this many characters of a value (the start of it).
+MAX_MATCH_TEXT = 1000
+
+#: Repetitions with an upper bound above this count as unbounded in the regex check.
+_LARGE_REPEAT = 16
+
+Source = Literal["attr", "prop"]
+Test = Callable[[Union["Lead", None], Union["Event", None]], bool]
+Scalar = str | int | float | bool
+
+#: Every comparison operator, by its name in rule files.
+OPERATORS = (
+    "eq",
+    "ne",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "in",
+    "not_in",
+    "between",
+    "contains",
+    "startswith",
+    "endswith",
+    "matches",
+    "exists",
+)
+
+_SYMBOLS = {"eq": "==", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+_WORDS = {
+    "in": "in",
+    "not_in": "not in",
+    "contains": "contains",
+    "startswith": "starts with",
+    "endswith": "ends with",
+}
+
+
+def _kind(value: Any) -> str:
+    """The JSON kind of a frozen value."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, tuple):
+        return "list"
+    if isinstance(value, JsonMap):
+        return "map"
+    return "null"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(thaw(value), ensure_ascii=False)
+
+
+class Condition:
+    """Base class of every condition: a test on a lead and, optionally, an event.
+
+    Conditions combine with ``&`` (and), ``|`` (or) and ``~`` (not), serialize with
+    :meth:`to_dict`, and read well with ``str()``.
+    """
+
+    __slots__ = ()
+
+    def test(self, lead: Lead | None, event: Event | None = None) -> bool:
+        """Whether the condition holds for ``lead`` (and ``event``, for properties)."""
+        return self._tester()(lead, event)
+
+    def _tester(self) -> Test:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data that :func:`condition_from_dict` turns back into this condition."""
+        raise NotImplementedError
+
+    def fields(self) -> Iterator[tuple[Source, str]]:
+        """Every field the condition reads, as ``("attr" | "prop", name)``."""
+        raise NotImplementedError
+
+    def __and__(self, other: Condition) -> AllOf:
+        if not isinstance(other, Condition):
+            return NotImplemented
+        return AllOf(_flatten(AllOf, (self, other)))
+
+    def __or__(self, other: Condition) -> AnyOf:
+        if not isinstance(other, Condition):
+            return NotImplemented
+        return AnyOf(_flatten(AnyOf, (self, other)))
+
+    def __invert__(self) -> Not:
+        return Not(self)
+
+
+def _flatten(kind: type[AllOf] | type[AnyOf], items: Iterable[Condition]) -> tuple[Condition, ...]:
+    out: list[Condition] = []
+    for item in items:
+        if type(item) is kind:
+            out.extend(item.conditions)
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+# --- reading fields -------------------------------------------------------------------
+
+
+def _getter(source: Source, name: str) -> Callable[[Lead | None, Event | None], Any]:
+    if source == "prop":
+        if "." in name:
+
+            def get_nested_prop(lead: Lead | None, event: Event | None) -> Any:
+                return MISSING if event is None else lookup(event.properties, name)
+
+            return get_nested_prop
+
+        def get_prop(lead: Lead | None, event: Event | None) -> Any:
+            return MISSING if event is None else event.properties._data.get(name, MISSING)
+
+        return get_prop
+    if name == "id":
+        return lambda lead, event: MISSING if lead is None else lead.id
+    if name == "email":
+        return lambda lead, event: MISSING if lead is None else lead.email
+    if "." in name:
+
+        def get_nested_attr(lead: Lead | None, event: Event | None) -> Any:
+            return MISSING if lead is None else lookup(lead.attributes, name)
+
+        return get_nested_attr
+
+    def get_attr(lead: Lead | None, event: Event | None) -> Any:
+        return MISSING if lead is None else lead.attributes._data.get(name, MISSING)
+
+    return get_attr
+
+
+# --- checking operands ----------------------------------------------------------------
+
+
+def _scalar(field: str, value: Any) -> Scalar:
+    frozen = freeze(value, field)
+    if _kind(frozen) not in ("bool", "number", "str"):
+        raise ValidationError(
+            field, value, "expected a string, number or boolean (use exists() to test for null)"
+        )
+    return frozen  # type: ignore[return-value]
+
+
+def _orderable(field: str, value: Any) -> str | float:
+    frozen = freeze(value, field)
+    if _kind(frozen) not in ("number", "str"):
+        raise ValidationError(field, value, "expected a number or a string to order by")
+    return frozen  # type: ignore[return-value]
+
+
+def _strings(field: str, value: Any) -> str | tuple[str, ...]:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ValidationError(field, value, "expected a string or a non-empty list of strings")
+
+
+def _regex_is_risky(pattern: str) -> bool:
+    """Whether a pattern nests unbounded repetition (star height above one)."""
+    try:
+        from re import _constants as sre_constants  # type: ignore[attr-defined]
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_constants
+        import sre_parse
+
+    repeats = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT}
+    atomic = getattr(sre_constants, "ATOMIC_GROUP", None)
+    subpattern_type = sre_parse.SubPattern
+
+    def walk(node: Any, inside: bool) -> bool:
+        if isinstance(node, subpattern_type):
+            return any(walk(item, inside) for item in node.data)
+        if isinstance(node, tuple) and len(node) == 2 and node[0] in repeats:
+            _low, high, body = node[1]
+            unbounded = high == sre_constants.MAXREPEAT or high > _LARGE_REPEAT
+            if unbounded and inside:
+                return True
+            return walk(body, inside or unbounded)
+        if isinstance(node, tuple) and len(node) == 2 and atomic is not None and node[0] == atomic:
+            return walk(node[1], False)  # an atomic group never backtracks into itself
+        if isinstance(node, (tuple, list)):
+            return any(walk(item, inside) for item in node)
+        return False
+
+    return walk(sre_parse.parse(pattern), False)
+
+
+def _compile_regex(field: str, pattern: Any) -> re.Pattern[str]:
+    if not isinstance(pattern, str):
+        raise ValidationError(field, pattern, "expected a regular expression string")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ValidationError(field, pattern, f"not a valid regular expression ({exc})") from None
+    if _regex_is_risky(pattern):
+        raise ValidationError(
+            field,
+            pattern,
+            "nested unbounded repetition can backtrack for ever on hostile input; "
+            "rewrite it without a repeat inside a repeat",
+        )
+    return compiled
+
+
+# --- comparisons ----------------------------------------------------------------------
+
+
+def _normalize_operand(op: str, value: Any, where: str) -> Any:
+    if op not in OPERATORS:
+        known = ", ".join(OPERATORS)
+        raise ValidationError(f"{where}.op", op, f"unknown operator (known: {known})")
+    vfield = f"{where}.value"
+    if op == "exists":
+        if value is not None:
+            raise ValidationError(vfield, value, "exists takes no value")
+        return None
+    if op in ("eq", "ne"):
+        return _scalar(vfield, value)
+    if op in ("lt", "lte", "gt", "gte"):
+        return _orderable(vfield, value)
+    if op in ("in", "not_in"):
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            raise ValidationError(vfield, value, "expected a list of values")
+        items = tuple(_scalar(f"{vfield}[{i}]", v) for i, v in enumerate(value))
+        if not items:
+            raise ValidationError(vfield, value, "expected at least one value")
+        return items
+    if op == "between":
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            raise ValidationError(vfield, value, "expected [low, high]")
+        pair = tuple(value)
+        if len(pair) != 2:
+            raise ValidationError(vfield, value, "expected exactly two bounds [low, high]")
+        low = _orderable(f"{vfield}[0]", pair[0])
+        high = _orderable(f"{vfield}[1]", pair[1])
+        if _kind(low) != _kind(high):
+            raise ValidationError(vfield, value, "both bounds must be numbers, or both strings")
+        if high < low:  # type: ignore[operator]
+            raise ValidationError(vfield, value, "the low bound is above the high bound")
+        return (low, high)
+    if op == "contains":
+        return _scalar(vfield, value)
+    if op in ("startswith", "endswith"):
+        return _strings(vfield, value)
+    # matches
+    _compile_regex(vfield, value)
+    return value
+
+
+def _make_test(source: Source, name: str, op: str, value: Any) -> Test:
+    get = _getter(source, name)
+    missing = MISSING
+
+    if op == "exists":
+        return lambda lead, event: get(lead, event) not in (missing, None)
+
+    if op in ("eq", "ne"):
+        kind = _kind(value)
+        want = op == "eq"
+        return lambda lead, event: (
+            _kind(v := get(lead, event)) == kind and (v == value) is want and v is not missing
+        )
+
+    if op in ("lt", "lte", "gt", "gte"):
+        kind = _kind(value)
+        compare: Callable[[Any, Any], bool] = {
+            "lt": lambda a, b: a < b,
+            "lte": lambda a, b: a <= b,
+            "gt": lambda a, b: a > b,
+            "gte": lambda a, b: a >= b,
+        }[op]
+        return lambda lead, event: _kind(v := get(lead, event)) == kind and compare(v, value)
+
+    if op == "between":
+        low, high = value
+        kind = _kind(low)
+        return lambda lead, event: _kind(v := get(lead, event)) == kind and low <= v <= high
+
+    if op in ("in", "not_in"):
+        by_kind: dict[str, frozenset[Any]] = {}
+        for item in value:
+            by_kind.setdefault(_kind(item), frozenset())
+            by_kind[_kind(item)] = by_kind[_kind(item)] | {item}
+        if op == "in":
+
+            def is_in(lead: Lead | None, event: Event | None) -> bool:
+                v = get(lead, event)
+                options = by_kind.get(_kind(v))
+                return options is not None and v in options
+
+            return is_in
+
+        def not_in(lead: Lead | None, event: Event | None) -> bool:
+            v = get(lead, event)
+            if v is missing or v is None:
+                return False
+            options = by_kind.get(_kind(v))
+            return options is None or v not in options
+
+        return not_in
+
+    if op == "contains":
+        kind = _kind(value)
+
+        def contains(lead: Lead | None, event: Event | None) -> bool:
+            v = get(lead, event)
+            if isinstance(v, str):
+                return isinstance(value, str) and value in v
+            if isinstance(v, tuple):
+                return any(_kind(item) == kind and item == value for item in v)
+            return False
+
+        return contains
+
+    if op in ("startswith", "endswith"):
+        if op == "startswith":
+            return lambda lead, event: (
+                isinstance(v := get(lead, event), str) and v.startswith(value)
+            )
+        return lambda lead, event: isinstance(v := get(lead, event), str) and v.endswith(value)
+
+    search = re.compile(value).search
+    limit = MAX_MATCH_TEXT
+    return lambda lead, event: (
+        isinstance(v := get(lead, event), str) and (search(v[:limit]) is not None)
+    )
+
+
+def _check_name(where: str, name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError(where, name, "expected a non-empty field name")
+    if any(not part for part in name.split(".")):
+        raise ValidationError(where, name, "a dotted name has an empty part")
+    return name
+
+
+@attrs.frozen
+class Compare(Condition):
+    """One field compared with a value: ``Attr("employees") >= 50``.
+
+    Usually built through :class:`Attr` and :class:`Prop`; ``op`` is one of
+    :data:`OPERATORS`.
+    """
+
+    source: Source = attrs.field()
+    field: str = attrs.field()
+    op: str = attrs.field()
+    value: Any = attrs.field(default=None)
+    _test: Test = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.source not in ("attr", "prop"):
+            raise ValidationError("condition.source", self.source, "expected 'attr' or 'prop'")
+        _check_name(self.source, self.field)
+        normalized = _normalize_operand(self.op, self.value, self.field)
+        object.__setattr__(self, "value", normalized)
+        object.__setattr__(self, "_test", _make_test(self.source, self.field, self.op, normalized))
+
+    def _tester(self) -> Test:
+        return self._test
+
+    def test(self, lead: Lead | None, event: Event | None = None) -> bool:
+        return self._test(lead, event)
+
+    def fields(self) -> Iterator[tuple[Source, str]]:
+        yield (self.source, self.field)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {self.source: self.field, "op": self.op}
+        if self.op != "exists":
+            data["value"] = thaw(self.value)
+        return data
+
+    def __str__(self) -> str:
+        name = self.field if self.source == "attr" else f"event.{self.field}"
+        op = self.op
+        if op in _SYMBOLS:
+            return f"{name} {_SYMBOLS[op]} {_dump(self.value)}"
+        if op == "between":
+            return f"{name} between {_dump(self.value[0])} and {_dump(self.value[1])}"
+        if op == "exists":
+            return f"{name} exists"
+        if op == "matches":
+            return f"{name} matches /{self.value}/"
+        value = self.value
+        if op in ("startswith", "endswith") and isinstance(value, tuple):
+            return f"{name} {_WORDS[op]} one of {_dump(value)}"
+        return f"{name} {_WORDS[op]} {_dump(value)}"
+
+
+def _check_conditions(where: str, conditions: Any) -> tuple[Condition, ...]:
+    items = tuple(conditions)
+    if not items:
+        raise ValidationError(where, conditions, "expected at least one condition")
+    for i, item in enumerate(items):
+        if not isinstance(item, Condition):
+            raise ValidationError(f"{where}[{i}]", item, "expected a condition")
+    return items
+
+
+def _all_conditions(value: Iterable[Condition]) -> tuple[Condition, ...]:
+    return _check_conditions("all", value)
+
+
+def _any_conditions(value: Iterable[Condition]) -> tuple[Condition, ...]:
+    return _check_conditions("any", value)
+
+
+def _all_test(tests: tuple[Test, ...]) -> Test:
+    def all_hold(lead: Lead | None, event: Event | None) -> bool:
+        for t in tests:  # noqa: SIM110 (a plain loop is faster than all() here)
+            if not t(lead, event):
+                return False
+        return True
+
+    return all_hold
+
+
+def _any_test(tests: tuple[Test, ...]) -> Test:
+    def any_holds(lead: Lead | None, event: Event | None) -> bool:
+        for t in tests:  # noqa: SIM110 (a plain loop is faster than any() here)
+            if t(lead, event):
+                return True
+        return False
+
+    return any_holds
+
+
+@attrs.frozen
+class AllOf(Condition):
+    """Holds when every one of ``conditions`` holds (``a & b``)."""
+
+    conditions: tuple[Condition, ...] = attrs.field(converter=_all_conditions)
+    _test: Test = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_test", _all_test(tuple(c._tester() for c in self.conditions)))
+
+    def _tester(self) -> Test:
+        return self._test
+
+    def fields(self) -> Iterator[tuple[Source, str]]:
+        for c in self.conditions:
+            yield from c.fields()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"all": [c.to_dict() for c in self.conditions]}
+
+    def __str__(self) -> str:
+        if len(self.conditions) == 1:
+            return str(self.conditions[0])
+        return " and ".join(f"({c})" for c in self.conditions)
+
+
+@attrs.frozen
+class AnyOf(Condition):
+    """Holds when at least one of ``conditions`` holds (``a | b``)."""
+
+    conditions: tuple[Condition, ...] = attrs.field(converter=_any_conditions)
+    _test: Test = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_test", _any_test(tuple(c._tester() for c in self.conditions)))
+
+    def _tester(self) -> Test:
+        return self._test
+
+    def fields(self) -> Iterator[tuple[Source, str]]:
+        for c in self.conditions:
+            yield from c.fields()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"any": [c.to_dict() for c in self.conditions]}
+
+    def __str__(self) -> str:
+        if len(self.conditions) == 1:
+            return str(self.conditions[0])
+        return " or ".join(f"({c})" for c in self.conditions)
+
+
+def _not_condition(value: Any) -> Condition:
+    if not isinstance(value, Condition):
+        raise ValidationError("not", value, "expected a condition")
+    return value
+
+
+@attrs.frozen
+class Not(Condition):
+    """Holds when ``condition`` does not (``~a``)."""
+
+    condition: Condition = attrs.field(converter=_not_condition)
+    _test: Test = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        inner = self.condition._tester()
+        object.__setattr__(self, "_test", lambda lead, event: not inner(lead, event))
+
+    def _tester(self) -> Test:
+        return self._test
+
+    def fields(self) -> Iterator[tuple[Source, str]]:
+        return self.condition.fields()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"not": self.condition.to_dict()}
+
+    def __str__(self) -> str:
+        return f"not ({self.condition})"
+
+
+def all_of(*conditions: Condition) -> AllOf:
+    """Holds when every condition holds.
+
+    >>> print(all_of(Attr("country") == "DE", Attr("employees") >= 50))
+    (country == "DE") and (employees >= 50)
+    """
+    return AllOf(conditions)
+
+
+def any_of(*conditions: Condition) -> AnyOf:
+    """Holds when at least one condition holds."""
+    return AnyOf(conditions)
+
+
+class _Field:
+    """A named field to build comparisons on; not itself a condition."""
+
+    __slots__ = ("name",)
+    source: Source = "attr"
+
+    def __init__(self, name: str) -> None:
+        self.name = _check_name(type(self).__name__, name)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+    def _cmp(self, op: str, value: Any = None) -> Compare:
+        return Compare(self.source, self.name, op, value)
+
+    def __eq__(self, value: Scalar) -> Compare:  # type: ignore[override]
+        return self._cmp("eq", value)
+
+    def __ne__(self, value: Scalar) -> Compare:  # type: ignore[override]
+        return self._cmp("ne", value)
+
+    def __lt__(self, value: str | float) -> Compare:
+        return self._cmp("lt", value)
+
+    def __le__(self, value: str | float) -> Compare:
+        return self._cmp("lte", value)
+
+    def __gt__(self, value: str | float) -> Compare:
+        return self._cmp("gt", value)
+
+    def __ge__(self, value: str | float) -> Compare:
+        return self._cmp("gte", value)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def is_in(self, values: Iterable[Scalar]) -> Compare:
+        """Equal to one of ``values``."""
+        return self._cmp("in", values)
+
+    def not_in(self, values: Iterable[Scalar]) -> Compare:
+        """Present and equal to none of ``values``."""
+        return self._cmp("not_in", values)
+
+    def between(self, low: str | float, high: str | float) -> Compare:
+        """``low <= value <= high`` (both ends included)."""
+        return self._cmp("between", (low, high))
+
+    def contains(self, item: Scalar) -> Compare:
+        """A string containing ``item``, or a list holding it."""
+        return self._cmp("contains", item)
+
+    def startswith(self, prefix: str | Iterable[str]) -> Compare:
+        """A string starting with ``prefix`` (or any of several prefixes)."""
+        return self._cmp("startswith", prefix if isinstance(prefix, str) else tuple(prefix))
+
+    def endswith(self, suffix: str | Iterable[str]) -> Compare:
+        """A string ending with ``suffix`` (or any of several suffixes)."""
+        return self._cmp("endswith", suffix if isinstance(suffix, str) else tuple(suffix))
+
+    def matches(self, pattern: str) -> Compare:
+        """A string in which :func:`re.search` finds ``pattern``."""
+        return self._cmp("matches", pattern)
+
+    def exists(self) -> Compare:
+        """Present and not null."""
+        return self._cmp("exists")
+
+
+class Attr(_Field):
+    """A lead's field: ``Attr("employees")``, ``Attr("email")``, ``Attr("hq.country")``.
+
+    >>> Attr("employees") >= 50
+    Compare(source='attr', field='employees', op='gte', value=50)
+    """
+
+    __slots__ = ()
+    source: Source = "attr"
+
+
+class Prop(_Field):
+    """An event's property: ``Prop("url")``, ``Prop("utm.source")``.
+
+    >>> str(Prop("url").startswith("/pricing"))
+    'event.url starts with "/pricing"'
+    """
+
+    __slots__ = ()
+    source: Source = "prop"
+
+
+# --- from plain data -------------------------------------------------------------------
+
+
+def condition_from_dict(data: Any, path: str = "condition") -> Condition:
+    """Rebuild a condition from :meth:`Condition.to_dict` output.
+
+    Every problem names its path, so a mistake deep inside a rule file is easy to find:
+
+    >>> condition_from_dict({"all": [{"attr": "employees", "op": "between", "value": [50]}]})
+    Traceback (most recent call last):
+    ...
+    leadqual.errors.ValidationError: condition.all[0].value: expected exactly two bounds ...
+    """
+    if not isinstance(data, Mapping):
+        raise ValidationError(path, data, "expected a mapping describing a condition")
+    keys = set(data)
+    for combinator, cls in (("all", AllOf), ("any", AnyOf)):
+        if combinator in keys:
+            if keys != {combinator}:
+                raise ValidationError(path, data, f"'{combinator}' stands alone in its mapping")
+            items = data[combinator]
+            if isinstance(items, (str, Mapping)) or not isinstance(items, (list, tuple)):
+                raise ValidationError(f"{path}.{combinator}", items, "expected a list")
+            if not items:
+                raise ValidationError(
+                    f"{path}.{combinator}", items, "expected at least one condition"
+                )
+            return cls(
+                tuple(
+                    condition_from_dict(item, f"{path}.{combinator}[{i}]")
+                    for i, item in enumerate(items)
+                )
+            )
+    if "not" in keys:
+        if keys != {"not"}:
+            raise ValidationError(path, data, "'not' stands alone in its mapping")
+        return Not(condition_from_dict(data["not"], f"{path}.not"))
+    sources = [s for s in ("attr", "prop") if s in keys]
+    if len(sources) != 1:
+        raise ValidationError(
+            path, data, "expected exactly one of 'attr', 'prop', 'all', 'any' or 'not'"
+        )
+    source: Source = sources[0]  # type: ignore[assignment]
+    allowed = {source, "op", "value"}
+    for key in sorted(keys - allowed):
+        raise ValidationError(f"{path}.{key}", data[key], "unknown key (known: op, value)")
+    if "op" not in data:
+        raise ValidationError(f"{path}.op", None, "is required")
+    op = data["op"]
+    if op not in OPERATORS:
+        raise ValidationError(f"{path}.op", op, f"unknown operator (known: {', '.join(OPERATORS)})")
+    _check_name(f"{path}.{source}", data[source])
+    value = data.get("value")
+    if op != "exists" and "value" not in data:
+        raise ValidationError(f"{path}.value", None, "is required")
+    operand = _normalize_operand(op, value, path)
+    return Compare(source, data[source], op, operand)

@@ -1,0 +1,83 @@
+"""Exceptions raised by leadqual.
+
+Every exception derives from :class:`LeadqualError`, so an application can catch
+everything leadqual raises with one ``except`` clause. Subclasses carry the facts
+as attributes, not only as text, so a caller can react to them programmatically.
+
+>>> from leadqual.errors import ValidationError
+>>> err = ValidationError("at", "2026-11-02", "expected a timezone-aware datetime")
+>>> print(err)
+at: expected a timezone-aware datetime, got '2026-11-02'
+>>> err.field, err.value
+('at', '2026-11-02')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "DuplicateEventError",
+    "LeadqualError",
+    "ValidationError",
+]
+
+_MAX_VALUE_REPR = 80
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    if len(text) > _MAX_VALUE_REPR:
+        text = text[: _MAX_VALUE_REPR - 3] + "..."
+    return text
+
+
+class LeadqualError(Exception):
+    """Base class of every error leadqual raises."""
+
+
+class ValidationError(LeadqualError, ValueError):
+    """A value given to leadqual is not acceptable.
+
+    ``field`` names where the value was found (``"at"``, ``"properties.utm.source"``,
+    ``"engagement[2].points"``), ``value`` is the offending value itself and ``problem``
+    says what was expected. It is also a :class:`ValueError`, so code that already
+    catches ``ValueError`` keeps working.
+    """
+
+    field: str
+    value: Any
+    problem: str
+
+    def __init__(self, field: str, value: Any, problem: str) -> None:
+        self.field = field
+        self.value = value
+        self.problem = problem
+        super().__init__(field, value, problem)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.problem}, got {_short_repr(self.value)}"
+
+
+class DuplicateEventError(ValidationError):
+    """Two different events carry the same ``id``.
+
+    Applying the *same* event twice is harmless (it counts once); two events that
+    share an id but differ in content mean the upstream data is inconsistent, and
+    leadqual refuses to guess which one is right.
+    """
+
+    def __init__(self, event_id: str, first: Any, second: Any) -> None:
+        self.first = first
+        self.second = second
+        super().__init__(
+            "id",
+            event_id,
+            f"two different events share this id (first {first!r}, then {second!r})",
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"id: two different events share the id {self.value!r}: "
+            f"{_short_repr(self.first)} and {_short_repr(self.second)}"
+        )

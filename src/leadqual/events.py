@@ -1,0 +1,141 @@
+"""Events: what a lead did, and when.
+
+>>> from datetime import datetime, timezone
+>>> from leadqual import Event
+>>> e = Event("L-1", "page_view", at=datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc),
+...           properties={"url": "/pricing"}, id="evt-1")
+>>> e.properties["url"]
+'/pricing'
+>>> e.to_dict()["at"]
+'2026-11-02T09:30:00+00:00'
+>>> Event.from_dict(e.to_dict()) == e
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from leadqual._fields import (
+    check_keys,
+    optional_text,
+    parse_timestamp,
+    require_aware,
+    require_text,
+)
+from leadqual.jsonvalues import JsonMap, freeze_mapping, thaw
+
+__all__ = ["Event"]
+
+
+def _text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    require_text(attribute.name, value)
+
+
+def _optional_text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    optional_text(attribute.name, value)
+
+
+def _aware(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    require_aware(attribute.name, value)
+
+
+def _properties(value: Mapping[str, Any] | None) -> JsonMap:
+    return freeze_mapping(value, "properties")
+
+
+@attrs.frozen(order=False)
+class Event:
+    """Something a lead did, at a known moment.
+
+    ``lead_id`` and ``type`` are non-empty strings; ``at`` is a timezone-aware
+    datetime (a naive one, a string or ``None`` raises
+    :class:`~leadqual.errors.ValidationError`); ``properties`` is copied into a
+    read-only mapping of JSON values. ``id``, when given, identifies the event for
+    deduplication: the same event applied twice counts once. ``source`` says where
+    it came from (``"hubspot"``, ``"web"``).
+
+    Events are hashable and sort by ``at`` (ties broken by the other fields, so the
+    order is total and deterministic).
+    """
+
+    lead_id: str = attrs.field(validator=_text)
+    type: str = attrs.field(validator=_text)
+    at: datetime = attrs.field(validator=_aware)
+    properties: JsonMap = attrs.field(
+        factory=lambda: JsonMap._wrap({}), converter=_properties, kw_only=False
+    )
+    id: str | None = attrs.field(default=None, validator=_optional_text)
+    source: str | None = attrs.field(default=None, validator=_optional_text)
+    _ts: float = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_ts", self.at.timestamp())
+
+    @property
+    def timestamp(self) -> float:
+        """``at`` as seconds since the Unix epoch."""
+        return self._ts
+
+    def sort_key(self) -> tuple[float, str, str, str, str, str]:
+        """The key events sort by: time first, then the other fields."""
+        return (
+            self._ts,
+            self.lead_id,
+            self.type,
+            self.id or "",
+            self.source or "",
+            json.dumps(thaw(self.properties), sort_keys=True),
+        )
+
+    def __lt__(self, other: Event) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return self.sort_key() < other.sort_key()
+
+    def __le__(self, other: Event) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return self == other or self.sort_key() < other.sort_key()
+
+    def __gt__(self, other: Event) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return other.sort_key() < self.sort_key()
+
+    def __ge__(self, other: Event) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return self == other or other.sort_key() < self.sort_key()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data; ``at`` as ISO 8601 with its UTC offset."""
+        data: dict[str, Any] = {
+            "lead_id": self.lead_id,
+            "type": self.type,
+            "at": self.at.isoformat(),
+            "properties": thaw(self.properties),
+        }
+        if self.id is not None:
+            data["id"] = self.id
+        if self.source is not None:
+            data["source"] = self.source
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Event:
+        """Build an event from :meth:`to_dict` output (unknown keys are refused)."""
+        check_keys("", data, ("lead_id", "type", "at"), ("properties", "id", "source"))
+        return cls(
+            data["lead_id"],
+            data["type"],
+            at=parse_timestamp("at", data["at"]),
+            properties=data.get("properties"),
+            id=data.get("id"),
+            source=data.get("source"),
+        )

@@ -1,0 +1,466 @@
+"""The built-in points model and its incremental state.
+
+>>> from datetime import datetime, timedelta, timezone
+>>> from leadqual import Attr, Event, EngagementRule, FitRule, HalfLife, Lead, PointsModel
+>>> model = PointsModel(
+...     fit=[FitRule("mid-market", Attr("employees").between(50, 5000), points=10)],
+...     engagement=[EngagementRule("ebook", "content_download", points=30, max_times=3)],
+...     decay=HalfLife(days=30),
+... )
+>>> lead = Lead("L-1", attributes={"employees": 400})
+>>> at = datetime(2026, 11, 1, tzinfo=timezone.utc)
+>>> state = model.start(lead)
+>>> state.apply(Event("L-1", "content_download", at=at, id="e1"))
+>>> score = state.score(as_of=at + timedelta(days=30))
+>>> score.total, score.fit, score.engagement
+(25.0, 10, 15.0)
+>>> model.score(lead, [Event("L-1", "content_download", at=at, id="e1")],
+...             as_of=at + timedelta(days=30)) == score
+True
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from operator import attrgetter
+from typing import Any
+
+import attrs
+
+from leadqual._fields import require_aware, require_number, require_text
+from leadqual.conditions import Test
+from leadqual.errors import DuplicateEventError, ValidationError
+from leadqual.events import Event
+from leadqual.jsonvalues import JsonMap
+from leadqual.leads import Lead
+from leadqual.scoring.decay import DecayFunction, NoDecay
+from leadqual.scoring.protocol import Contribution, Kind, Score
+from leadqual.scoring.rules import EngagementRule, FitRule
+
+__all__ = ["PointsModel", "PointsState", "check_event"]
+
+_DAY = 86400.0
+_TS = attrgetter("_ts")
+
+
+def check_event(lead: Lead, event: Any, seen: Mapping[str, Event] | None = None) -> None:
+    """Refuse what is not an event of ``lead``, and a different event reusing a seen id."""
+    if not isinstance(event, Event):
+        raise ValidationError("event", event, "expected an Event")
+    if event.lead_id != lead.id:
+        raise ValidationError(
+            "event.lead_id", event.lead_id, f"this state scores lead {lead.id!r}, not another lead"
+        )
+    if seen and event.id is not None:
+        previous = seen.get(event.id)
+        if previous is not None and previous != event:
+            raise DuplicateEventError(event.id, previous, event)
+
+
+def _unique_names(fit: Sequence[FitRule], engagement: Sequence[EngagementRule]) -> None:
+    seen: set[str] = set()
+    for kind, rules, cls in (("fit", fit, FitRule), ("engagement", engagement, EngagementRule)):
+        for i, rule in enumerate(rules):
+            if not isinstance(rule, cls):
+                raise ValidationError(f"{kind}[{i}]", rule, f"expected a {cls.__name__}")
+            if rule.name in seen:
+                raise ValidationError(
+                    f"{kind}[{i}].name", rule.name, "rule names must be unique within a model"
+                )
+            seen.add(rule.name)
+
+
+def _fit_rules(value: Iterable[FitRule]) -> tuple[FitRule, ...]:
+    return tuple(value)
+
+
+def _engagement_rules(value: Iterable[EngagementRule]) -> tuple[EngagementRule, ...]:
+    return tuple(value)
+
+
+def _group_caps(value: Mapping[str, float] | None) -> JsonMap:
+    caps = JsonMap(value or {}, _field="group_caps")
+    for group, cap in caps.items():
+        require_text("group_caps", group)
+        require_number(f"group_caps.{group}", cap)
+        if cap <= 0:  # type: ignore[operator]
+            raise ValidationError(f"group_caps.{group}", cap, "expected a number above zero")
+    return caps
+
+
+def _grades(
+    value: Mapping[str, float] | Iterable[tuple[str, float]] | None,
+) -> tuple[tuple[str, float], ...]:
+    if value is None:
+        return ()
+    items = list(value.items()) if isinstance(value, Mapping) else list(value)
+    grades: list[tuple[str, float]] = []
+    for letter, threshold in items:
+        require_text("grades", letter)
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+            raise ValidationError(f"grades.{letter}", threshold, "expected a number")
+        if math.isnan(threshold):
+            raise ValidationError(f"grades.{letter}", threshold, "expected a number, not NaN")
+        grades.append((letter, threshold))
+    if len({letter for letter, _ in grades}) != len(grades):
+        raise ValidationError("grades", value, "grade letters must be unique")
+    return tuple(sorted(grades, key=lambda g: -g[1]))
+
+
+def _bound(field: str) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            require_number(field, value)
+
+    return check
+
+
+@attrs.frozen
+class PointsModel:
+    """Points for who a lead is (fit) and what it does (engagement).
+
+    See the scoring guide in the docs for every rule option. In short: fit rules count
+    once, engagement rules count per event with caps, windows and decay; ``group_caps``
+    bound the points of a named group in either direction; ``min_score`` and
+    ``max_score`` bound the total; ``grades`` turns the fit score into a letter (the
+    highest grade whose threshold the fit score reaches).
+    """
+
+    fit: tuple[FitRule, ...] = attrs.field(default=(), converter=_fit_rules)
+    engagement: tuple[EngagementRule, ...] = attrs.field(default=(), converter=_engagement_rules)
+    decay: DecayFunction | None = attrs.field(default=None)
+    min_score: float | None = attrs.field(default=None, validator=_bound("min_score"))
+    max_score: float | None = attrs.field(default=None, validator=_bound("max_score"))
+    group_caps: JsonMap = attrs.field(default=None, converter=_group_caps)
+    grades: tuple[tuple[str, float], ...] = attrs.field(default=None, converter=_grades)
+    _index: dict[str, tuple[tuple[int, Test | None], ...]] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
+    _plans: tuple[_RulePlan, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        _unique_names(self.fit, self.engagement)
+        if self.decay is not None and not isinstance(self.decay, DecayFunction):
+            raise ValidationError("decay", self.decay, "expected a decay (HalfLife, ...)")
+        if (
+            self.min_score is not None
+            and self.max_score is not None
+            and self.min_score > self.max_score
+        ):
+            raise ValidationError("min_score", self.min_score, "is above max_score")
+        groups = {r.group for r in self.rules() if r.group is not None}
+        for group in self.group_caps:
+            if group not in groups:
+                raise ValidationError(
+                    f"group_caps.{group}", self.group_caps[group], "no rule belongs to this group"
+                )
+        index: dict[str, list[tuple[int, Test | None]]] = {}
+        for slot, rule in enumerate(self.engagement):
+            where = rule.where._tester() if rule.where is not None else None
+            index.setdefault(rule.event_type, []).append((slot, where))
+        object.__setattr__(self, "_index", {t: tuple(v) for t, v in index.items()})
+        object.__setattr__(
+            self, "_plans", tuple(_RulePlan.build(rule, self.decay) for rule in self.engagement)
+        )
+
+    def start(self, lead: Lead) -> PointsState:
+        """A fresh incremental state for ``lead``."""
+        if not isinstance(lead, Lead):
+            raise ValidationError("lead", lead, "expected a Lead")
+        return PointsState(self, lead)
+
+    def score(self, lead: Lead, events: Iterable[Event], *, as_of: datetime) -> Score:
+        """Score ``lead`` from ``events`` as of ``as_of`` (later events are ignored)."""
+        state = self.start(lead)
+        apply = state.apply
+        for event in events:
+            apply(event)
+        return state.score(as_of)
+
+    def event_types(self) -> frozenset[str]:
+        """Every event type some engagement rule counts."""
+        return frozenset(self._index)
+
+    def rules(self) -> tuple[FitRule | EngagementRule, ...]:
+        """Every rule, fit rules first."""
+        return (*self.fit, *self.engagement)
+
+    def rule(self, name: str) -> FitRule | EngagementRule:
+        """The rule called ``name``."""
+        for rule in self.rules():
+            if rule.name == name:
+                return rule
+        raise ValidationError("rule", name, "no rule of this model has that name")
+
+
+@attrs.frozen
+class _RulePlan:
+    """What scoring needs of one engagement rule, precomputed once per model."""
+
+    name: str
+    points: float
+    within: float | None
+    max_times: int | None
+    max_per_day: int | None
+    max_points: float | None
+    decay: DecayFunction | None
+    reason: str
+    group: str | None
+
+    @classmethod
+    def build(cls, rule: EngagementRule, model_decay: DecayFunction | None) -> _RulePlan:
+        decay = rule.decay if rule.decay is not None else model_decay
+        if isinstance(decay, NoDecay):
+            decay = None
+        return cls(
+            name=rule.name,
+            points=rule.points,
+            within=rule.within.total_seconds() if rule.within is not None else None,
+            max_times=rule.max_times,
+            max_per_day=rule.max_per_day,
+            max_points=rule.max_points,
+            decay=decay,
+            reason=rule.describe(model_decay),
+            group=rule.group,
+        )
+
+
+def _sort_events(events: list[Event]) -> None:
+    """Sort in place by time, with ties in the total order of :meth:`Event.sort_key`."""
+    events.sort(key=_TS)
+    i, n = 0, len(events)
+    while i < n - 1:
+        if events[i]._ts == events[i + 1]._ts:
+            j = i + 1
+            while j < n and events[j]._ts == events[i]._ts:
+                j += 1
+            events[i:j] = sorted(events[i:j], key=Event.sort_key)
+            i = j
+        else:
+            i += 1
+
+
+class PointsState:
+    """A lead's incremental state under a :class:`PointsModel`.
+
+    Applying an event costs a dictionary look-up for its type and a test of each rule
+    that counts that type. The state keeps the events that matched some rule (not the
+    others), so a score can be read at any moment, with caps, windows and decay
+    applied then. It is owned by one caller: not thread-safe.
+    """
+
+    __slots__ = ("_fit", "_index", "_lists", "_seen", "_unsorted", "lead", "model")
+
+    def __init__(self, model: PointsModel, lead: Lead) -> None:
+        self.model = model
+        self.lead = lead
+        self._index = model._index
+        self._lists: list[list[Event] | None] = [None] * len(model.engagement)
+        self._seen: dict[str, Event] | None = None
+        self._unsorted = False
+        self._fit = tuple(
+            Contribution(
+                rule.name,
+                rule.points,
+                attribute=rule.attribute(),
+                reason=str(rule.condition),
+                kind="fit",
+                group=rule.group,
+            )
+            for rule in model.fit
+            if rule.condition.test(lead)
+        )
+
+    def apply(self, event: Event) -> None:
+        """Take one event into account (the same event id twice counts once)."""
+        try:
+            if event.lead_id != self.lead.id:
+                check_event(self.lead, event)
+            entries = self._index.get(event.type)
+        except AttributeError:
+            check_event(self.lead, event)
+            raise
+        if entries is None:
+            return
+        event_id = event.id
+        if event_id is not None:
+            seen = self._seen
+            if seen is None:
+                seen = self._seen = {}
+            previous = seen.get(event_id)
+            if previous is not None:
+                if previous == event:
+                    return
+                raise DuplicateEventError(event_id, previous, event)
+            seen[event_id] = event
+        lists = self._lists
+        lead = self.lead
+        for slot, where in entries:
+            if where is None or where(lead, event):
+                matched = lists[slot]
+                if matched is None:
+                    lists[slot] = [event]
+                else:
+                    if matched[-1]._ts >= event._ts:
+                        self._unsorted = True
+                    matched.append(event)
+
+    def apply_all(self, events: Iterable[Event]) -> None:
+        """Apply each event in turn."""
+        apply = self.apply
+        for event in events:
+            apply(event)
+
+    def matched_events(self) -> tuple[Event, ...]:
+        """The events some rule counted (each once), in time order."""
+        unique = {id(e): e for lst in self._lists if lst for e in lst}
+        out = list(unique.values())
+        _sort_events(out)
+        return tuple(out)
+
+    def score(self, as_of: datetime) -> Score:
+        """The score at ``as_of``; events after it are ignored."""
+        require_aware("as_of", as_of)
+        now = as_of.timestamp()
+        model = self.model
+        if self._unsorted:
+            for lst in self._lists:
+                if lst:
+                    _sort_events(lst)
+            self._unsorted = False
+        breakdown: list[Contribution] = list(self._fit)
+        fit_total = sum(c.points for c in breakdown)
+        engagement_total: float = 0
+        rule_kind: dict[str, Kind] = {r.name: "fit" for r in model.fit}
+        for plan, lst in zip(model._plans, self._lists, strict=True):
+            rule_kind[plan.name] = "engagement"
+            if not lst:
+                continue
+            engagement_total += _score_rule(plan, lst, now, breakdown)
+        adjustment: float = 0
+        groups: dict[str, float] = {}
+        for c in breakdown:
+            if c.group is not None:
+                groups[c.group] = groups.get(c.group, 0) + c.points
+        for group, cap in model.group_caps.items():
+            got = groups.get(group, 0)
+            if abs(got) > cap:  # type: ignore[operator]
+                cut = math.copysign(cap, got) - got  # type: ignore[arg-type]
+                kinds = {rule_kind[r.name] for r in model.rules() if r.group == group}
+                kind: Kind = kinds.pop() if len(kinds) == 1 else "adjustment"
+                breakdown.append(
+                    Contribution(
+                        f"group:{group}",
+                        cut,
+                        reason=f"group {group!r} capped at {cap:g} points",
+                        kind=kind,
+                        group=group,
+                    )
+                )
+                groups[group] = got + cut
+                if kind == "fit":
+                    fit_total += cut
+                elif kind == "engagement":
+                    engagement_total += cut
+                else:
+                    adjustment += cut
+        raw = sum(c.points for c in breakdown)
+        for bound, limit, beyond in (
+            ("min_score", model.min_score, raw < (model.min_score or 0)),
+            ("max_score", model.max_score, raw > (model.max_score or 0)),
+        ):
+            if limit is not None and beyond:
+                cut = limit - raw
+                breakdown.append(
+                    Contribution(
+                        bound,
+                        cut,
+                        reason=f"score bounded at {bound.split('_')[0]} {limit:g}",
+                        kind="adjustment",
+                    )
+                )
+                adjustment += cut
+        grade = None
+        for letter, threshold in model.grades:
+            if fit_total >= threshold:
+                grade = letter
+                break
+        return Score(
+            total=sum(c.points for c in breakdown),
+            fit=fit_total,
+            engagement=engagement_total,
+            breakdown=tuple(breakdown),
+            adjustment=adjustment,
+            groups=groups,
+            grade=grade,
+            as_of=as_of,
+        )
+
+
+def _score_rule(plan: _RulePlan, events: list[Event], now: float, out: list[Contribution]) -> float:
+    """Append one rule's contributions at ``now``; return the points they add up to."""
+    hi = bisect_right(events, now, key=_TS)
+    lo = 0 if plan.within is None else bisect_left(events, now - plan.within, key=_TS)
+    if hi <= lo:
+        return 0
+    counted: Sequence[Event] = events[lo:hi]
+    dropped = 0
+    if plan.max_per_day is not None:
+        per_day: dict[int, int] = {}
+        keep: list[Event] = []
+        limit = plan.max_per_day
+        for event in reversed(counted):
+            day = int(event._ts // _DAY)
+            n = per_day.get(day, 0)
+            if n < limit:
+                per_day[day] = n + 1
+                keep.append(event)
+        keep.reverse()
+        dropped += len(counted) - len(keep)
+        counted = keep
+    if plan.max_times is not None and len(counted) > plan.max_times:
+        dropped += len(counted) - plan.max_times
+        counted = counted[len(counted) - plan.max_times :]
+    points = plan.points
+    decay = plan.decay
+    name, reason, group = plan.name, plan.reason, plan.group
+    total: float = 0
+    for event in counted:
+        earned = points if decay is None else decay.apply(points, now - event._ts)
+        total += earned
+        out.append(Contribution(name, earned, event, None, reason, "engagement", group))
+    if dropped:
+        why = []
+        if plan.max_per_day is not None:
+            why.append(f"at most {plan.max_per_day} a day")
+        if plan.max_times is not None:
+            why.append(f"at most {plan.max_times} in all")
+        out.append(
+            Contribution(
+                name,
+                0,
+                None,
+                None,
+                f"{dropped} more event{'s' if dropped != 1 else ''} not counted ({', '.join(why)})",
+                "engagement",
+                group,
+            )
+        )
+    if plan.max_points is not None and abs(total) > plan.max_points:
+        cut = math.copysign(plan.max_points, total) - total
+        out.append(
+            Contribution(
+                name,
+                cut,
+                None,
+                None,
+                f"capped at {plan.max_points:g} points",
+                "engagement",
+                group,
+            )
+        )
+        total += cut
+    return total

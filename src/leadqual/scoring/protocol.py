@@ -1,0 +1,218 @@
+"""What every scoring model produces and promises: ``Score``, ``Contribution`` and the
+``ScoringModel`` protocol that a user's own model satisfies without subclassing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+
+import attrs
+
+from leadqual._fields import require_aware
+from leadqual.jsonvalues import JsonMap
+
+if TYPE_CHECKING:
+    from leadqual.events import Event
+    from leadqual.leads import Lead
+
+__all__ = ["Contribution", "ReplayState", "Score", "ScoringModel", "ScoringState"]
+
+Kind = Literal["fit", "engagement", "adjustment"]
+
+
+@attrs.frozen
+class Contribution:
+    """Points one rule gave (or took), and what earned them.
+
+    ``event`` is set for engagement points, ``attribute`` names the lead attribute a
+    fit rule read. ``kind`` is ``"fit"``, ``"engagement"`` or ``"adjustment"`` (a group
+    cap or a score bound); a cap that cuts a rule's own points is that rule's
+    contribution, of the rule's kind. ``points`` may be ``0`` for a note that explains
+    why events did not count (``max_times`` reached).
+    """
+
+    rule: str
+    points: float
+    event: Event | None = None
+    attribute: str | None = None
+    reason: str = ""
+    kind: Kind = "engagement"
+    group: str | None = None
+
+    def __str__(self) -> str:
+        when = f" on {self.event.at.date().isoformat()}" if self.event is not None else ""
+        return f"{_fmt(self.points)} {self.rule}: {self.reason}{when}"
+
+
+def _fmt(points: float) -> str:
+    text = f"{points:+.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _contributions(value: Iterable[Contribution]) -> tuple[Contribution, ...]:
+    return tuple(value)
+
+
+def _groups(value: Mapping[str, float] | None) -> JsonMap:
+    return JsonMap(value or {}, _field="groups")
+
+
+@attrs.frozen
+class Score:
+    """A lead's score at one moment, with every point accounted for.
+
+    ``sum(c.points for c in breakdown) == total`` always holds: caps and bounds that
+    cut points appear in ``breakdown`` as contributions of their own.
+    ``total == fit + engagement + adjustment`` up to float rounding, where
+    ``adjustment`` is what group caps and score bounds added or removed.
+    ``groups`` gives per-group totals, ``grade`` the fit grade (when the model has
+    grades) and ``as_of`` the moment the score was read at.
+    """
+
+    total: float
+    fit: float
+    engagement: float
+    breakdown: tuple[Contribution, ...] = attrs.field(default=(), converter=_contributions)
+    adjustment: float = 0.0
+    groups: JsonMap = attrs.field(factory=lambda: JsonMap({}), converter=_groups)
+    grade: str | None = None
+    as_of: datetime | None = None
+
+    def top(self, n: int = 3) -> tuple[Contribution, ...]:
+        """The ``n`` contributions with the largest effect, biggest first."""
+        ranked = sorted(
+            (c for c in self.breakdown if c.points),
+            key=lambda c: (-abs(c.points), c.rule),
+        )
+        return tuple(ranked[:n])
+
+    def by_rule(self) -> dict[str, float]:
+        """Points per rule (events of one rule added up), in breakdown order."""
+        totals: dict[str, float] = {}
+        for c in self.breakdown:
+            totals[c.rule] = totals.get(c.rule, 0) + c.points
+        return totals
+
+    def explain(self, limit: int | None = None) -> str:
+        """A readable table: one line per contribution (``limit`` keeps the largest).
+
+        >>> s = Score(total=15, fit=15, engagement=0, breakdown=[
+        ...     Contribution("senior-title", 15, attribute="title",
+        ...                  reason='title matches /vp/', kind="fit")])
+        >>> print(s.explain())
+        score 15 = fit 15 + engagement 0
+          points  rule          why
+             +15  senior-title  title matches /vp/
+        """
+        head = (
+            f"score {_num(self.total)} = fit {_num(self.fit)} + engagement {_num(self.engagement)}"
+        )
+        if self.adjustment:
+            sign = "+" if self.adjustment > 0 else "-"
+            head += f" {sign} adjustments {_num(abs(self.adjustment))}"
+        if self.grade is not None:
+            head += f" (grade {self.grade})"
+        if self.as_of is not None:
+            head += f" as of {self.as_of.isoformat()}"
+        rows = list(self.breakdown)
+        if limit is not None:
+            keep = set(map(id, self.top(limit)))
+            rows = [c for c in rows if id(c) in keep]
+        if not rows:
+            return head + "\n  (no rule applies)"
+        width = max(4, *(len(c.rule) for c in rows))
+        lines = [head, f"  points  {'rule'.ljust(width)}  why"]
+        for c in rows:
+            why = c.reason
+            if c.event is not None:
+                why += f" (event on {c.event.at.date().isoformat()})"
+            lines.append(f"  {_fmt(c.points):>6}  {c.rule.ljust(width)}  {why}")
+        hidden = len(self.breakdown) - len(rows)
+        if hidden:
+            lines.append(f"  ... and {hidden} smaller contributions")
+        return "\n".join(lines)
+
+
+def _num(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+@runtime_checkable
+class ScoringState(Protocol):
+    """A lead's scoring state, fed one event at a time."""
+
+    def apply(self, event: Event) -> None:
+        """Take one more event into account."""
+        ...
+
+    def score(self, as_of: datetime) -> Score:
+        """The score at ``as_of`` (events after it do not count)."""
+        ...
+
+
+@runtime_checkable
+class ScoringModel(Protocol):
+    """Anything that scores a lead: the built-in :class:`~leadqual.PointsModel`, or yours.
+
+    A model has a batch form, ``score(lead, events, as_of=...)``, and an incremental
+    form, ``start(lead)`` returning a :class:`ScoringState`. Both must agree. A model
+    that only knows the batch form can return :class:`ReplayState` from ``start``.
+    """
+
+    def score(self, lead: Lead, events: Iterable[Event], *, as_of: datetime) -> Score:
+        """Score ``lead`` from ``events`` as of a moment."""
+        ...
+
+    def start(self, lead: Lead) -> ScoringState:
+        """A fresh incremental state for ``lead``."""
+        ...
+
+
+class _BatchModel(Protocol):
+    def score(self, lead: Lead, events: Iterable[Event], *, as_of: datetime) -> Score: ...
+
+
+class ReplayState:
+    """An incremental state for a model that only scores in batch.
+
+    It keeps the lead's events (deduplicated by id) and calls the model's batch
+    ``score`` when asked, so any batch model gets the incremental form for free.
+
+    >>> from datetime import datetime, timezone
+    >>> from leadqual import Event, Lead
+    >>> class CountModel:
+    ...     def score(self, lead, events, *, as_of):
+    ...         n = sum(1 for e in events if e.at <= as_of)
+    ...         return Score(total=n, fit=0, engagement=n)
+    ...     def start(self, lead):
+    ...         return ReplayState(self, lead)
+    >>> state = CountModel().start(Lead("L-1"))
+    >>> state.apply(Event("L-1", "visit", at=datetime(2026, 1, 1, tzinfo=timezone.utc), id="a"))
+    >>> state.apply(Event("L-1", "visit", at=datetime(2026, 1, 1, tzinfo=timezone.utc), id="a"))
+    >>> state.score(datetime(2026, 2, 1, tzinfo=timezone.utc)).total
+    1
+    """
+
+    __slots__ = ("_events", "_ids", "lead", "model")
+
+    def __init__(self, model: _BatchModel, lead: Lead) -> None:
+        self.model = model
+        self.lead = lead
+        self._events: list[Event] = []
+        self._ids: dict[str, Event] = {}
+
+    def apply(self, event: Event) -> None:
+        from leadqual.scoring.points import check_event  # avoid an import cycle
+
+        check_event(self.lead, event, self._ids)
+        if event.id is not None:
+            if event.id in self._ids:
+                return
+            self._ids[event.id] = event
+        self._events.append(event)
+
+    def score(self, as_of: datetime) -> Score:
+        require_aware("as_of", as_of)
+        return self.model.score(self.lead, sorted(self._events), as_of=as_of)

@@ -1,0 +1,26 @@
+"""Tools for testing code and rule sets built on leadqual (needs the ``testing`` extra).
+
+Hypothesis strategies live in :mod:`leadqual.testing.strategies`.
+"""
+
+from leadqual.testing.strategies import (
+    conditions,
+    decays,
+    engagement_rules,
+    events,
+    fit_rules,
+    json_values,
+    leads,
+    points_models,
+)
+
+__all__ = [
+    "conditions",
+    "decays",
+    "engagement_rules",
+    "events",
+    "fit_rules",
+    "json_values",
+    "leads",
+    "points_models",
+]

@@ -1,0 +1,292 @@
+"""Hypothesis strategies for leadqual values, for your own property tests.
+
+Requires the ``testing`` extra (``pip install 'leadqual[testing]'``).
+
+>>> from hypothesis import given
+>>> from leadqual.testing import leads
+>>> @given(leads())
+... def test_round_trip(lead):
+...     assert type(lead).from_dict(lead.to_dict()) == lead
+>>> test_round_trip()
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+try:
+    from hypothesis import strategies as st
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError("leadqual.testing needs hypothesis: pip install 'leadqual[testing]'") from exc
+
+from leadqual.conditions import OPERATORS, AllOf, AnyOf, Compare, Condition, Not
+from leadqual.events import Event
+from leadqual.leads import Lead
+from leadqual.scoring.decay import Expire, HalfLife, Linear, NoDecay, Schedule
+from leadqual.scoring.points import PointsModel
+from leadqual.scoring.rules import EngagementRule, FitRule
+
+__all__ = [
+    "conditions",
+    "decays",
+    "engagement_rules",
+    "events",
+    "fit_rules",
+    "json_values",
+    "leads",
+    "points_models",
+]
+
+#: Attribute names the strategies use, so generated conditions meet generated leads.
+ATTRIBUTE_NAMES = ("title", "industry", "employees", "country", "budget", "score")
+#: Event types the strategies use.
+EVENT_TYPES = ("content_download", "email_click", "form_submit", "page_view", "demo_request")
+#: Property names the strategies use.
+PROPERTY_NAMES = ("url", "campaign", "duration", "utm")
+
+_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+_WORDS = st.sampled_from(
+    [
+        "vp",
+        "VP Sales",
+        "director",
+        "Head of IT",
+        "engineer",
+        "software",
+        "retail",
+        "/pricing",
+        "/blog/a",
+        "DE",
+        "US",
+        "linkedin",
+        "ads",
+        "",
+    ]
+)
+_names = st.text(alphabet=string.ascii_lowercase + "-", min_size=1, max_size=8).filter(
+    lambda s: s.strip("-") != ""
+)
+
+
+def json_values(max_leaves: int = 8) -> st.SearchStrategy[Any]:
+    """Plain JSON values: scalars, lists and string-keyed dicts."""
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**6), 10**6),
+        st.floats(allow_nan=False, allow_infinity=False, width=32),
+        st.text(max_size=12),
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+def _attribute_values() -> st.SearchStrategy[Any]:
+    return st.one_of(
+        _WORDS, st.integers(0, 20000), st.floats(0, 1e6, allow_nan=False), st.booleans(), st.none()
+    )
+
+
+def leads(ids: Sequence[str] | None = None) -> st.SearchStrategy[Lead]:
+    """Leads with a mix of realistic and awkward attributes (missing, null, odd types)."""
+    id_strategy = (
+        st.sampled_from(list(ids)) if ids else st.from_regex(r"L-[0-9]{1,4}", fullmatch=True)
+    )
+    return st.builds(
+        Lead,
+        id_strategy,
+        email=st.one_of(
+            st.none(), st.sampled_from(["ana@acme.com", "bo@uni.edu", "CEO@BIG.IO", "x@y.z"])
+        ),
+        attributes=st.dictionaries(
+            st.sampled_from(ATTRIBUTE_NAMES), _attribute_values(), max_size=5
+        ),
+    )
+
+
+def _timestamps(start: datetime, span: timedelta) -> st.SearchStrategy[datetime]:
+    offsets = st.sampled_from(
+        [timezone.utc, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5))]
+    )
+    return st.builds(
+        lambda seconds, tz: (start + timedelta(seconds=seconds)).astimezone(tz),
+        st.integers(0, int(span.total_seconds())),
+        offsets,
+    )
+
+
+def events(
+    lead_ids: Sequence[str] = ("L-1",),
+    types: Sequence[str] = EVENT_TYPES,
+    *,
+    start: datetime = _EPOCH,
+    span: timedelta = timedelta(days=365),
+    with_ids: bool | None = None,
+) -> st.SearchStrategy[Event]:
+    """Events for ``lead_ids`` of ``types``, at times within ``span`` after ``start``.
+
+    ``with_ids``: ``True`` always sets an id, ``False`` never, ``None`` sometimes.
+    Ids are drawn from a small pool, so the same id recurs (as a delivery retry would).
+    """
+    if with_ids is None:
+        ids: st.SearchStrategy[str | None] = st.one_of(
+            st.none(), st.from_regex(r"e[0-9]{1,6}", fullmatch=True)
+        )
+    elif with_ids:
+        ids = st.from_regex(r"e[0-9]{1,6}", fullmatch=True)
+    else:
+        ids = st.none()
+    props = st.fixed_dictionaries(
+        {},
+        optional={
+            "url": st.sampled_from(["/pricing", "/pricing/team", "/blog/a", "/docs"]),
+            "campaign": st.sampled_from(["spring", "webinar", "ads"]),
+            "duration": st.integers(0, 3600),
+            "utm": st.fixed_dictionaries({"source": st.sampled_from(["linkedin", "ads", "mail"])}),
+        },
+    )
+    return st.builds(
+        Event,
+        st.sampled_from(list(lead_ids)),
+        st.sampled_from(list(types)),
+        at=_timestamps(start, span),
+        properties=props,
+        id=ids,
+        source=st.one_of(st.none(), st.sampled_from(["web", "crm"])),
+    )
+
+
+def _operand(op: str) -> st.SearchStrategy[Any]:
+    scalar = st.one_of(_WORDS, st.integers(-5, 20000), st.booleans())
+    orderable = st.one_of(_WORDS, st.integers(-5, 20000), st.floats(-10, 1e5, allow_nan=False))
+    if op == "exists":
+        return st.none()
+    if op in ("eq", "ne", "contains"):
+        return scalar
+    if op in ("lt", "lte", "gt", "gte"):
+        return orderable
+    if op in ("in", "not_in"):
+        return st.lists(scalar, min_size=1, max_size=4)
+    if op == "between":
+        return st.one_of(
+            st.tuples(st.integers(-5, 20000), st.integers(0, 20000)).map(sorted),
+            st.tuples(_WORDS, _WORDS).map(sorted),
+        )
+    if op in ("startswith", "endswith"):
+        return st.one_of(_WORDS, st.lists(_WORDS, min_size=1, max_size=3))
+    return st.sampled_from([r"(?i)\bvp\b", r"^/pricing", r"\d+", r"(?i)head|chief"])
+
+
+@st.composite
+def _compare(draw: st.DrawFn, sources: tuple[str, ...]) -> Compare:
+    source = draw(st.sampled_from(sources))
+    names = (*ATTRIBUTE_NAMES, "email") if source == "attr" else (*PROPERTY_NAMES, "utm.source")
+    op = draw(st.sampled_from(OPERATORS))
+    return Compare(source, draw(st.sampled_from(names)), op, draw(_operand(op)))  # type: ignore[arg-type]
+
+
+def conditions(*, props: bool = True, max_leaves: int = 6) -> st.SearchStrategy[Condition]:
+    """Conditions of every operator and combinator; ``props=False`` reads the lead only."""
+    sources = ("attr", "prop") if props else ("attr",)
+    return st.recursive(
+        _compare(sources),
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map(lambda cs: AllOf(tuple(cs))),
+            st.lists(inner, min_size=1, max_size=3).map(lambda cs: AnyOf(tuple(cs))),
+            inner.map(Not),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+def decays() -> st.SearchStrategy[Any]:
+    """Every built-in decay with plausible parameters."""
+    return st.one_of(
+        st.builds(NoDecay),
+        st.builds(HalfLife, days=st.integers(1, 365)),
+        st.builds(Linear, points_per_day=st.floats(0.1, 5)),
+        st.builds(Expire, after=st.integers(1, 365).map(lambda d: timedelta(days=d))),
+        st.builds(
+            Schedule,
+            st.lists(st.integers(1, 365), min_size=1, max_size=3, unique=True).flatmap(
+                lambda days: st.tuples(
+                    *[
+                        st.tuples(
+                            st.just(timedelta(days=d)), st.sampled_from([0.0, 0.25, 0.5, 0.75])
+                        )
+                        for d in sorted(days)
+                    ]
+                )
+            ),
+        ),
+    )
+
+
+_points = st.one_of(st.integers(-50, 50), st.sampled_from([2.5, -7.5, 12.25]))
+
+
+def fit_rules(name: str | None = None) -> st.SearchStrategy[FitRule]:
+    """Fit rules over lead attributes."""
+    return st.builds(
+        FitRule,
+        st.just(name) if name else _names,
+        conditions(props=False, max_leaves=3),
+        _points,
+        group=st.one_of(st.none(), st.sampled_from(["product-a", "email"])),
+    )
+
+
+def engagement_rules(
+    name: str | None = None, types: Sequence[str] = EVENT_TYPES
+) -> st.SearchStrategy[EngagementRule]:
+    """Engagement rules with every option drawn (caps, windows, decay, groups)."""
+    maybe = st.one_of
+    return st.builds(
+        EngagementRule,
+        st.just(name) if name else _names,
+        st.sampled_from(list(types)),
+        _points,
+        where=maybe(st.none(), conditions(max_leaves=2)),
+        max_times=maybe(st.none(), st.integers(1, 5)),
+        max_points=maybe(st.none(), st.integers(1, 100)),
+        max_per_day=maybe(st.none(), st.integers(1, 3)),
+        within=maybe(st.none(), st.integers(1, 120).map(lambda d: timedelta(days=d))),
+        decay=maybe(st.none(), decays()),
+        group=maybe(st.none(), st.sampled_from(["product-a", "email"])),
+    )
+
+
+@st.composite
+def points_models(draw: st.DrawFn, max_rules: int = 6) -> PointsModel:
+    """Points models with unique rule names and optional caps, bounds, decay and grades."""
+    n_fit = draw(st.integers(0, max_rules // 2))
+    n_eng = draw(st.integers(0, max_rules - n_fit))
+    fit = [draw(fit_rules(name=f"fit-{i}")) for i in range(n_fit)]
+    engagement = [draw(engagement_rules(name=f"eng-{i}")) for i in range(n_eng)]
+    groups = sorted(
+        {r.group for r in fit if r.group is not None}
+        | {r.group for r in engagement if r.group is not None}
+    )
+    group_caps = (
+        draw(st.dictionaries(st.sampled_from(groups), st.integers(1, 80))) if groups else {}
+    )
+    low = draw(st.one_of(st.none(), st.integers(-50, 0)))
+    high = draw(st.one_of(st.none(), st.integers(10, 200)))
+    grades = draw(st.one_of(st.none(), st.just({"A": 40, "B": 20, "C": 0, "D": float("-inf")})))
+    return PointsModel(
+        fit=fit,
+        engagement=engagement,
+        decay=draw(st.one_of(st.none(), decays())),
+        min_score=low,
+        max_score=high,
+        group_caps=group_caps,
+        grades=grades,
+    )

@@ -1,0 +1,20 @@
+"""Shared test set-up: hypothesis profiles for a small, noisy machine."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# ci: what CI and the README's test command run: no deadline (the machines are small and
+# noisy), failing examples printed as reproducible blobs, modest example counts.
+settings.register_profile(
+    "ci",
+    deadline=None,
+    print_blob=True,
+    max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# thorough: for a developer hunting a bug: HYPOTHESIS_PROFILE=thorough pytest
+settings.register_profile("thorough", parent=settings.get_profile("ci"), max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
