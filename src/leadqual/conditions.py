@@ -594,6 +594,12 @@ def any_of(*conditions: Condition) -> AnyOf:
     return AnyOf(conditions)
 
 
+def _as_strings(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return value
+
+
 class _Field:
     """A named field to build comparisons on; not itself a condition."""
 
@@ -647,11 +653,11 @@ class _Field:
 
     def startswith(self, prefix: str | Iterable[str]) -> Compare:
         """A string starting with ``prefix`` (or any of several prefixes)."""
-        return self._cmp("startswith", prefix if isinstance(prefix, str) else tuple(prefix))
+        return self._cmp("startswith", _as_strings(prefix))
 
     def endswith(self, suffix: str | Iterable[str]) -> Compare:
         """A string ending with ``suffix`` (or any of several suffixes)."""
-        return self._cmp("endswith", suffix if isinstance(suffix, str) else tuple(suffix))
+        return self._cmp("endswith", _as_strings(suffix))
 
     def matches(self, pattern: str) -> Compare:
         """A string in which :func:`re.search` finds ``pattern``."""

@@ -1,0 +1,1 @@
+"""The ``leadqual`` command line: ``main.py`` parses arguments, one module per command."""

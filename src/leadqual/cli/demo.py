@@ -1,0 +1,162 @@
+"""``leadqual demo``: score the bundled sample leads with the default model.
+
+>>> print(report(top=2))  # doctest: +ELLIPSIS
+leadqual demo: 200 sample leads, ... events, 14 rules (5 fit, 9 engagement), as of 2026-11-24
+...
+showing the top 2 of 200 leads; explain one with: leadqual demo --lead L-...
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+
+from leadqual.default_model import default_model
+from leadqual.errors import ValidationError
+from leadqual.events import Event
+from leadqual.leads import Lead
+from leadqual.samples import SAMPLE_AS_OF, sample_events, sample_leads
+from leadqual.scoring.points import PointsModel
+from leadqual.scoring.protocol import Contribution, Score
+
+__all__ = ["add_parser", "explain_lead", "report", "run", "score_samples"]
+
+TITLE_WIDTH = 26
+DEFAULT_TOP = 15
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of 1 or more, got {value}")
+    return value
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``demo`` on the ``leadqual`` parser."""
+    parser = commands.add_parser(
+        "demo",
+        help="score the bundled sample leads with the default model",
+        description=(
+            "Score the bundled sample leads with the default model as of "
+            f"{SAMPLE_AS_OF.date().isoformat()} and list them, highest score first."
+        ),
+    )
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--top",
+        type=_positive_int,
+        default=DEFAULT_TOP,
+        metavar="N",
+        help=f"list the N highest-scoring leads (default {DEFAULT_TOP})",
+    )
+    choice.add_argument(
+        "--lead", metavar="ID", help="explain the score of one lead, point by point"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the report, or one lead's explanation."""
+    lead_id: str | None = args.lead
+    print(report(top=args.top) if lead_id is None else explain_lead(lead_id))
+    return 0
+
+
+def score_samples(model: PointsModel | None = None) -> list[tuple[Lead, Score]]:
+    """Every sample lead with its score at ``SAMPLE_AS_OF``, highest score first."""
+    model = default_model() if model is None else model
+    by_lead: dict[str, list[Event]] = {}
+    for event in sample_events():
+        by_lead.setdefault(event.lead_id, []).append(event)
+    scored = [
+        (lead, model.score(lead, by_lead.get(lead.id, ()), as_of=SAMPLE_AS_OF))
+        for lead in sample_leads()
+    ]
+    scored.sort(key=lambda pair: (-pair[1].total, pair[0].id))
+    return scored
+
+
+def _num(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _cell(value: object, width: int) -> str:
+    text = "-" if value is None else str(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _top(contributions: Iterable[Contribution]) -> str:
+    return ", ".join(f"{c.points:+.0f} {c.rule}" for c in contributions)
+
+
+def report(top: int = DEFAULT_TOP, model: PointsModel | None = None) -> str:
+    """The demo's table: a summary, then the ``top`` highest-scoring leads."""
+    model = default_model() if model is None else model
+    scored = score_samples(model)
+    totals = [score.total for _, score in scored]
+    grades = Counter(score.grade for _, score in scored)
+    lines = [
+        f"leadqual demo: {len(scored)} sample leads, {len(sample_events())} events, "
+        f"{len(model.rules())} rules ({len(model.fit)} fit, {len(model.engagement)} engagement), "
+        f"as of {SAMPLE_AS_OF.date().isoformat()}",
+        f"scores: highest {_num(max(totals))}, median {_num(statistics.median(totals))}, "
+        f"lowest {_num(min(totals))}; grades: "
+        + ", ".join(f"{g} {grades[g]}" for g, _ in model.grades),
+        "",
+        f"{'lead':<6}  {'score':>6}  {'fit':>4}  grade  {'employees':>9}  "
+        f"{'title':<{TITLE_WIDTH}}  top contributions",
+    ]
+    for lead, score in scored[:top]:
+        lines.append(
+            f"{lead.id:<6}  {_num(score.total):>6}  {_num(score.fit):>4}  "
+            f"{score.grade or '-':<5}  {_cell(lead.attributes.get('employees'), 9):>9}  "
+            f"{_cell(lead.attributes.get('title'), TITLE_WIDTH):<{TITLE_WIDTH}}  "
+            f"{_top(score.top(3))}"
+        )
+    lines.append("")
+    shown = min(top, len(scored))
+    best = scored[0][0].id if scored else "ID"
+    lines.append(
+        f"showing the top {shown} of {len(scored)} leads; "
+        f"explain one with: leadqual demo --lead {best}"
+    )
+    return "\n".join(lines)
+
+
+def _profile(lead: Lead) -> str:
+    attrs = lead.attributes
+    parts = [f"lead {lead.id}"]
+    if attrs.get("title") is not None:
+        parts.append(str(attrs["title"]))
+    if attrs.get("company") is not None:
+        parts.append(f"at {attrs['company']}")
+    facts = [
+        f"{attrs['employees']} employees" if attrs.get("employees") is not None else None,
+        attrs.get("industry"),
+        attrs.get("country"),
+        lead.email,
+    ]
+    known = [str(fact) for fact in facts if fact is not None]
+    return " ".join(parts) + (f" ({', '.join(known)})" if known else "")
+
+
+def explain_lead(lead_id: str, model: PointsModel | None = None) -> str:
+    """One sample lead's profile and its full score explanation."""
+    model = default_model() if model is None else model
+    leads = {lead.id: lead for lead in sample_leads()}
+    lead = leads.get(lead_id)
+    if lead is None:
+        ids = sorted(leads)
+        raise ValidationError(
+            "--lead", lead_id, f"no sample lead has this id (they run from {ids[0]} to {ids[-1]})"
+        )
+    events = [event for event in sample_events() if event.lead_id == lead_id]
+    score = model.score(lead, events, as_of=SAMPLE_AS_OF)
+    return f"{_profile(lead)}, {len(events)} events\n{score.explain()}"

@@ -1,0 +1,85 @@
+"""Bundled sample data: about 200 B2B leads and their events, to try leadqual on.
+
+The events run from 2026-08-01 to 2026-11-20 UTC; :data:`SAMPLE_AS_OF` is the moment the
+demo scores them at. Most leads are cold, some warm, a few hot; some are students or
+competitors, and some profiles miss attributes. ``scripts/make_sample_data.py`` regenerates
+the files deterministically.
+
+>>> leads, events = sample_leads(), sample_events()
+>>> len(leads), leads[0].id
+(200, 'L-0001')
+>>> all(e.at <= SAMPLE_AS_OF for e in events)
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any, TypeVar
+
+from leadqual.errors import LeadqualError, ValidationError
+from leadqual.events import Event
+from leadqual.leads import Lead
+
+__all__ = ["SAMPLE_AS_OF", "sample_events", "sample_leads"]
+
+#: The moment the sample is scored at: four days after its last event.
+SAMPLE_AS_OF = datetime(2026, 11, 24, tzinfo=timezone.utc)
+
+_T = TypeVar("_T")
+
+
+def _read(name: str, build: Callable[[dict[str, Any]], _T]) -> tuple[_T, ...]:
+    """Parse one bundled JSONL file, naming the file and line of any problem."""
+    resource = files("leadqual") / "data" / name
+    try:
+        text = resource.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LeadqualError(f"cannot read the bundled sample file {name}: {exc}") from None
+    items: list[_T] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(where, line, f"invalid JSON ({exc.msg})") from None
+        try:
+            items.append(build(data))
+        except ValidationError as exc:
+            raise ValidationError(f"{where}: {exc.field}", exc.value, exc.problem) from None
+    return tuple(items)
+
+
+@lru_cache(maxsize=1)
+def _leads() -> tuple[Lead, ...]:
+    return _read("sample_leads.jsonl", Lead.from_dict)
+
+
+@lru_cache(maxsize=1)
+def _events() -> tuple[Event, ...]:
+    return _read("sample_events.jsonl", Event.from_dict)
+
+
+def sample_leads() -> list[Lead]:
+    """The sample leads, ``L-0001`` to ``L-0200`` (a fresh list on each call).
+
+    >>> sorted({lead.attributes.get("industry") is None for lead in sample_leads()})
+    [False, True]
+    """
+    return list(_leads())
+
+
+def sample_events() -> list[Event]:
+    """The sample events of every lead, in time order, each with a unique ``id``.
+
+    >>> events = sample_events()
+    >>> events[0].id, events[0].at.tzinfo is not None
+    ('evt-00001', True)
+    """
+    return list(_events())

@@ -1,0 +1,444 @@
+"""PointsModel: documented behaviour, one example per rule option."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import leadqual as lq
+from leadqual import (
+    Attr,
+    DuplicateEventError,
+    EngagementRule,
+    Event,
+    Expire,
+    FitRule,
+    HalfLife,
+    Lead,
+    Linear,
+    NoDecay,
+    PointsModel,
+    Prop,
+    Schedule,
+    ValidationError,
+)
+
+UTC = timezone.utc
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
+LEAD = Lead("L-1", email="ana@acme.com", attributes={"title": "VP Sales", "employees": 400})
+
+
+def ev(type_: str, days_ago: float, **kw: object) -> Event:
+    return Event("L-1", type_, at=NOW - timedelta(days=days_ago), **kw)  # type: ignore[arg-type]
+
+
+def score(model: PointsModel, events: list[Event], as_of: datetime = NOW) -> lq.Score:
+    return model.score(LEAD, events, as_of=as_of)
+
+
+class TestFit:
+    def test_fit_rule_counts_once_per_lead(self) -> None:
+        model = PointsModel(fit=[FitRule("mid-market", Attr("employees").between(50, 5000), 10)])
+        s = score(model, [ev("x", 1), ev("x", 2)])
+        assert (s.total, s.fit, s.engagement) == (10, 10, 0)
+        (c,) = s.breakdown
+        assert (c.rule, c.points, c.attribute, c.kind, c.event) == (
+            "mid-market",
+            10,
+            "employees",
+            "fit",
+            None,
+        )
+
+    def test_fit_rule_that_does_not_hold_contributes_nothing(self) -> None:
+        model = PointsModel(fit=[FitRule("student", Attr("email").endswith(".edu"), -20)])
+        assert score(model, []).breakdown == ()
+
+    def test_fit_rules_may_not_read_events(self) -> None:
+        with pytest.raises(ValidationError, match="reads the lead only"):
+            FitRule("bad", Prop("url") == "/", 5)
+
+
+class TestEngagement:
+    def test_points_per_matching_event(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("click", "email_click", 10)])
+        s = score(model, [ev("email_click", 1), ev("email_click", 2), ev("page_view", 1)])
+        assert s.total == 20
+        assert [c.event.type for c in s.breakdown if c.event] == ["email_click"] * 2
+
+    def test_where_filters_on_event_properties(self) -> None:
+        rule = EngagementRule("pricing", "page_view", 15, where=Prop("url").startswith("/pricing"))
+        s = score(
+            PointsModel(engagement=[rule]),
+            [ev("page_view", 1, properties={"url": "/pricing"}), ev("page_view", 1)],
+        )
+        assert s.total == 15
+
+    def test_negative_points(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("unsub", "email_unsubscribe", -50)])
+        assert score(model, [ev("email_unsubscribe", 3)]).total == -50
+
+    def test_several_rules_may_count_one_event(self) -> None:
+        model = PointsModel(
+            engagement=[
+                EngagementRule("any-view", "page_view", 1),
+                EngagementRule("pricing", "page_view", 15, where=Prop("url") == "/pricing"),
+            ]
+        )
+        assert score(model, [ev("page_view", 1, properties={"url": "/pricing"})]).total == 16
+
+    def test_events_after_as_of_are_ignored(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("click", "email_click", 10)])
+        events = [ev("email_click", 5), ev("email_click", -1)]  # the second is in the future
+        assert score(model, events).total == 10
+        assert score(model, events, as_of=NOW + timedelta(days=2)).total == 20
+
+    def test_max_times_counts_the_most_recent(self) -> None:
+        model = PointsModel(
+            engagement=[EngagementRule("ebook", "content_download", 30, max_times=2)],
+            decay=HalfLife(days=10),
+        )
+        events = [ev("content_download", d, id=f"e{d}") for d in (1, 20, 40)]
+        s = score(model, events)
+        counted = [c.event.id for c in s.breakdown if c.event is not None]
+        assert counted == ["e20", "e1"]  # time order, the oldest dropped
+        note = s.breakdown[-1]
+        assert note.points == 0
+        assert "1 more event not counted" in note.reason
+        assert s.total == pytest.approx(30 * 0.5 ** (1 / 10) + 30 * 0.5 ** (20 / 10))
+
+    def test_max_points_caps_the_rule_and_shows_the_cut(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("click", "email_click", 10, max_points=25)])
+        s = score(model, [ev("email_click", d) for d in (1, 2, 3)])
+        assert s.total == 25
+        cap = s.breakdown[-1]
+        assert (cap.rule, cap.points, cap.kind) == ("click", -5, "engagement")
+        assert "capped at 25" in cap.reason
+        assert s.engagement == 25
+
+    def test_max_points_bounds_negative_rules_too(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("bounce", "bounce", -20, max_points=30)])
+        assert score(model, [ev("bounce", 1), ev("bounce", 2)]).total == -30
+
+    def test_max_per_day_counts_a_refreshed_page_once(self) -> None:
+        rule = EngagementRule("pricing", "page_view", 15, max_per_day=1)
+        day = datetime(2026, 11, 20, 9, tzinfo=UTC)
+        refreshes = [Event("L-1", "page_view", at=day + timedelta(seconds=i)) for i in range(50)]
+        next_day = Event("L-1", "page_view", at=day + timedelta(days=1))
+        s = score(PointsModel(engagement=[rule]), [*refreshes, next_day])
+        assert s.total == 30
+        assert "49 more events not counted (at most 1 a day)" in s.breakdown[-1].reason
+
+    def test_max_per_day_uses_utc_calendar_days(self) -> None:
+        rule = EngagementRule("v", "page_view", 1, max_per_day=1)
+        new_york = timezone(timedelta(hours=-5))
+        # 2026-11-20 20:00-05:00 is 2026-11-21 01:00 UTC: a different UTC day from the first.
+        events = [
+            Event("L-1", "page_view", at=datetime(2026, 11, 20, 18, tzinfo=new_york)),
+            Event("L-1", "page_view", at=datetime(2026, 11, 20, 20, tzinfo=new_york)),
+        ]
+        assert score(PointsModel(engagement=[rule]), events).total == 2
+
+    def test_within_counts_only_recent_events(self) -> None:
+        rule = EngagementRule("pricing", "page_view", 15, within=timedelta(days=30))
+        model = PointsModel(engagement=[rule])
+        assert score(model, [ev("page_view", 29), ev("page_view", 31)]).total == 15
+        assert score(model, [ev("page_view", 30)]).total == 15  # no older than: inclusive
+
+    def test_caps_apply_in_documented_order(self) -> None:
+        # within, then per day, then max_times, then decay, then max_points
+        rule = EngagementRule(
+            "v",
+            "page_view",
+            10,
+            within=timedelta(days=10),
+            max_per_day=1,
+            max_times=2,
+            max_points=15,
+        )
+        events = [ev("page_view", d) for d in (1, 1.01, 2, 3, 20)]
+        s = score(PointsModel(engagement=[rule]), events)
+        assert s.total == 15
+        assert sum(1 for c in s.breakdown if c.event is not None) == 2
+
+
+class TestDecay:
+    def test_half_life(self) -> None:
+        model = PointsModel(
+            engagement=[EngagementRule("e", "content_download", 40)], decay=HalfLife(days=30)
+        )
+        assert score(model, [ev("content_download", 30)]).total == pytest.approx(20)
+        assert score(model, [ev("content_download", 60)]).total == pytest.approx(10)
+
+    def test_linear_never_goes_below_zero_for_an_event(self) -> None:
+        model = PointsModel(
+            engagement=[
+                EngagementRule("e", "content_download", 10),
+                EngagementRule("u", "email_unsubscribe", -10),
+            ],
+            decay=Linear(points_per_day=1),
+        )
+        assert score(model, [ev("content_download", 4)]).total == pytest.approx(6)
+        assert score(model, [ev("content_download", 40)]).total == 0
+        assert score(model, [ev("email_unsubscribe", 4)]).total == pytest.approx(-6)
+        assert score(model, [ev("email_unsubscribe", 40)]).total == 0
+
+    def test_expire(self) -> None:
+        model = PointsModel(
+            engagement=[EngagementRule("e", "x", 10)], decay=Expire(after=timedelta(days=7))
+        )
+        assert score(model, [ev("x", 7)]).total == 10
+        assert score(model, [ev("x", 7.01)]).total == 0
+
+    def test_schedule(self) -> None:
+        decay = Schedule([(timedelta(days=45), 0.5), (timedelta(days=90), 0.0)])
+        model = PointsModel(engagement=[EngagementRule("e", "x", 30)], decay=decay)
+        assert [score(model, [ev("x", d)]).total for d in (44, 45, 89, 90)] == [30, 15, 15, 0]
+
+    def test_decay_applies_to_engagement_only(self) -> None:
+        model = PointsModel(
+            fit=[FitRule("big", Attr("employees") > 100, 10)],
+            engagement=[EngagementRule("e", "x", 10)],
+            decay=HalfLife(days=1),
+        )
+        s = score(model, [ev("x", 1)])
+        assert s.fit == 10
+        assert s.engagement == pytest.approx(5)
+
+    def test_rule_decay_overrides_the_model(self) -> None:
+        model = PointsModel(
+            engagement=[
+                EngagementRule("slow", "a", 10, decay=HalfLife(days=100)),
+                EngagementRule("never", "b", 10, decay=NoDecay()),
+                EngagementRule("model", "c", 10),
+            ],
+            decay=HalfLife(days=1),
+        )
+        s = score(model, [ev("a", 1), ev("b", 1), ev("c", 1)])
+        assert s.by_rule() == pytest.approx(
+            {"slow": 10 * 0.5 ** (1 / 100), "never": 10, "model": 5}
+        )
+
+    @pytest.mark.parametrize(
+        "build",
+        [
+            lambda: HalfLife(days=0),
+            lambda: HalfLife(days="30"),
+            lambda: Linear(points_per_day=-1),
+            lambda: Expire(after=timedelta(0)),
+            lambda: Schedule([]),
+            lambda: Schedule([(timedelta(days=9), 0.5), (timedelta(days=3), 0.1)]),
+            lambda: Schedule([(timedelta(days=9), -1)]),
+        ],
+    )
+    def test_bad_decays_are_refused(self, build: object) -> None:
+        with pytest.raises(ValidationError):
+            build()  # type: ignore[operator]
+
+
+class TestGroupsBoundsGrades:
+    def test_group_totals_and_caps(self) -> None:
+        model = PointsModel(
+            engagement=[
+                EngagementRule("click", "email_click", 10, group="email"),
+                EngagementRule("open", "email_open", 5, group="email"),
+                EngagementRule("a-demo", "demo_request", 40, group="product-a"),
+            ],
+            group_caps={"email": 30},
+        )
+        s = score(
+            model,
+            [ev("email_click", d) for d in (1, 2, 3)]
+            + [ev("email_open", 1), ev("demo_request", 1)],
+        )
+        assert dict(s.groups) == {"email": 30, "product-a": 40}
+        assert s.total == 70
+        cap = s.breakdown[-1]
+        assert (cap.rule, cap.points, cap.kind, cap.group) == (
+            "group:email",
+            -5,
+            "engagement",
+            "email",
+        )
+        assert s.engagement == 70
+
+    def test_mixed_group_cap_is_an_adjustment(self) -> None:
+        model = PointsModel(
+            fit=[FitRule("big", Attr("employees") > 100, 20, group="a")],
+            engagement=[EngagementRule("x", "x", 20, group="a")],
+            group_caps={"a": 25},
+        )
+        s = score(model, [ev("x", 1)])
+        assert (s.total, s.fit, s.engagement, s.adjustment) == (25, 20, 20, -15)
+
+    def test_min_and_max_score(self) -> None:
+        model = PointsModel(
+            engagement=[EngagementRule("x", "x", 60), EngagementRule("u", "u", -80)],
+            min_score=-50,
+            max_score=100,
+        )
+        high = score(model, [ev("x", 1), ev("x", 2)])
+        assert high.total == 100
+        assert (high.breakdown[-1].rule, high.breakdown[-1].points) == ("max_score", -20)
+        low = score(model, [ev("u", 1)])
+        assert low.total == -50
+        assert low.adjustment == 30
+
+    def test_grades(self) -> None:
+        grades = {"A": 40, "B": 25, "C": 10, "D": float("-inf")}
+        model = PointsModel(
+            fit=[
+                FitRule("senior", Attr("title").matches("(?i)vp"), 15),
+                FitRule("size", Attr("employees") > 100, 10),
+            ],
+            grades=grades,
+        )
+        assert score(model, []).grade == "B"
+        junior = Lead("L-2", attributes={"title": "intern"})
+        assert model.score(junior, [], as_of=NOW).grade == "D"
+        assert PointsModel().score(LEAD, [], as_of=NOW).grade is None
+
+    @pytest.mark.parametrize(
+        ("kwargs", "field"),
+        [
+            (
+                {"fit": [FitRule("a", Attr("x") == 1, 1), FitRule("a", Attr("y") == 1, 1)]},
+                "fit[1].name",
+            ),
+            (
+                {
+                    "fit": [FitRule("a", Attr("x") == 1, 1)],
+                    "engagement": [EngagementRule("a", "t", 1)],
+                },
+                "engagement[0].name",
+            ),
+            ({"group_caps": {"nobody": 5}}, "group_caps.nobody"),
+            ({"min_score": 10, "max_score": 5}, "min_score"),
+            ({"fit": [Attr("x") == 1]}, "fit[0]"),
+            ({"decay": 30}, "decay"),
+            ({"grades": {"A": "high"}}, "grades.A"),
+        ],
+    )
+    def test_model_validation(self, kwargs: dict[str, object], field: str) -> None:
+        with pytest.raises(ValidationError) as info:
+            PointsModel(**kwargs)  # type: ignore[arg-type]
+        assert info.value.field == field
+
+    @pytest.mark.parametrize(
+        ("kwargs", "field"),
+        [
+            ({"points": "ten"}, "r.points"),
+            ({"max_times": 0}, "r.max_times"),
+            ({"max_per_day": 1.5}, "r.max_per_day"),
+            ({"max_points": -3}, "r.max_points"),
+            ({"within": timedelta(0)}, "r.within"),
+            ({"event_type": ""}, "r.event_type"),
+            ({"where": "url == x"}, "r.where"),
+        ],
+    )
+    def test_rule_validation(self, kwargs: dict[str, object], field: str) -> None:
+        args: dict[str, object] = {"name": "r", "event_type": "t", "points": 1, **kwargs}
+        with pytest.raises(ValidationError) as info:
+            EngagementRule(**args)  # type: ignore[arg-type]
+        assert info.value.field == field
+
+
+class TestIncremental:
+    def test_duplicate_event_ids_count_once(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("click", "email_click", 10)])
+        e = ev("email_click", 1, id="evt-1")
+        state = model.start(LEAD)
+        for _ in range(3):
+            state.apply(e)
+        state.apply(Event.from_dict(e.to_dict()))  # an equal copy, as a retry delivers it
+        assert state.score(NOW).total == 10
+
+    def test_different_events_with_one_id_are_refused(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("click", "email_click", 10)])
+        state = model.start(LEAD)
+        state.apply(ev("email_click", 1, id="evt-1"))
+        with pytest.raises(DuplicateEventError) as info:
+            state.apply(ev("email_click", 2, id="evt-1"))
+        assert info.value.value == "evt-1"
+        assert state.score(NOW).total == 10  # the state is unchanged by the refused event
+
+    def test_events_of_another_lead_are_refused(self) -> None:
+        state = PointsModel().start(LEAD)
+        with pytest.raises(ValidationError) as info:
+            state.apply(Event("L-2", "x", at=NOW))
+        assert info.value.field == "event.lead_id"
+        with pytest.raises(ValidationError):
+            state.apply("not an event")  # type: ignore[arg-type]
+
+    def test_as_of_must_be_aware(self) -> None:
+        with pytest.raises(ValidationError) as info:
+            PointsModel().start(LEAD).score(datetime(2026, 1, 1))
+        assert info.value.field == "as_of"
+
+    def test_a_state_can_be_read_at_any_moment(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("x", "x", 10)], decay=HalfLife(days=10))
+        state = model.start(LEAD)
+        state.apply(ev("x", 10))
+        assert state.score(NOW).total == pytest.approx(5)
+        assert state.score(NOW - timedelta(days=10)).total == pytest.approx(10)
+        assert state.score(NOW - timedelta(days=11)).total == 0
+        state.apply(ev("x", 20))  # out of order
+        assert state.score(NOW).total == pytest.approx(5 + 2.5)
+
+    def test_matched_events(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("x", "x", 1), EngagementRule("x2", "x", 2)])
+        state = model.start(LEAD)
+        a, b = ev("x", 1), ev("x", 3)
+        state.apply_all([a, ev("y", 2), b])
+        assert state.matched_events() == (b, a)
+
+    def test_protocols(self) -> None:
+        model = PointsModel()
+        assert isinstance(model, lq.ScoringModel)
+        assert isinstance(model.start(LEAD), lq.ScoringState)
+        assert not isinstance(object(), lq.ScoringModel)
+
+
+class TestExplain:
+    def test_explain_lists_every_contribution(self) -> None:
+        model = PointsModel(
+            fit=[FitRule("senior", Attr("title").matches("(?i)vp"), 15)],
+            engagement=[EngagementRule("click", "email_click", 10, max_points=15)],
+        )
+        text = score(model, [ev("email_click", 1), ev("email_click", 2)]).explain()
+        lines = text.splitlines()
+        assert lines[0].startswith("score 30 = fit 15 + engagement 15")
+        assert any("senior" in line and "+15" in line for line in lines)
+        assert sum("click" in line for line in lines) == 3  # two events and the cap
+        assert any("-5" in line and "capped at 15" in line for line in lines)
+
+    def test_explain_limit_and_empty(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("click", "email_click", 10)])
+        text = score(model, [ev("email_click", d) for d in range(5)]).explain(limit=2)
+        assert "and 3 smaller contributions" in text
+        assert "(no rule applies)" in score(model, []).explain()
+
+    def test_top(self) -> None:
+        model = PointsModel(
+            engagement=[EngagementRule("a", "a", 5), EngagementRule("b", "b", -30)],
+        )
+        s = score(model, [ev("a", 1), ev("b", 1)])
+        assert [c.rule for c in s.top(1)] == ["b"]
+
+
+def test_replay_state_gives_batch_models_an_incremental_form() -> None:
+    model = PointsModel(engagement=[EngagementRule("x", "x", 10, max_times=2)])
+
+    class BatchOnly:
+        def score(self, lead: Lead, events: object, *, as_of: datetime) -> lq.Score:
+            return model.score(lead, events, as_of=as_of)  # type: ignore[arg-type]
+
+    state = lq.ReplayState(BatchOnly(), LEAD)
+    events = [ev("x", 3, id="a"), ev("x", 1, id="b"), ev("x", 2, id="c")]
+    for e in reversed(events):
+        state.apply(e)
+    state.apply(events[0])
+    assert state.score(NOW) == model.score(LEAD, events, as_of=NOW)
+    with pytest.raises(DuplicateEventError):
+        state.apply(ev("x", 9, id="a"))
