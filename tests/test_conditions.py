@@ -259,6 +259,31 @@ def test_combinators_follow_boolean_logic(a: Condition, b: Condition, lead: Lead
     assert (~a).test(lead, e) == (not x)
 
 
+def test_ignore_case() -> None:
+    assert holds(Attr("industry").equals("SOFTWARE", ignore_case=True))
+    assert not holds(Attr("industry") == "SOFTWARE")
+    assert holds(Attr("industry").is_in(["Retail", "Software"], ignore_case=True))
+    assert not holds(Attr("industry").not_in(["SOFTWARE"], ignore_case=True))
+    assert holds(Attr("email").endswith(".COM", ignore_case=True))
+    assert holds(Attr("title").startswith("vp", ignore_case=True))
+    assert holds(Attr("tags").contains("EU", ignore_case=True))
+    assert not holds(Attr("employees").equals("400", ignore_case=True))  # kinds still count
+    cond = Attr("industry").is_in(["Software"], ignore_case=True)
+    assert str(cond) == 'industry in ["Software"] (ignoring case)'
+    assert cond.to_dict() == {
+        "attr": "industry",
+        "op": "in",
+        "value": ["Software"],
+        "ignore_case": True,
+    }
+    assert condition_from_dict(cond.to_dict()) == cond
+    matches = Attr("title").matches("x").to_dict()
+    with pytest.raises(ValidationError, match="does not apply"):
+        condition_from_dict({**matches, "ignore_case": True})
+    with pytest.raises(ValidationError, match="expected true or false"):
+        condition_from_dict({"attr": "x", "op": "eq", "value": "a", "ignore_case": "yes"})
+
+
 def test_fields_lists_what_a_condition_reads() -> None:
     cond = (Attr("title") == "x") & ~(Prop("utm.source") == "y")
     assert list(cond.fields()) == [("attr", "title"), ("prop", "utm.source")]

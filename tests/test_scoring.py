@@ -298,6 +298,10 @@ class TestGroupsBoundsGrades:
         junior = Lead("L-2", attributes={"title": "intern"})
         assert model.score(junior, [], as_of=NOW).grade == "D"
         assert PointsModel().score(LEAD, [], as_of=NOW).grade is None
+        catch_all = PointsModel(fit=model.fit, grades={"A": 40, "B": 25, "D": None})
+        assert catch_all.score(junior, [], as_of=NOW).grade == "D"
+        no_floor = PointsModel(fit=model.fit, grades={"A": 40})
+        assert no_floor.score(junior, [], as_of=NOW).grade is None
 
     @pytest.mark.parametrize(
         ("kwargs", "field"),
@@ -318,6 +322,7 @@ class TestGroupsBoundsGrades:
             ({"fit": [Attr("x") == 1]}, "fit[0]"),
             ({"decay": 30}, "decay"),
             ({"grades": {"A": "high"}}, "grades.A"),
+            ({"grades": {"A": 10, "B": 10}}, "grades"),
         ],
     )
     def test_model_validation(self, kwargs: dict[str, object], field: str) -> None:
@@ -421,10 +426,11 @@ class TestExplain:
 
     def test_top(self) -> None:
         model = PointsModel(
-            engagement=[EngagementRule("a", "a", 5), EngagementRule("b", "b", -30)],
+            engagement=[EngagementRule("a", "a", 20), EngagementRule("b", "b", -30)],
         )
-        s = score(model, [ev("a", 1), ev("b", 1)])
+        s = score(model, [ev("a", 1), ev("a", 2), ev("b", 1)])
         assert [c.rule for c in s.top(1)] == ["b"]
+        assert s.top_rules(2) == (("a", 40), ("b", -30))
 
 
 def test_replay_state_gives_batch_models_an_incremental_form() -> None:

@@ -16,9 +16,11 @@ from leadqual.conditions import (
     any_of,
     condition_from_dict,
 )
+from leadqual.default_model import default_model
 from leadqual.errors import DuplicateEventError, LeadqualError, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
+from leadqual.samples import SAMPLE_AS_OF, sample_events, sample_leads
 from leadqual.scoring import (
     Contribution,
     Decay,
@@ -39,6 +41,7 @@ from leadqual.scoring import (
 )
 
 __all__ = [
+    "SAMPLE_AS_OF",
     "AllOf",
     "AnyOf",
     "Attr",
@@ -71,4 +74,7 @@ __all__ = [
     "all_of",
     "any_of",
     "condition_from_dict",
+    "default_model",
+    "sample_events",
+    "sample_leads",
 ]

@@ -319,9 +319,24 @@ def _normalize_operand(op: str, value: Any, where: str) -> Any:
     return value
 
 
-def _make_test(source: Source, name: str, op: str, value: Any) -> Test:
+def _fold(value: Any) -> Any:
+    """Case-fold strings, and the strings inside a list, for ``ignore_case``."""
+    if isinstance(value, str):
+        return value.casefold()
+    if isinstance(value, tuple):
+        return tuple(item.casefold() if isinstance(item, str) else item for item in value)
+    return value
+
+
+def _make_test(source: Source, name: str, op: str, value: Any, ignore_case: bool = False) -> Test:
     get = _getter(source, name)
     missing = MISSING
+    if ignore_case:
+        exact = get
+        value = _fold(value)
+
+        def get(lead: Lead | None, event: Event | None) -> Any:
+            return _fold(exact(lead, event))
 
     if op == "exists":
         return lambda lead, event: get(lead, event) not in (missing, None)
@@ -406,7 +421,7 @@ def _check_name(where: str, name: Any) -> str:
     return name
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Compare(Condition):
     """One field compared with a value: ``Attr("employees") >= 50``.
 
@@ -418,6 +433,7 @@ class Compare(Condition):
     field: str = attrs.field()
     op: str = attrs.field()
     value: Any = attrs.field(default=None)
+    ignore_case: bool = attrs.field(default=False, kw_only=True)
     _test: Test = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
@@ -425,11 +441,29 @@ class Compare(Condition):
             raise ValidationError("condition.source", self.source, "expected 'attr' or 'prop'")
         _check_name(self.source, self.field)
         normalized = _normalize_operand(self.op, self.value, self.field)
+        if not isinstance(self.ignore_case, bool):
+            raise ValidationError(f"{self.field}.ignore_case", self.ignore_case, "expected a bool")
+        if self.ignore_case and self.op in ("exists", "matches"):
+            raise ValidationError(
+                f"{self.field}.ignore_case",
+                self.ignore_case,
+                f"does not apply to {self.op} (for matches, write (?i) in the pattern)",
+            )
         object.__setattr__(self, "value", normalized)
-        object.__setattr__(self, "_test", _make_test(self.source, self.field, self.op, normalized))
+        object.__setattr__(
+            self,
+            "_test",
+            _make_test(self.source, self.field, self.op, normalized, self.ignore_case),
+        )
 
     def _tester(self) -> Test:
         return self._test
+
+    def __repr__(self) -> str:
+        text = f"Compare(source={self.source!r}, field={self.field!r}, op={self.op!r}"
+        if self.op != "exists":
+            text += f", value={self.value!r}"
+        return text + (", ignore_case=True)" if self.ignore_case else ")")
 
     def test(self, lead: Lead | None, event: Event | None = None) -> bool:
         return self._test(lead, event)
@@ -441,9 +475,15 @@ class Compare(Condition):
         data: dict[str, Any] = {self.source: self.field, "op": self.op}
         if self.op != "exists":
             data["value"] = thaw(self.value)
+        if self.ignore_case:
+            data["ignore_case"] = True
         return data
 
     def __str__(self) -> str:
+        text = self._describe()
+        return f"{text} (ignoring case)" if self.ignore_case else text
+
+    def _describe(self) -> str:
         name = self.field if self.source == "attr" else f"event.{self.field}"
         op = self.op
         if op in _SYMBOLS:
@@ -612,8 +652,12 @@ class _Field:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
 
-    def _cmp(self, op: str, value: Any = None) -> Compare:
-        return Compare(self.source, self.name, op, value)
+    def _cmp(self, op: str, value: Any = None, ignore_case: bool = False) -> Compare:
+        return Compare(self.source, self.name, op, value, ignore_case=ignore_case)
+
+    def equals(self, value: Scalar, *, ignore_case: bool = False) -> Compare:
+        """Equal to ``value`` (``==`` with the option to ignore case)."""
+        return self._cmp("eq", value, ignore_case)
 
     def __eq__(self, value: Scalar) -> Compare:  # type: ignore[override]
         return self._cmp("eq", value)
@@ -635,29 +679,34 @@ class _Field:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def is_in(self, values: Iterable[Scalar]) -> Compare:
+    def is_in(self, values: Iterable[Scalar], *, ignore_case: bool = False) -> Compare:
         """Equal to one of ``values``."""
-        return self._cmp("in", values)
+        return self._cmp("in", values, ignore_case)
 
-    def not_in(self, values: Iterable[Scalar]) -> Compare:
+    def not_in(self, values: Iterable[Scalar], *, ignore_case: bool = False) -> Compare:
         """Present and equal to none of ``values``."""
-        return self._cmp("not_in", values)
+        return self._cmp("not_in", values, ignore_case)
 
     def between(self, low: str | float, high: str | float) -> Compare:
         """``low <= value <= high`` (both ends included)."""
         return self._cmp("between", (low, high))
 
-    def contains(self, item: Scalar) -> Compare:
+    def contains(self, item: Scalar, *, ignore_case: bool = False) -> Compare:
         """A string containing ``item``, or a list holding it."""
-        return self._cmp("contains", item)
+        return self._cmp("contains", item, ignore_case)
 
-    def startswith(self, prefix: str | Iterable[str]) -> Compare:
+    def startswith(self, prefix: str | Iterable[str], *, ignore_case: bool = False) -> Compare:
         """A string starting with ``prefix`` (or any of several prefixes)."""
-        return self._cmp("startswith", _as_strings(prefix))
+        return self._cmp("startswith", _as_strings(prefix), ignore_case)
 
-    def endswith(self, suffix: str | Iterable[str]) -> Compare:
-        """A string ending with ``suffix`` (or any of several suffixes)."""
-        return self._cmp("endswith", _as_strings(suffix))
+    def endswith(self, suffix: str | Iterable[str], *, ignore_case: bool = False) -> Compare:
+        """A string ending with ``suffix`` (or any of several suffixes).
+
+        >>> from leadqual import Lead
+        >>> Attr("email").endswith(".edu", ignore_case=True).test(Lead("L", email="a@MIT.EDU"))
+        True
+        """
+        return self._cmp("endswith", _as_strings(suffix), ignore_case)
 
     def matches(self, pattern: str) -> Compare:
         """A string in which :func:`re.search` finds ``pattern``."""
@@ -733,9 +782,14 @@ def condition_from_dict(data: Any, path: str = "condition") -> Condition:
             path, data, "expected exactly one of 'attr', 'prop', 'all', 'any' or 'not'"
         )
     source: Source = sources[0]  # type: ignore[assignment]
-    allowed = {source, "op", "value"}
+    allowed = {source, "op", "value", "ignore_case"}
     for key in sorted(keys - allowed):
-        raise ValidationError(f"{path}.{key}", data[key], "unknown key (known: op, value)")
+        raise ValidationError(
+            f"{path}.{key}", data[key], "unknown key (known: op, value, ignore_case)"
+        )
+    ignore_case = data.get("ignore_case", False)
+    if not isinstance(ignore_case, bool):
+        raise ValidationError(f"{path}.ignore_case", ignore_case, "expected true or false")
     if "op" not in data:
         raise ValidationError(f"{path}.op", None, "is required")
     op = data["op"]
@@ -746,4 +800,6 @@ def condition_from_dict(data: Any, path: str = "condition") -> Condition:
     if op != "exists" and "value" not in data:
         raise ValidationError(f"{path}.value", None, "is required")
     operand = _normalize_operand(op, value, path)
-    return Compare(source, data[source], op, operand)
+    if ignore_case and op in ("exists", "matches"):
+        raise ValidationError(f"{path}.ignore_case", ignore_case, f"does not apply to {op}")
+    return Compare(source, data[source], op, operand, ignore_case=ignore_case)

@@ -129,5 +129,5 @@ def default_model(
         engagement=engagement,
         decay=HalfLife(days=90),
         group_caps={"content": 100, "email": 50},
-        grades={"A": 25, "B": 15, "C": 5, "D": float("-inf")},
+        grades={"A": 25, "B": 15, "C": 5, "D": None},
     )

@@ -92,7 +92,7 @@ def _group_caps(value: Mapping[str, float] | None) -> JsonMap:
 
 
 def _grades(
-    value: Mapping[str, float] | Iterable[tuple[str, float]] | None,
+    value: Mapping[str, float | None] | Iterable[tuple[str, float | None]] | None,
 ) -> tuple[tuple[str, float], ...]:
     if value is None:
         return ()
@@ -100,13 +100,17 @@ def _grades(
     grades: list[tuple[str, float]] = []
     for letter, threshold in items:
         require_text("grades", letter)
+        if threshold is None:  # the grade for everything below the others
+            threshold = -math.inf
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-            raise ValidationError(f"grades.{letter}", threshold, "expected a number")
+            raise ValidationError(f"grades.{letter}", threshold, "expected a number or None")
         if math.isnan(threshold):
             raise ValidationError(f"grades.{letter}", threshold, "expected a number, not NaN")
         grades.append((letter, threshold))
     if len({letter for letter, _ in grades}) != len(grades):
         raise ValidationError("grades", value, "grade letters must be unique")
+    if len({threshold for _, threshold in grades}) != len(grades):
+        raise ValidationError("grades", value, "two grades share a threshold")
     return tuple(sorted(grades, key=lambda g: -g[1]))
 
 
@@ -126,7 +130,8 @@ class PointsModel:
     once, engagement rules count per event with caps, windows and decay; ``group_caps``
     bound the points of a named group in either direction; ``min_score`` and
     ``max_score`` bound the total; ``grades`` turns the fit score into a letter (the
-    highest grade whose threshold the fit score reaches).
+    highest grade whose threshold the fit score reaches; a threshold of ``None`` is the
+    grade for everything below the others, as in ``{"A": 40, "B": 25, "D": None}``).
     """
 
     fit: tuple[FitRule, ...] = attrs.field(default=(), converter=_fit_rules)

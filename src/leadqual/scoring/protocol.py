@@ -87,6 +87,20 @@ class Score:
         )
         return tuple(ranked[:n])
 
+    def top_rules(self, n: int = 3) -> tuple[tuple[str, float], ...]:
+        """The ``n`` rules with the largest effect, events of one rule added up.
+
+        >>> s = Score(total=25, fit=0, engagement=25, breakdown=[
+        ...     Contribution("ebook", 10), Contribution("ebook", 10), Contribution("demo", 5)])
+        >>> s.top_rules(2)
+        (('ebook', 20), ('demo', 5))
+        """
+        ranked = sorted(
+            ((rule, points) for rule, points in self.by_rule().items() if points),
+            key=lambda item: (-abs(item[1]), item[0]),
+        )
+        return tuple(ranked[:n])
+
     def by_rule(self) -> dict[str, float]:
         """Points per rule (events of one rule added up), in breakdown order."""
         totals: dict[str, float] = {}

@@ -190,7 +190,14 @@ def _compare(draw: st.DrawFn, sources: tuple[str, ...]) -> Compare:
     source = draw(st.sampled_from(sources))
     names = (*ATTRIBUTE_NAMES, "email") if source == "attr" else (*PROPERTY_NAMES, "utm.source")
     op = draw(st.sampled_from(OPERATORS))
-    return Compare(source, draw(st.sampled_from(names)), op, draw(_operand(op)))  # type: ignore[arg-type]
+    ignore_case = op not in ("exists", "matches") and draw(st.booleans())
+    return Compare(
+        source,  # type: ignore[arg-type]
+        draw(st.sampled_from(names)),
+        op,
+        draw(_operand(op)),
+        ignore_case=ignore_case,
+    )
 
 
 def conditions(*, props: bool = True, max_leaves: int = 6) -> st.SearchStrategy[Condition]:
