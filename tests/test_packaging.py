@@ -1,0 +1,53 @@
+"""Package metadata: version, dependencies, typing marker, public names."""
+
+from __future__ import annotations
+
+import re
+from importlib import metadata
+from importlib.resources import files
+
+import leadqual
+
+
+def test_version_matches_metadata() -> None:
+    assert leadqual.__version__ == metadata.version("leadqual")
+    assert re.fullmatch(r"\d+\.\d+\.\d+(\.dev\d+|a\d+|b\d+|rc\d+)?", leadqual.__version__)
+
+
+def test_runtime_dependencies_are_attrs_and_typing_extensions_only() -> None:
+    requires = metadata.requires("leadqual") or []
+    runtime = {
+        re.split(r"[ ;<>=!~\[]", req, maxsplit=1)[0].lower()
+        for req in requires
+        if "extra ==" not in req
+    }
+    assert runtime == {"attrs", "typing-extensions"}
+
+
+def test_ships_py_typed_and_sample_data() -> None:
+    package = files("leadqual")
+    assert (package / "py.typed").is_file()
+    assert (package / "data" / "sample_leads.jsonl").is_file()
+    assert (package / "data" / "sample_events.jsonl").is_file()
+
+
+def test_metadata() -> None:
+    meta = metadata.metadata("leadqual")
+    assert meta["Requires-Python"] == ">=3.10"
+    assert "MIT" in (meta.get("License-Expression") or meta.get("License") or "")
+    assert "leadqual = leadqual.cli.main:main" in {
+        f"{ep.name} = {ep.value}" for ep in metadata.entry_points(group="console_scripts")
+    }
+
+
+def test_facade_exports_every_public_name_it_lists() -> None:
+    for name in leadqual.__all__:
+        assert hasattr(leadqual, name), name
+    assert len(set(leadqual.__all__)) == len(leadqual.__all__)
+    for name in ("Lead", "Event", "PointsModel", "ScoringModel", "Attr", "Prop", "Score"):
+        assert name in leadqual.__all__
+
+
+def test_errors_derive_from_one_base() -> None:
+    assert issubclass(leadqual.ValidationError, leadqual.LeadqualError)
+    assert issubclass(leadqual.DuplicateEventError, leadqual.ValidationError)

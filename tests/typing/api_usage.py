@@ -1,0 +1,78 @@
+"""The public API used exactly as the docs show it; checked by ``mypy --strict``.
+
+It is also imported by the test suite, so it must run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+
+import leadqual as lq
+
+model = lq.PointsModel(
+    fit=[
+        lq.FitRule(
+            "senior-title", lq.Attr("title").matches(r"(?i)\b(vp|director|head|chief)\b"), points=15
+        ),
+        lq.FitRule("mid-market", lq.Attr("employees").between(50, 5000), points=10),
+        lq.FitRule("student", lq.Attr("email").endswith(".edu"), points=-20),
+    ],
+    engagement=[
+        lq.EngagementRule("ebook", "content_download", points=30, max_times=3),
+        lq.EngagementRule("email-click", "email_click", points=10, max_points=50, group="email"),
+        lq.EngagementRule(
+            "pricing-visit",
+            "page_view",
+            where=lq.Prop("url").startswith("/pricing"),
+            points=15,
+            within=timedelta(days=30),
+            max_per_day=1,
+        ),
+        lq.EngagementRule("unsubscribed", "email_unsubscribe", points=-50, decay=lq.NoDecay()),
+    ],
+    decay=lq.HalfLife(days=90),
+    group_caps={"email": 40},
+    grades={"A": 40, "B": 25, "C": 10, "D": None},
+    max_score=200,
+)
+lead = lq.Lead("L-1", email="ana@acme.com", attributes={"title": "VP Marketing", "employees": 400})
+events = [lq.Event("L-1", "content_download", at=datetime(2026, 11, 2, tzinfo=timezone.utc))]
+now = datetime(2026, 11, 24, tzinfo=timezone.utc)
+
+score: lq.Score = model.score(lead, events, as_of=now)
+total: float = score.total
+grade: str | None = score.grade
+text: str = score.explain()
+top: tuple[lq.Contribution, ...] = score.top(3)
+
+state: lq.PointsState = model.start(lead)
+state.apply(events[0])
+assert state.score(now) == score
+
+condition: lq.Condition = (lq.Attr("country") == "DE") & ~lq.Attr("email").endswith(".edu")
+again: lq.Condition = lq.condition_from_dict(condition.to_dict())
+decays: list[lq.DecayFunction] = [
+    lq.HalfLife(days=30),
+    lq.Linear(points_per_day=1),
+    lq.Expire(after=timedelta(days=90)),
+    lq.Schedule([(timedelta(days=45), 0.5), (timedelta(days=90), 0.0)]),
+]
+
+
+class ConstantModel:
+    """A user's own model: no subclassing needed."""
+
+    def score(self, lead: lq.Lead, events: Iterable[lq.Event], *, as_of: datetime) -> lq.Score:
+        return lq.Score(total=1, fit=1, engagement=0)
+
+    def start(self, lead: lq.Lead) -> lq.ScoringState:
+        return lq.ReplayState(self, lead)
+
+
+mine: lq.ScoringModel = ConstantModel()
+builtin: lq.ScoringModel = model
+try:
+    lq.Event("L-1", "x", at=datetime(2026, 1, 1))
+except lq.ValidationError as err:
+    field: str = err.field
