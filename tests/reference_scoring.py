@@ -57,7 +57,9 @@ def reference_total(
         if matched:
             per_rule[rule.name] = points
 
-    groups: dict[str, float] = {}
+    groups: dict[str, float] = {
+        rule.group: 0.0 for rule in (*model.fit, *model.engagement) if rule.group is not None
+    }
     total = 0.0
     for name, points in per_rule.items():
         group = group_of[name]

@@ -209,7 +209,7 @@ class TestValidation:
         assert info.value.field == path
 
     def test_safe_regex_forms_are_accepted(self) -> None:
-        for pattern in [r"(?i)\b(vp|director|head)\b", r"\d{1,3}(\.\d{1,3}){3}", r"^.*@.*\.edu$"]:
+        for pattern in [r"(?i)\b(vp|director|head)\b", r"^\d{1,3}\.\d{1,3}$", r"^.*@.*\.edu$"]:
             Attr("x").matches(pattern)
 
 
@@ -287,3 +287,81 @@ def test_ignore_case() -> None:
 def test_fields_lists_what_a_condition_reads() -> None:
     cond = (Attr("title") == "x") & ~(Prop("utm.source") == "y")
     assert list(cond.fields()) == [("attr", "title"), ("prop", "utm.source")]
+
+
+def test_conditions_have_no_truth_value() -> None:
+    # A chained comparison would silently keep only its second half; refuse it loudly.
+    with pytest.raises(TypeError, match="no truth value"):
+        _ = 50 <= Attr("employees") <= 5000  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        bool(Attr("x") == 1)
+    with pytest.raises(TypeError):
+        _ = (Attr("x") == 1) and (Attr("y") == 2)
+
+
+def test_not_in_and_ne_agree_on_other_kinds() -> None:
+    lead = Lead("L", attributes={"country": 49})
+    assert (Attr("country") != "US").test(lead) is False
+    assert Attr("country").not_in(["US"]).test(lead) is False
+    assert Attr("country").not_in(["US", 1]).test(lead) is True
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"(.*a){5}x",
+        r"(a|ab)*c",
+        r"(?:xy|x)+z",
+        r".*a.*b.*c",
+        r"^a*a*a*a*b",
+        r"(?>(a+)+b)",  # an atomic group still backtracks inside itself
+        r"(?:a{0,16}){0,16}b",  # small bounds nest too
+        r"a?" * 9,
+    ],
+)
+def test_patterns_that_could_backtrack_for_long_are_refused(pattern: str) -> None:
+    with pytest.raises(ValidationError, match="backtrack"):
+        Attr("t").matches(pattern)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^\w+@\w+\.\w+$",
+        r"^/pricing.*",
+        r"(?i)\b(vp|vice president)\b",
+        r"(ab){3}",
+        r"(?>a+)+b",
+        r".*@.*\.edu",
+    ],
+)
+def test_common_patterns_are_accepted(pattern: str) -> None:
+    Attr("t").matches(pattern)
+
+
+@pytest.mark.parametrize("pattern", [r".*a.*x", r"^.*a.*a.*x", r"a*a*(?:b|c)"])
+def test_worst_allowed_patterns_stay_fast(pattern: str) -> None:
+    cond = Attr("t").matches(pattern)  # as many repeats as allowed
+    hostile = Lead("L", attributes={"t": "a" * 100_000})
+    start = time.perf_counter()
+    assert cond.test(hostile) is False
+    assert time.perf_counter() - start < 10  # about 0.02 s here; unbounded it takes hours
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Attr("x").matches("a").__class__("attr", "x", "matches", "a", ignore_case=True),
+        lambda: condition_from_dict({"attr": "x", "op": "gt", "value": "a", "ignore_case": True}),
+        lambda: condition_from_dict({"attr": "x", "op": "eq", "value": 5, "ignore_case": True}),
+        lambda: Attr("x").is_in([1, 2], ignore_case=True),
+    ],
+)
+def test_ignore_case_only_where_it_means_something(build: object) -> None:
+    with pytest.raises(ValidationError, match="ignore_case"):
+        build()  # type: ignore[operator]
+
+
+def test_from_dict_with_odd_keys_raises_a_validation_error() -> None:
+    with pytest.raises(ValidationError):
+        condition_from_dict({"attr": "x", "op": "exists", 1: "a", "b": 2})

@@ -448,3 +448,93 @@ def test_replay_state_gives_batch_models_an_incremental_form() -> None:
     assert state.score(NOW) == model.score(LEAD, events, as_of=NOW)
     with pytest.raises(DuplicateEventError):
         state.apply(ev("x", 9, id="a"))
+
+
+class TestWithoutIdIndex:
+    def test_copies_still_count_once(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("click", "email_click", 10)])
+        state = model.start(LEAD, track_ids=False)
+        first, second = ev("email_click", 1, id="a"), ev("email_click", 2, id="b")
+        for e in (first, second, first, Event.from_dict(first.to_dict()), second):
+            state.apply(e)
+        assert state.score(NOW).total == 20
+
+    def test_simultaneous_different_events_both_count(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("click", "email_click", 10)])
+        state = model.start(LEAD, track_ids=False)
+        state.apply(ev("email_click", 1, id="a"))
+        state.apply(ev("email_click", 1, id="b"))
+        state.apply(ev("email_click", 1))
+        state.apply(ev("email_click", 1))  # no id: no identity, both count
+        assert state.score(NOW).total == 40
+
+    def test_a_conflicting_id_is_not_detected(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("click", "email_click", 10)])
+        state = model.start(LEAD, track_ids=False)
+        state.apply(ev("email_click", 1, id="a"))
+        state.apply(ev("email_click", 2, id="a"))  # documented: the caller guards ids
+        assert state.score(NOW).total == 20
+
+
+class TestScoreValue:
+    def test_breakdown_is_built_when_read_and_compares_by_value(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("x", "x", 10)])
+        lazy = model.score(LEAD, [ev("x", 1)], as_of=NOW)
+        eager = lq.Score(
+            total=lazy.total,
+            fit=lazy.fit,
+            engagement=lazy.engagement,
+            breakdown=list(model.score(LEAD, [ev("x", 1)], as_of=NOW).breakdown),
+            groups={},
+            as_of=NOW,
+        )
+        assert lazy == eager
+        assert hash(lazy) == hash(eager)
+        assert lazy.breakdown is lazy.breakdown  # built once
+        assert lazy != attrs_evolve_total(eager, 11)
+
+    def test_breakdown_items_are_checked(self) -> None:
+        with pytest.raises(ValidationError) as info:
+            lq.Score(total=1, fit=1, engagement=0, breakdown=[("fit", 1)])  # type: ignore[list-item]
+        assert info.value.field == "breakdown[0]"
+
+    def test_groups_list_every_group_of_the_model(self) -> None:
+        model = PointsModel(
+            engagement=[
+                EngagementRule("a", "a", 5, group="product-a"),
+                EngagementRule("b", "b", 5, group="product-b"),
+            ]
+        )
+        assert dict(score(model, [ev("a", 1)]).groups) == {"product-a": 5, "product-b": 0}
+        assert model.groups() == ("product-a", "product-b")
+
+    def test_explain_with_limit_zero_and_bad_counts(self) -> None:
+        model = PointsModel(engagement=[EngagementRule("x", "x", 10)])
+        s = score(model, [ev("x", 1), ev("x", 2)])
+        text = s.explain(limit=0)
+        assert "no rule applies" not in text
+        assert "and 2 smaller contributions" in text
+        for bad in (-1, 1.5, True):
+            with pytest.raises(ValidationError):
+                s.top(bad)  # type: ignore[arg-type]
+
+    def test_explain_dates_are_utc_days(self) -> None:
+        tokyo = timezone(timedelta(hours=9))
+        e = Event("L-1", "x", at=datetime(2026, 11, 3, 2, tzinfo=tokyo))  # 2 Nov 17:00 UTC
+        model = PointsModel(engagement=[EngagementRule("x", "x", 10)])
+        assert "(event on 2026-11-02)" in model.score(LEAD, [e], as_of=NOW).explain()
+
+    def test_a_decay_without_a_readable_name_is_named_by_class(self) -> None:
+        class Halve:
+            def apply(self, points: float, age_seconds: float) -> float:
+                return points / 2
+
+        rule = EngagementRule("x", "x", 10, decay=Halve())
+        assert rule.describe() == "x: +10 each, Halve"
+        assert score(PointsModel(engagement=[rule]), [ev("x", 1)]).total == 5
+
+
+def attrs_evolve_total(s: lq.Score, total: float) -> lq.Score:
+    return lq.Score(
+        total=total, fit=s.fit, engagement=s.engagement, breakdown=s.breakdown, as_of=s.as_of
+    )

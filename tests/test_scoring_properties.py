@@ -125,3 +125,15 @@ def test_decay_never_increases_points_over_time(days: int) -> None:
         ]
         assert totals == sorted(totals, reverse=True)
         assert totals[0] == 10
+
+
+@given(points_models(), leads(ids=["L-1"]), histories(), st.randoms(use_true_random=False))
+def test_without_the_id_index_the_result_is_the_same(
+    model: PointsModel, lead: Lead, history: list[Event], rnd: object
+) -> None:
+    redelivered = history + [e for e in history if e.id is not None]
+    rnd.shuffle(redelivered)  # type: ignore[attr-defined]
+    state = model.start(lead, track_ids=False)
+    for e in redelivered:
+        state.apply(e)
+    assert state.score(AS_OF) == model.score(lead, history, as_of=AS_OF)

@@ -236,3 +236,21 @@ def test_duplicate_event_error_names_the_id() -> None:
     assert err.field == "id"
     assert err.value == "e1"
     assert "'e1'" in str(err)
+
+
+def test_json_equality_respects_kinds() -> None:
+    assert Lead("L", attributes={"partner": True}) != Lead("L", attributes={"partner": 1})
+    assert Lead("L", attributes={"n": 1}) == Lead("L", attributes={"n": 1.0})
+    a = Event("L", "t", at=AT, properties={"flags": [True]}, id="e")
+    b = Event("L", "t", at=AT, properties={"flags": [1]}, id="e")
+    assert a != b
+    assert JsonMap({"a": {"b": 1}}) == {"a": {"b": 1}}
+    assert JsonMap({"a": [1]}) != {"a": {"0": 1}}
+
+
+def test_duplicate_event_error_names_what_differs() -> None:
+    a = Event("L-1", "t", at=AT, id="e1", properties={"x": 1})
+    b = Event("L-1", "t", at=AT, id="e1", properties={"x": 2})
+    err = DuplicateEventError("e1", a, b)
+    assert err.differences() == ["properties"]
+    assert "they differ in properties" in str(err)

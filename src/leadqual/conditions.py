@@ -24,10 +24,17 @@ Semantics, chosen so that a rule never crashes on messy CRM data:
 * Values are compared by JSON kind: a number never equals a string, and ``True`` is
   not the number ``1``. Ordering (``<``, ``between``) works between two numbers or two
   strings; any other pairing is false.
-* ``matches`` uses :func:`re.search` on at most :data:`MAX_MATCH_TEXT` characters of
-  the value. Patterns are compiled when the condition is built; a pattern that does
-  not compile, or whose nested repetition could backtrack for ever (``(a+)+``), is
-  refused then with :class:`~leadqual.errors.ValidationError`.
+* ``matches`` uses :func:`re.search` on at most :data:`MAX_MATCH_TEXT` (256)
+  characters of the value, so ``$`` also matches where that prefix ends. Patterns are
+  compiled when the condition is built; one that does not compile, or that could
+  backtrack for long on hostile text (a variable repeat or an alternation inside a
+  repeat such as ``(a+)+`` or ``(a|ab)*``, more than :data:`MAX_REPEATS` repeats such
+  as ``*`` and ``+``, one more when anchored with ``^``, or more than
+  :data:`MAX_OPTIONALS` optional parts), is refused then with
+  :class:`~leadqual.errors.ValidationError`.
+* ``ignore_case=True`` (on ``equals``, ``is_in``, ``not_in``, ``contains``,
+  ``startswith`` and ``endswith``) compares strings case-folded; for ``matches``,
+  write ``(?i)`` in the pattern.
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_MATCH_TEXT",
+    "MAX_OPTIONALS",
+    "MAX_REPEATS",
     "OPERATORS",
     "AllOf",
     "AnyOf",
@@ -62,10 +71,14 @@ __all__ = [
 ]
 
 #: ``matches`` examines at most this many characters of a value (the start of it).
-MAX_MATCH_TEXT = 1000
+MAX_MATCH_TEXT = 256
 
-#: Repetitions with an upper bound above this count as unbounded in the regex check.
-_LARGE_REPEAT = 16
+#: A ``matches`` pattern may hold at most this many repeats that can match more than once
+#: (``*``, ``+``, ``{m,n}``); one more when it is anchored with ``^``.
+MAX_REPEATS = 2
+
+#: A ``matches`` pattern may hold at most this many optional parts (``?``).
+MAX_OPTIONALS = 8
 
 Source = Literal["attr", "prop"]
 Test = Callable[[Union["Lead", None], Union["Event", None]], bool]
@@ -133,6 +146,13 @@ class Condition:
 
     def _tester(self) -> Test:
         raise NotImplementedError
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a condition has no truth value: combine conditions with &, | and ~ (not with "
+            "and, or, not or a chained comparison such as 50 <= Attr('x') <= 500), and "
+            "call .test(lead, event) to evaluate one"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :func:`condition_from_dict` turns back into this condition."""
@@ -226,8 +246,23 @@ def _strings(field: str, value: Any) -> str | tuple[str, ...]:
     raise ValidationError(field, value, "expected a string or a non-empty list of strings")
 
 
-def _regex_is_risky(pattern: str) -> bool:
-    """Whether a pattern nests unbounded repetition (star height above one)."""
+def _regex_risk(pattern: str) -> str | None:
+    """Why a pattern could backtrack for too long, or ``None`` when it is safe enough.
+
+    Python's :mod:`re` backtracks, so a pattern can take exponential or high-polynomial
+    time on hostile text. Refused:
+
+    * a repeat of variable length, or an alternation, inside a repeat that may run more
+      than once (``(a+)+``, ``(a|ab)*``, ``(x{1,3}){2}``); fixed counts such as
+      ``(ab){3}`` are fine;
+    * more than :data:`MAX_REPEATS` repeats that can match more than once (``*``, ``+``,
+      ``{m,n}``), or one more when the pattern is anchored with ``^``: each one can
+      multiply the work by the length of the text;
+    * more than :data:`MAX_OPTIONALS` optional parts (``?``).
+
+    Inside an atomic group ``(?>...)`` or a possessive repeat ``a*+`` (Python 3.11+) the
+    same rules apply, but the group itself never backtracks, so it adds nothing outside.
+    """
     try:
         from re import _constants as sre_constants  # type: ignore[attr-defined]
         from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -235,26 +270,54 @@ def _regex_is_risky(pattern: str) -> bool:
         import sre_constants
         import sre_parse
 
-    repeats = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT}
+    backtracking = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT}
+    possessive = getattr(sre_constants, "POSSESSIVE_REPEAT", None)
     atomic = getattr(sre_constants, "ATOMIC_GROUP", None)
+    branch = sre_constants.BRANCH
     subpattern_type = sre_parse.SubPattern
+    counts = {"repeats": 0, "optionals": 0}
 
-    def walk(node: Any, inside: bool) -> bool:
+    def walk(node: Any, repeated: bool) -> str | None:
+        # repeated: somewhere under a backtracking repeat that may run more than once
         if isinstance(node, subpattern_type):
-            return any(walk(item, inside) for item in node.data)
-        if isinstance(node, tuple) and len(node) == 2 and node[0] in repeats:
-            _low, high, body = node[1]
-            unbounded = high == sre_constants.MAXREPEAT or high > _LARGE_REPEAT
-            if unbounded and inside:
-                return True
-            return walk(body, inside or unbounded)
-        if isinstance(node, tuple) and len(node) == 2 and atomic is not None and node[0] == atomic:
-            return walk(node[1], False)  # an atomic group never backtracks into itself
+            node = node.data
+        elif isinstance(node, tuple) and len(node) == 2:
+            op, arg = node
+            if op in backtracking:
+                low, high, body = arg
+                if low != high:
+                    if repeated:
+                        return "a repeat of variable length sits inside another repeat"
+                    counts["repeats" if high > 1 else "optionals"] += 1
+                return walk(body, repeated or high > 1)
+            if op is not None and op == possessive:
+                return walk(arg[2], False)
+            if op is not None and op == atomic:
+                return walk(arg, False)
+            if op == branch and repeated:
+                return "an alternation (a|b) sits inside a repeat"
         if isinstance(node, (tuple, list)):
-            return any(walk(item, inside) for item in node)
-        return False
+            for item in node:
+                why = walk(item, repeated)
+                if why is not None:
+                    return why
+        return None
 
-    return walk(sre_parse.parse(pattern), False)
+    parsed = sre_parse.parse(pattern)
+    why = walk(parsed, False)
+    if why is not None:
+        return why
+    anchored = bool(parsed.data) and parsed.data[0] == (
+        sre_constants.AT,
+        sre_constants.AT_BEGINNING,
+    )
+    allowed = MAX_REPEATS + (1 if anchored else 0)
+    if counts["repeats"] > allowed:
+        limit = f"at most {allowed}" if anchored else f"at most {allowed}, or {allowed + 1} after ^"
+        return f"it has {counts['repeats']} repeats such as * or + ({limit})"
+    if counts["optionals"] > MAX_OPTIONALS:
+        return f"it has {counts['optionals']} optional parts (at most {MAX_OPTIONALS})"
+    return None
 
 
 def _compile_regex(field: str, pattern: Any) -> re.Pattern[str]:
@@ -264,12 +327,13 @@ def _compile_regex(field: str, pattern: Any) -> re.Pattern[str]:
         compiled = re.compile(pattern)
     except re.error as exc:
         raise ValidationError(field, pattern, f"not a valid regular expression ({exc})") from None
-    if _regex_is_risky(pattern):
+    why = _regex_risk(pattern)
+    if why is not None:
         raise ValidationError(
             field,
             pattern,
-            "nested unbounded repetition can backtrack for ever on hostile input; "
-            "rewrite it without a repeat inside a repeat",
+            f"this pattern could backtrack for minutes on hostile input: {why}; "
+            "simplify it, anchor it, or use an atomic group (?>...)",
         )
     return compiled
 
@@ -378,11 +442,10 @@ def _make_test(source: Source, name: str, op: str, value: Any, ignore_case: bool
             return is_in
 
         def not_in(lead: Lead | None, event: Event | None) -> bool:
+            # like !=: only a value of the same kind as some option can be "not in" them
             v = get(lead, event)
-            if v is missing or v is None:
-                return False
             options = by_kind.get(_kind(v))
-            return options is None or v not in options
+            return options is not None and v not in options
 
         return not_in
 
@@ -411,6 +474,18 @@ def _make_test(source: Source, name: str, op: str, value: Any, ignore_case: bool
     return lambda lead, event: (
         isinstance(v := get(lead, event), str) and (search(v[:limit]) is not None)
     )
+
+
+_CASE_OPS = ("eq", "ne", "in", "not_in", "contains", "startswith", "endswith")
+
+
+def _check_ignore_case(where: str, op: str, operand: Any) -> None:
+    if op not in _CASE_OPS:
+        hint = " (write (?i) in the pattern)" if op == "matches" else ""
+        raise ValidationError(where, True, f"does not apply to {op}{hint}")
+    items = operand if isinstance(operand, tuple) else (operand,)
+    if not any(isinstance(item, str) for item in items):
+        raise ValidationError(where, True, "needs a string value to compare")
 
 
 def _check_name(where: str, name: Any) -> str:
@@ -443,12 +518,8 @@ class Compare(Condition):
         normalized = _normalize_operand(self.op, self.value, self.field)
         if not isinstance(self.ignore_case, bool):
             raise ValidationError(f"{self.field}.ignore_case", self.ignore_case, "expected a bool")
-        if self.ignore_case and self.op in ("exists", "matches"):
-            raise ValidationError(
-                f"{self.field}.ignore_case",
-                self.ignore_case,
-                f"does not apply to {self.op} (for matches, write (?i) in the pattern)",
-            )
+        if self.ignore_case:
+            _check_ignore_case(f"{self.field}.ignore_case", self.op, normalized)
         object.__setattr__(self, "value", normalized)
         object.__setattr__(
             self,
@@ -783,7 +854,7 @@ def condition_from_dict(data: Any, path: str = "condition") -> Condition:
         )
     source: Source = sources[0]  # type: ignore[assignment]
     allowed = {source, "op", "value", "ignore_case"}
-    for key in sorted(keys - allowed):
+    for key in sorted(keys - allowed, key=str):
         raise ValidationError(
             f"{path}.{key}", data[key], "unknown key (known: op, value, ignore_case)"
         )
@@ -800,6 +871,6 @@ def condition_from_dict(data: Any, path: str = "condition") -> Condition:
     if op != "exists" and "value" not in data:
         raise ValidationError(f"{path}.value", None, "is required")
     operand = _normalize_operand(op, value, path)
-    if ignore_case and op in ("exists", "matches"):
-        raise ValidationError(f"{path}.ignore_case", ignore_case, f"does not apply to {op}")
+    if ignore_case:
+        _check_ignore_case(f"{path}.ignore_case", op, operand)
     return Compare(source, data[source], op, operand, ignore_case=ignore_case)

@@ -79,8 +79,14 @@ class DuplicateEventError(ValidationError):
             f"two different events share this id (first {first!r}, then {second!r})",
         )
 
+    def differences(self) -> list[str]:
+        """The fields in which the two events differ."""
+        names = ("lead_id", "type", "at", "properties", "source")
+        return [n for n in names if getattr(self.first, n, None) != getattr(self.second, n, None)]
+
     def __str__(self) -> str:
+        differ = ", ".join(self.differences()) or "content"
         return (
-            f"id: two different events share the id {self.value!r}: "
+            f"id: two different events share the id {self.value!r} (they differ in {differ}): "
             f"{_short_repr(self.first)} and {_short_repr(self.second)}"
         )

@@ -24,7 +24,16 @@ from typing import Any, Union
 
 from leadqual.errors import ValidationError
 
-__all__ = ["MISSING", "JsonMap", "JsonValue", "freeze", "freeze_mapping", "lookup", "thaw"]
+__all__ = [
+    "MISSING",
+    "JsonMap",
+    "JsonValue",
+    "freeze",
+    "freeze_mapping",
+    "json_equal",
+    "lookup",
+    "thaw",
+]
 
 #: A frozen JSON value: what :func:`freeze` returns.
 JsonValue = Union[None, bool, int, float, str, tuple["JsonValue", ...], "JsonMap"]
@@ -95,10 +104,8 @@ class JsonMap(Mapping[str, JsonValue]):
         return len(self._data)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, JsonMap):
-            return self._data == other._data
         if isinstance(other, Mapping):
-            return self._data == dict(other.items())
+            return json_equal(self, other)
         return NotImplemented
 
     def __ne__(self, other: object) -> bool:
@@ -115,6 +122,27 @@ class JsonMap(Mapping[str, JsonValue]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (JsonMap, (thaw(self),))
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality by JSON kind: ``True`` is not ``1``, though ``1`` is ``1.0``.
+
+    >>> json_equal({"partner": True}, {"partner": 1}), json_equal([1], (1.0,))
+    (False, True)
+    """
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, Mapping):
+        if not isinstance(b, Mapping) or len(a) != len(b):
+            return False
+        return all(key in b and json_equal(value, b[key]) for key, value in a.items())
+    if isinstance(a, (tuple, list)):
+        if not isinstance(b, (tuple, list)) or len(a) != len(b):
+            return False
+        return all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(b, (Mapping, tuple, list)):
+        return False
+    return bool(a == b)
 
 
 def _freeze_dict(data: Mapping[Any, Any], field: str) -> dict[str, JsonValue]:

@@ -26,7 +26,16 @@ import attrs
 from leadqual._fields import require_number, require_positive_timedelta
 from leadqual.errors import ValidationError
 
-__all__ = ["Decay", "DecayFunction", "Expire", "HalfLife", "Linear", "NoDecay", "Schedule"]
+__all__ = [
+    "Decay",
+    "DecayFunction",
+    "Expire",
+    "HalfLife",
+    "Linear",
+    "NoDecay",
+    "Schedule",
+    "describe_decay",
+]
 
 _DAY = 86400.0
 
@@ -153,6 +162,15 @@ class Schedule:
             f"x{factor:g} from {_days(age.total_seconds() / _DAY)}" for age, factor in self.steps
         ]
         return "schedule " + ", ".join(parts)
+
+
+def describe_decay(decay: DecayFunction) -> str:
+    """The decay in words; a user's decay without ``__str__`` or ``__repr__`` is named
+    by its class (never by a memory address, so explanations stay reproducible)."""
+    cls = type(decay)
+    if cls.__str__ is object.__str__ and cls.__repr__ is object.__repr__:
+        return cls.__name__
+    return str(decay)
 
 
 #: The built-in decays.

@@ -36,8 +36,8 @@ from leadqual.errors import DuplicateEventError, ValidationError
 from leadqual.events import Event
 from leadqual.jsonvalues import JsonMap
 from leadqual.leads import Lead
-from leadqual.scoring.decay import DecayFunction, NoDecay
-from leadqual.scoring.protocol import Contribution, Kind, Score
+from leadqual.scoring.decay import DecayFunction, HalfLife, NoDecay
+from leadqual.scoring.protocol import Kind, Part, Score
 from leadqual.scoring.rules import EngagementRule, FitRule
 
 __all__ = ["PointsModel", "PointsState", "check_event"]
@@ -145,6 +145,10 @@ class PointsModel:
         init=False, eq=False, repr=False, hash=False
     )
     _plans: tuple[_RulePlan, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _fit_parts: tuple[tuple[Test, Part], ...] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
+    _group_kinds: dict[str, Kind] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         _unique_names(self.fit, self.engagement)
@@ -156,9 +160,15 @@ class PointsModel:
             and self.min_score > self.max_score
         ):
             raise ValidationError("min_score", self.min_score, "is above max_score")
-        groups = {r.group for r in self.rules() if r.group is not None}
+        group_kinds: dict[str, Kind] = {}
+        for rule in self.rules():
+            if rule.group is not None:
+                kind: Kind = "fit" if isinstance(rule, FitRule) else "engagement"
+                seen = group_kinds.setdefault(rule.group, kind)
+                if seen != kind:
+                    group_kinds[rule.group] = "adjustment"
         for group in self.group_caps:
-            if group not in groups:
+            if group not in group_kinds:
                 raise ValidationError(
                     f"group_caps.{group}", self.group_caps[group], "no rule belongs to this group"
                 )
@@ -166,16 +176,40 @@ class PointsModel:
         for slot, rule in enumerate(self.engagement):
             where = rule.where._tester() if rule.where is not None else None
             index.setdefault(rule.event_type, []).append((slot, where))
-        object.__setattr__(self, "_index", {t: tuple(v) for t, v in index.items()})
-        object.__setattr__(
-            self, "_plans", tuple(_RulePlan.build(rule, self.decay) for rule in self.engagement)
+        fit_parts = tuple(
+            (
+                rule.condition._tester(),
+                (
+                    rule.name,
+                    rule.points,
+                    None,
+                    rule.attribute(),
+                    str(rule.condition),
+                    "fit",
+                    rule.group,
+                ),
+            )
+            for rule in self.fit
         )
+        setattr_ = object.__setattr__
+        setattr_(self, "_index", {t: tuple(v) for t, v in index.items()})
+        setattr_(self, "_plans", tuple(_RulePlan.build(r, self.decay) for r in self.engagement))
+        setattr_(self, "_fit_parts", fit_parts)
+        setattr_(self, "_group_kinds", group_kinds)
 
-    def start(self, lead: Lead) -> PointsState:
-        """A fresh incremental state for ``lead``."""
+    def start(self, lead: Lead, *, track_ids: bool = True) -> PointsState:
+        """A fresh incremental state for ``lead``.
+
+        With ``track_ids`` (the default) the state keeps an index of event ids, so that
+        two *different* events sharing an id raise
+        :class:`~leadqual.errors.DuplicateEventError`. Without it, a redelivered copy of
+        an event still counts once (it is found by its time), but a conflicting event is
+        not detected; use that when the caller already guards ids over the whole stream,
+        to save the index's memory and time.
+        """
         if not isinstance(lead, Lead):
             raise ValidationError("lead", lead, "expected a Lead")
-        return PointsState(self, lead)
+        return PointsState(self, lead, track_ids=track_ids)
 
     def score(self, lead: Lead, events: Iterable[Event], *, as_of: datetime) -> Score:
         """Score ``lead`` from ``events`` as of ``as_of`` (later events are ignored)."""
@@ -188,6 +222,10 @@ class PointsModel:
     def event_types(self) -> frozenset[str]:
         """Every event type some engagement rule counts."""
         return frozenset(self._index)
+
+    def groups(self) -> tuple[str, ...]:
+        """Every group some rule names, in rule order."""
+        return tuple(self._group_kinds)
 
     def rules(self) -> tuple[FitRule | EngagementRule, ...]:
         """Every rule, fit rules first."""
@@ -212,6 +250,7 @@ class _RulePlan:
     max_per_day: int | None
     max_points: float | None
     decay: DecayFunction | None
+    half_life: float | None  # seconds, when the decay is a HalfLife (computed inline)
     reason: str
     group: str | None
 
@@ -228,61 +267,65 @@ class _RulePlan:
             max_per_day=rule.max_per_day,
             max_points=rule.max_points,
             decay=decay,
+            half_life=decay.days * _DAY if type(decay) is HalfLife else None,
             reason=rule.describe(model_decay),
             group=rule.group,
         )
 
 
-def _sort_events(events: list[Event]) -> None:
-    """Sort in place by time, with ties in the total order of :meth:`Event.sort_key`."""
-    events.sort(key=_TS)
+def _order_ties(events: list[Event]) -> None:
+    """Order runs of events at the same instant by :meth:`Event.sort_key` (in place).
+
+    The list is already sorted by time; this makes the order of simultaneous events
+    independent of the order they arrived in.
+    """
     i, n = 0, len(events)
     while i < n - 1:
-        if events[i]._ts == events[i + 1]._ts:
-            j = i + 1
-            while j < n and events[j]._ts == events[i]._ts:
-                j += 1
+        ts = events[i]._ts
+        j = i + 1
+        while j < n and events[j]._ts == ts:
+            j += 1
+        if j - i > 1:
             events[i:j] = sorted(events[i:j], key=Event.sort_key)
-            i = j
-        else:
-            i += 1
+        i = j
 
 
 class PointsState:
     """A lead's incremental state under a :class:`PointsModel`.
 
     Applying an event costs a dictionary look-up for its type and a test of each rule
-    that counts that type. The state keeps the events that matched some rule (not the
-    others), so a score can be read at any moment, with caps, windows and decay
-    applied then. It is owned by one caller: not thread-safe.
+    that counts that type. The state keeps, per rule, the events that rule counted,
+    sorted by time (not the others), so a score can be read at any moment, with caps,
+    windows and decay applied then. It is owned by one caller: not thread-safe.
     """
 
-    __slots__ = ("_fit", "_index", "_lists", "_seen", "_unsorted", "lead", "model")
+    __slots__ = (
+        "_fit",
+        "_fit_total",
+        "_index",
+        "_lead_id",
+        "_lists",
+        "_seen",
+        "_ties",
+        "lead",
+        "model",
+    )
 
-    def __init__(self, model: PointsModel, lead: Lead) -> None:
+    def __init__(self, model: PointsModel, lead: Lead, *, track_ids: bool = True) -> None:
         self.model = model
         self.lead = lead
+        self._lead_id = lead.id
         self._index = model._index
         self._lists: list[list[Event] | None] = [None] * len(model.engagement)
-        self._seen: dict[str, Event] | None = None
-        self._unsorted = False
-        self._fit = tuple(
-            Contribution(
-                rule.name,
-                rule.points,
-                attribute=rule.attribute(),
-                reason=str(rule.condition),
-                kind="fit",
-                group=rule.group,
-            )
-            for rule in model.fit
-            if rule.condition.test(lead)
-        )
+        self._seen: dict[str, Event] | None = {} if track_ids else None
+        self._ties = False
+        self._fit = tuple(part for test, part in model._fit_parts if test(lead, None))
+        self._fit_total = sum(part[1] for part in self._fit)
 
     def apply(self, event: Event) -> None:
         """Take one event into account (the same event id twice counts once)."""
         try:
-            if event.lead_id != self.lead.id:
+            if event.lead_id != self._lead_id:
                 check_event(self.lead, event)
             entries = self._index.get(event.type)
         except AttributeError:
@@ -291,27 +334,35 @@ class PointsState:
         if entries is None:
             return
         event_id = event.id
-        if event_id is not None:
-            seen = self._seen
-            if seen is None:
-                seen = self._seen = {}
+        seen = self._seen
+        if seen is not None and event_id is not None:
             previous = seen.get(event_id)
             if previous is not None:
                 if previous == event:
                     return
                 raise DuplicateEventError(event_id, previous, event)
             seen[event_id] = event
+        ts = event._ts
         lists = self._lists
         lead = self.lead
         for slot, where in entries:
             if where is None or where(lead, event):
-                matched = lists[slot]
-                if matched is None:
+                counted = lists[slot]
+                if counted is None:
                     lists[slot] = [event]
-                else:
-                    if matched[-1]._ts >= event._ts:
-                        self._unsorted = True
-                    matched.append(event)
+                elif counted[-1]._ts < ts:
+                    counted.append(event)
+                else:  # out of order, simultaneous, or a redelivered copy
+                    at = bisect_right(counted, ts, key=_TS)
+                    if event_id is not None and seen is None:
+                        before = at - 1
+                        while before >= 0 and counted[before]._ts == ts:
+                            if counted[before] == event:
+                                return  # a copy: the first rule that counts it has it
+                            before -= 1
+                    if at and counted[at - 1]._ts == ts:
+                        self._ties = True
+                    counted.insert(at, event)
 
     def apply_all(self, events: Iterable[Event]) -> None:
         """Apply each event in turn."""
@@ -322,82 +373,81 @@ class PointsState:
     def matched_events(self) -> tuple[Event, ...]:
         """The events some rule counted (each once), in time order."""
         unique = {id(e): e for lst in self._lists if lst for e in lst}
-        out = list(unique.values())
-        _sort_events(out)
+        out = sorted(unique.values(), key=_TS)
+        _order_ties(out)
         return tuple(out)
 
     def score(self, as_of: datetime) -> Score:
-        """The score at ``as_of``; events after it are ignored."""
+        """The score at ``as_of``; events after it are ignored.
+
+        The numbers are computed now; the :class:`~leadqual.Contribution` objects of the
+        breakdown are built the first time ``breakdown`` (or ``explain()``) is read.
+        """
         require_aware("as_of", as_of)
         now = as_of.timestamp()
         model = self.model
-        if self._unsorted:
+        if self._ties:
             for lst in self._lists:
                 if lst:
-                    _sort_events(lst)
-            self._unsorted = False
-        breakdown: list[Contribution] = list(self._fit)
-        fit_total = sum(c.points for c in breakdown)
+                    _order_ties(lst)
+            self._ties = False
+        parts: list[Part] = list(self._fit)
+        fit_total = self._fit_total
         engagement_total: float = 0
-        rule_kind: dict[str, Kind] = {r.name: "fit" for r in model.fit}
         for plan, lst in zip(model._plans, self._lists, strict=True):
-            rule_kind[plan.name] = "engagement"
-            if not lst:
-                continue
-            engagement_total += _score_rule(plan, lst, now, breakdown)
+            if lst:
+                engagement_total += _score_rule(plan, lst, now, parts)
         adjustment: float = 0
         groups: dict[str, float] = {}
-        for c in breakdown:
-            if c.group is not None:
-                groups[c.group] = groups.get(c.group, 0) + c.points
-        for group, cap in model.group_caps.items():
-            got = groups.get(group, 0)
-            if abs(got) > cap:  # type: ignore[operator]
-                cut = math.copysign(cap, got) - got  # type: ignore[arg-type]
-                kinds = {rule_kind[r.name] for r in model.rules() if r.group == group}
-                kind: Kind = kinds.pop() if len(kinds) == 1 else "adjustment"
-                breakdown.append(
-                    Contribution(
-                        f"group:{group}",
-                        cut,
-                        reason=f"group {group!r} capped at {cap:g} points",
-                        kind=kind,
-                        group=group,
-                    )
-                )
-                groups[group] = got + cut
-                if kind == "fit":
-                    fit_total += cut
-                elif kind == "engagement":
-                    engagement_total += cut
-                else:
+        if model._group_kinds:
+            groups = dict.fromkeys(model._group_kinds, 0)
+            for part in parts:
+                group = part[6]
+                if group is not None:
+                    groups[group] += part[1]
+            for group, cap in model.group_caps.items():
+                got = groups[group]
+                if abs(got) > cap:  # type: ignore[operator]
+                    cut = math.copysign(cap, got) - got  # type: ignore[arg-type]
+                    kind = model._group_kinds[group]
+                    reason = f"group {group!r} capped at {cap:g} points"
+                    parts.append((f"group:{group}", cut, None, None, reason, kind, group))
+                    groups[group] = got + cut
+                    if kind == "fit":
+                        fit_total += cut
+                    elif kind == "engagement":
+                        engagement_total += cut
+                    else:
+                        adjustment += cut
+        if model.min_score is not None or model.max_score is not None:
+            raw = sum([part[1] for part in parts])
+            for bound, limit, beyond in (
+                (
+                    "min_score",
+                    model.min_score,
+                    model.min_score is not None and raw < model.min_score,
+                ),
+                (
+                    "max_score",
+                    model.max_score,
+                    model.max_score is not None and raw > model.max_score,
+                ),
+            ):
+                if beyond and limit is not None:
+                    cut = limit - raw
+                    reason = f"score bounded at {bound.split('_')[0]} {limit:g}"
+                    parts.append((bound, cut, None, None, reason, "adjustment", None))
                     adjustment += cut
-        raw = sum(c.points for c in breakdown)
-        for bound, limit, beyond in (
-            ("min_score", model.min_score, raw < (model.min_score or 0)),
-            ("max_score", model.max_score, raw > (model.max_score or 0)),
-        ):
-            if limit is not None and beyond:
-                cut = limit - raw
-                breakdown.append(
-                    Contribution(
-                        bound,
-                        cut,
-                        reason=f"score bounded at {bound.split('_')[0]} {limit:g}",
-                        kind="adjustment",
-                    )
-                )
-                adjustment += cut
         grade = None
         for letter, threshold in model.grades:
             if fit_total >= threshold:
                 grade = letter
                 break
-        return Score(
-            total=sum(c.points for c in breakdown),
+        return Score._deferred(
+            total=sum([part[1] for part in parts]),
             fit=fit_total,
             engagement=engagement_total,
-            breakdown=tuple(breakdown),
+            parts=parts,
             adjustment=adjustment,
             groups=groups,
             grade=grade,
@@ -405,8 +455,8 @@ class PointsState:
         )
 
 
-def _score_rule(plan: _RulePlan, events: list[Event], now: float, out: list[Contribution]) -> float:
-    """Append one rule's contributions at ``now``; return the points they add up to."""
+def _score_rule(plan: _RulePlan, events: list[Event], now: float, out: list[Part]) -> float:
+    """Append one rule's contribution parts at ``now``; return the points they add up to."""
     hi = bisect_right(events, now, key=_TS)
     lo = 0 if plan.within is None else bisect_left(events, now - plan.within, key=_TS)
     if hi <= lo:
@@ -430,42 +480,43 @@ def _score_rule(plan: _RulePlan, events: list[Event], now: float, out: list[Cont
         dropped += len(counted) - plan.max_times
         counted = counted[len(counted) - plan.max_times :]
     points = plan.points
-    decay = plan.decay
     name, reason, group = plan.name, plan.reason, plan.group
     total: float = 0
-    for event in counted:
-        earned = points if decay is None else decay.apply(points, now - event._ts)
-        total += earned
-        out.append(Contribution(name, earned, event, None, reason, "engagement", group))
+    decay = plan.decay
+    append = out.append
+    if decay is None:
+        for event in counted:
+            append((name, points, event, None, reason, "engagement", group))
+        total = points * len(counted)
+    elif plan.half_life is not None:
+        half_life = plan.half_life
+        power = math.pow
+        for event in counted:
+            earned = points * power(0.5, (now - event._ts) / half_life)
+            total += earned
+            append((name, earned, event, None, reason, "engagement", group))
+    else:
+        for event in counted:
+            earned = decay.apply(points, now - event._ts)
+            total += earned
+            append((name, earned, event, None, reason, "engagement", group))
     if dropped:
         why = []
         if plan.max_per_day is not None:
             why.append(f"at most {plan.max_per_day} a day")
         if plan.max_times is not None:
-            why.append(f"at most {plan.max_times} in all")
-        out.append(
-            Contribution(
-                name,
-                0,
-                None,
-                None,
-                f"{dropped} more event{'s' if dropped != 1 else ''} not counted ({', '.join(why)})",
-                "engagement",
-                group,
-            )
-        )
+            why.append(f"at most {_times(plan.max_times)} in all")
+        s = "s" if dropped != 1 else ""
+        note = f"{dropped} more event{s} not counted ({', '.join(why)})"
+        append((name, 0, None, None, note, "engagement", group))
     if plan.max_points is not None and abs(total) > plan.max_points:
         cut = math.copysign(plan.max_points, total) - total
-        out.append(
-            Contribution(
-                name,
-                cut,
-                None,
-                None,
-                f"capped at {plan.max_points:g} points",
-                "engagement",
-                group,
-            )
+        append(
+            (name, cut, None, None, f"capped at {plan.max_points:g} points", "engagement", group)
         )
         total += cut
     return total
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import attrs
 
 from leadqual._fields import require_aware
+from leadqual.errors import ValidationError
 from leadqual.jsonvalues import JsonMap
 
 if TYPE_CHECKING:
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["Contribution", "ReplayState", "Score", "ScoringModel", "ScoringState"]
 
 Kind = Literal["fit", "engagement", "adjustment"]
+
+#: A contribution not yet built: the arguments of :class:`Contribution`, in order.
+Part = tuple[str, float, "Event | None", "str | None", str, Kind, "str | None"]
 
 
 @attrs.frozen
@@ -41,8 +45,14 @@ class Contribution:
     group: str | None = None
 
     def __str__(self) -> str:
-        when = f" on {self.event.at.date().isoformat()}" if self.event is not None else ""
-        return f"{_fmt(self.points)} {self.rule}: {self.reason}{when}"
+        return f"{_fmt(self.points)} {self.rule}: {self.reason}{_event_day(self.event)}"
+
+
+def _event_day(event: Event | None) -> str:
+    """`` (event on YYYY-MM-DD)`` in UTC, the calendar ``max_per_day`` counts in."""
+    if event is None:
+        return ""
+    return f" (event on {event.at.astimezone(timezone.utc).date().isoformat()})"
 
 
 def _fmt(points: float) -> str:
@@ -51,36 +61,122 @@ def _fmt(points: float) -> str:
 
 
 def _contributions(value: Iterable[Contribution]) -> tuple[Contribution, ...]:
-    return tuple(value)
+    items = tuple(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, Contribution):
+            raise ValidationError(f"breakdown[{i}]", item, "expected a Contribution")
+    return items
+
+
+def _check_count(name: str, n: object) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValidationError(name, n, "expected a whole number >= 0")
 
 
 def _groups(value: Mapping[str, float] | None) -> JsonMap:
     return JsonMap(value or {}, _field="groups")
 
 
-@attrs.frozen
+class _Deferred:
+    """Contribution parts whose objects are built on first use."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Part]) -> None:
+        self.parts = parts
+
+
+@attrs.frozen(eq=False)
 class Score:
     """A lead's score at one moment, with every point accounted for.
 
     ``sum(c.points for c in breakdown) == total`` always holds: caps and bounds that
     cut points appear in ``breakdown`` as contributions of their own.
-    ``total == fit + engagement + adjustment`` up to float rounding, where
-    ``adjustment`` is what group caps and score bounds added or removed.
-    ``groups`` gives per-group totals, ``grade`` the fit grade (when the model has
+    ``total == fit + engagement + adjustment`` up to float rounding: a cap on a
+    group whose rules are all fit rules (or all engagement rules) counts in ``fit``
+    (or ``engagement``); ``adjustment`` holds what caps on mixed groups and the
+    ``min_score`` / ``max_score`` bounds added or removed. ``groups`` gives the total
+    of every group the model names, ``grade`` the fit grade (when the model has
     grades) and ``as_of`` the moment the score was read at.
+
+    A model may hand over the breakdown unbuilt (as :class:`~leadqual.PointsModel`
+    does); it is built the first time it is read, so reading only the numbers of many
+    scores stays cheap. Scores compare and hash by value, breakdown included.
     """
 
     total: float
     fit: float
     engagement: float
-    breakdown: tuple[Contribution, ...] = attrs.field(default=(), converter=_contributions)
+    _breakdown: tuple[Contribution, ...] | _Deferred = attrs.field(
+        default=(), converter=_contributions, alias="breakdown", repr=False
+    )
     adjustment: float = 0.0
     groups: JsonMap = attrs.field(factory=lambda: JsonMap({}), converter=_groups)
     grade: str | None = None
     as_of: datetime | None = None
 
+    @classmethod
+    def _deferred(
+        cls,
+        *,
+        total: float,
+        fit: float,
+        engagement: float,
+        parts: list[Part],
+        adjustment: float,
+        groups: Mapping[str, float],
+        grade: str | None,
+        as_of: datetime,
+    ) -> Score:
+        score = cls(
+            total=total,
+            fit=fit,
+            engagement=engagement,
+            adjustment=adjustment,
+            groups=groups,
+            grade=grade,
+            as_of=as_of,
+        )
+        object.__setattr__(score, "_breakdown", _Deferred(parts))
+        return score
+
+    @property
+    def breakdown(self) -> tuple[Contribution, ...]:
+        """Every contribution, in rule order (fit rules, engagement rules, caps, bounds)."""
+        value = self._breakdown
+        if isinstance(value, _Deferred):
+            value = tuple([Contribution(*part) for part in value.parts])
+            object.__setattr__(self, "_breakdown", value)
+        return value
+
+    def _key(self) -> tuple[object, ...]:
+        return (
+            self.total,
+            self.fit,
+            self.engagement,
+            self.breakdown,
+            self.adjustment,
+            self.groups,
+            self.grade,
+            self.as_of,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Score):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, Score):
+            return NotImplemented
+        return self._key() != other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
     def top(self, n: int = 3) -> tuple[Contribution, ...]:
         """The ``n`` contributions with the largest effect, biggest first."""
+        _check_count("n", n)
         ranked = sorted(
             (c for c in self.breakdown if c.points),
             key=lambda c: (-abs(c.points), c.rule),
@@ -95,6 +191,7 @@ class Score:
         >>> s.top_rules(2)
         (('ebook', 20), ('demo', 5))
         """
+        _check_count("n", n)
         ranked = sorted(
             ((rule, points) for rule, points in self.by_rule().items() if points),
             key=lambda item: (-abs(item[1]), item[0]),
@@ -129,19 +226,19 @@ class Score:
             head += f" (grade {self.grade})"
         if self.as_of is not None:
             head += f" as of {self.as_of.isoformat()}"
+        if not self.breakdown:
+            return head + "\n  (no rule applies)"
         rows = list(self.breakdown)
         if limit is not None:
             keep = set(map(id, self.top(limit)))
             rows = [c for c in rows if id(c) in keep]
-        if not rows:
-            return head + "\n  (no rule applies)"
-        width = max(4, *(len(c.rule) for c in rows))
-        lines = [head, f"  points  {'rule'.ljust(width)}  why"]
-        for c in rows:
-            why = c.reason
-            if c.event is not None:
-                why += f" (event on {c.event.at.date().isoformat()})"
-            lines.append(f"  {_fmt(c.points):>6}  {c.rule.ljust(width)}  {why}")
+        lines = [head]
+        if rows:
+            width = max(4, *(len(c.rule) for c in rows))
+            lines.append(f"  points  {'rule'.ljust(width)}  why")
+            for c in rows:
+                why = c.reason + _event_day(c.event)
+                lines.append(f"  {_fmt(c.points):>6}  {c.rule.ljust(width)}  {why}")
         hidden = len(self.breakdown) - len(rows)
         if hidden:
             lines.append(f"  ... and {hidden} smaller contributions")

@@ -27,7 +27,7 @@ from leadqual._fields import (
 )
 from leadqual.conditions import Condition
 from leadqual.errors import ValidationError
-from leadqual.scoring.decay import DecayFunction
+from leadqual.scoring.decay import DecayFunction, NoDecay, describe_decay
 
 __all__ = ["EngagementRule", "FitRule"]
 
@@ -154,12 +154,12 @@ class EngagementRule:
         if self.max_per_day is not None:
             text += f", at most {self.max_per_day} a day"
         if self.max_times is not None:
-            text += f", at most {self.max_times} times"
+            text += ", at most once" if self.max_times == 1 else f", at most {self.max_times} times"
         if self.max_points is not None:
             text += f", at most {self.max_points:g} points"
         if self.within is not None:
             text += f", within {_days(self.within)}"
         effective = self.decay if self.decay is not None else decay
-        if effective is not None and str(effective) != "no decay":
-            text += f", {effective}"
+        if effective is not None and not isinstance(effective, NoDecay):
+            text += f", {describe_decay(effective)}"
         return text

@@ -190,12 +190,18 @@ def _compare(draw: st.DrawFn, sources: tuple[str, ...]) -> Compare:
     source = draw(st.sampled_from(sources))
     names = (*ATTRIBUTE_NAMES, "email") if source == "attr" else (*PROPERTY_NAMES, "utm.source")
     op = draw(st.sampled_from(OPERATORS))
-    ignore_case = op not in ("exists", "matches") and draw(st.booleans())
+    operand = draw(_operand(op))
+    items = operand if isinstance(operand, (list, tuple)) else (operand,)
+    ignore_case = (
+        op in ("eq", "ne", "in", "not_in", "contains", "startswith", "endswith")
+        and any(isinstance(item, str) for item in items)
+        and draw(st.booleans())
+    )
     return Compare(
         source,  # type: ignore[arg-type]
         draw(st.sampled_from(names)),
         op,
-        draw(_operand(op)),
+        operand,
         ignore_case=ignore_case,
     )
 
