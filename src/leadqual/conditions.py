@@ -42,7 +42,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
 import attrs
 
@@ -609,56 +609,56 @@ def _any_test(tests: tuple[Test, ...]) -> Test:
     return any_holds
 
 
+class _Combination(Condition):
+    """What :class:`AllOf` and :class:`AnyOf` share: a tuple of conditions joined by a word."""
+
+    __slots__ = ()
+    conditions: tuple[Condition, ...]
+    _test: Test
+    _key: ClassVar[str]
+    _word: ClassVar[str]
+
+    def __attrs_post_init__(self) -> None:
+        tests = tuple(c._tester() for c in self.conditions)
+        combine = _all_test if self._key == "all" else _any_test
+        object.__setattr__(self, "_test", combine(tests))
+
+    def _tester(self) -> Test:
+        return self._test
+
+    def fields(self) -> Iterator[tuple[Source, str]]:
+        for c in self.conditions:
+            yield from c.fields()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {self._key: [c.to_dict() for c in self.conditions]}
+
+    def __str__(self) -> str:
+        if len(self.conditions) == 1:
+            return str(self.conditions[0])
+        return f" {self._word} ".join(f"({c})" for c in self.conditions)
+
+
 @attrs.frozen
-class AllOf(Condition):
+class AllOf(_Combination):
     """Holds when every one of ``conditions`` holds (``a & b``)."""
+
+    _key = "all"
+    _word = "and"
 
     conditions: tuple[Condition, ...] = attrs.field(converter=_all_conditions)
     _test: Test = attrs.field(init=False, eq=False, repr=False, hash=False)
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_test", _all_test(tuple(c._tester() for c in self.conditions)))
-
-    def _tester(self) -> Test:
-        return self._test
-
-    def fields(self) -> Iterator[tuple[Source, str]]:
-        for c in self.conditions:
-            yield from c.fields()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"all": [c.to_dict() for c in self.conditions]}
-
-    def __str__(self) -> str:
-        if len(self.conditions) == 1:
-            return str(self.conditions[0])
-        return " and ".join(f"({c})" for c in self.conditions)
-
 
 @attrs.frozen
-class AnyOf(Condition):
+class AnyOf(_Combination):
     """Holds when at least one of ``conditions`` holds (``a | b``)."""
+
+    _key = "any"
+    _word = "or"
 
     conditions: tuple[Condition, ...] = attrs.field(converter=_any_conditions)
     _test: Test = attrs.field(init=False, eq=False, repr=False, hash=False)
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_test", _any_test(tuple(c._tester() for c in self.conditions)))
-
-    def _tester(self) -> Test:
-        return self._test
-
-    def fields(self) -> Iterator[tuple[Source, str]]:
-        for c in self.conditions:
-            yield from c.fields()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"any": [c.to_dict() for c in self.conditions]}
-
-    def __str__(self) -> str:
-        if len(self.conditions) == 1:
-            return str(self.conditions[0])
-        return " or ".join(f"({c})" for c in self.conditions)
 
 
 def _not_condition(value: Any) -> Condition:
