@@ -39,8 +39,25 @@ def test_demo_lists_sample_leads_best_first() -> None:
     ids = LEAD_ID.findall(result.stdout)
     assert len(ids) == 15
     assert set(ids) <= known_ids()
-    scores = [float(line.split()[1]) for line in lines if LEAD_ID.match(line)]
+    rows = [line.split() for line in lines if LEAD_ID.match(line)]
+    stages = {"IQL", "MQL", "SQL", "OPPORTUNITY", "CUSTOMER", "NURTURE", "DISQUALIFIED"}
+    assert {row[1] for row in rows} <= stages
+    scores = [float(row[2]) for row in rows]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_demo_prints_a_consistent_funnel() -> None:
+    out = run("demo").stdout
+    funnel = out[out.index("funnel: 200 leads") :].splitlines()[2:]
+    table = {line.split()[0]: [int(x) for x in line.split()[1:3]] for line in funnel}
+    assert list(table)[:5] == ["IQL", "MQL", "SQL", "OPPORTUNITY", "CUSTOMER"]
+    assert sum(now for now, _ in table.values()) == 200
+    assert table["IQL"][1] == 200  # every lead starts at IQL
+    reached = [table[s][1] for s in ("IQL", "MQL", "SQL", "OPPORTUNITY", "CUSTOMER")]
+    assert reached == sorted(reached, reverse=True)
+    assert table["MQL"][1] > 0  # the sample really produces MQLs
+    mql_line = next(line for line in funnel if line.split()[0] == "MQL")
+    assert mql_line.split()[-1] == f"{table['MQL'][1] / 200:.1%}"
 
 
 def test_demo_top_limits_rows() -> None:
@@ -56,6 +73,8 @@ def test_demo_lead_prints_the_explanation() -> None:
     assert result.stdout.startswith(f"lead {top}")
     assert "score " in result.stdout
     assert "points  rule" in result.stdout
+    assert f"{top} is " in result.stdout  # the qualification: stage, path, BANT
+    assert "BANT: " in result.stdout
 
 
 def test_unknown_lead_is_one_clear_line_and_exit_1() -> None:

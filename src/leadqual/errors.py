@@ -18,7 +18,9 @@ from typing import Any
 
 __all__ = [
     "DuplicateEventError",
+    "InvalidTransition",
     "LeadqualError",
+    "ListenerError",
     "ValidationError",
 ]
 
@@ -89,4 +91,49 @@ class DuplicateEventError(ValidationError):
         return (
             f"id: two different events share the id {self.value!r} (they differ in {differ}): "
             f"{_short_repr(self.first)} and {_short_repr(self.second)}"
+        )
+
+
+class InvalidTransition(LeadqualError):
+    """A move the stage machine does not allow from the lead's current stage.
+
+    ``current`` and ``target`` are stage names; ``allowed`` lists the stages the lead
+    may move to from ``current`` (a guard that does not hold is explained in ``why``).
+    """
+
+    def __init__(
+        self, current: str, target: str, allowed: tuple[str, ...] | list[str], why: str = ""
+    ) -> None:
+        self.current = current
+        self.target = target
+        self.allowed = tuple(allowed)
+        self.why = why
+        super().__init__(current, target, self.allowed, why)
+
+    def __str__(self) -> str:
+        allowed = ", ".join(self.allowed) if self.allowed else "none"
+        text = f"cannot move a lead from {self.current} to {self.target}"
+        if self.why:
+            text += f": {self.why}"
+        return f"{text} (allowed from {self.current}: {allowed})"
+
+
+class ListenerError(LeadqualError):
+    """One or more ``on_transition`` listeners raised.
+
+    The lead's state already holds the transitions (listeners run after it is
+    updated), every listener was called, and ``errors`` holds what each failing one
+    raised, with the record it was handling.
+    """
+
+    def __init__(self, errors: list[tuple[Any, BaseException]]) -> None:
+        self.errors = tuple(errors)
+        super().__init__(self.errors)
+
+    def __str__(self) -> str:
+        first_record, first_error = self.errors[0]
+        more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+        return (
+            f"an on_transition listener raised {type(first_error).__name__}: {first_error} "
+            f"while handling {first_record}{more}; the lead's state is up to date"
         )

@@ -1,9 +1,11 @@
-"""``leadqual demo``: score the bundled sample leads with the default model.
+"""``leadqual demo``: qualify the bundled sample leads with the default rules.
 
 >>> print(report(top=2))  # doctest: +ELLIPSIS
 leadqual demo: 200 sample leads, ... events, 14 rules (5 fit, 9 engagement), as of 2026-11-24
 ...
 showing the top 2 of 200 leads; explain one with: leadqual demo --lead L-...
+<BLANKLINE>
+funnel: ...
 """
 
 from __future__ import annotations
@@ -16,12 +18,80 @@ from collections.abc import Iterable
 from leadqual.default_model import default_model
 from leadqual.errors import ValidationError
 from leadqual.events import Event
+from leadqual.frameworks import BANT, AtLeast
 from leadqual.leads import Lead
+from leadqual.qualifier import Qualification, Qualifier
 from leadqual.samples import SAMPLE_AS_OF, sample_events, sample_leads
 from leadqual.scoring.points import PointsModel
-from leadqual.scoring.protocol import Contribution, Score
+from leadqual.scoring.protocol import Score
+from leadqual.stages import StageMachine
 
-__all__ = ["add_parser", "explain_lead", "report", "run", "score_samples"]
+__all__ = [
+    "add_parser",
+    "default_qualifier",
+    "explain_lead",
+    "funnel_summary",
+    "qualify_samples",
+    "report",
+    "run",
+    "score_samples",
+]
+
+#: The MQL threshold of the demo's funnel.
+DEMO_MQL_SCORE = 100
+
+
+def default_qualifier(model: PointsModel | None = None) -> Qualifier:
+    """The demo's rules: the default model, the default funnel (MQL at 100 points) and
+    BANT with the classic three-of-four rule (a budget of at least 10,000 USD)."""
+    return Qualifier(
+        model=default_model() if model is None else model,
+        stages=StageMachine.default(mql_score=DEMO_MQL_SCORE),
+        framework=BANT(min_budget=10_000, policy=AtLeast(3)),
+    )
+
+
+def _events_by_lead() -> dict[str, list[Event]]:
+    by_lead: dict[str, list[Event]] = {}
+    for event in sample_events():
+        by_lead.setdefault(event.lead_id, []).append(event)
+    return by_lead
+
+
+def qualify_samples(qualifier: Qualifier | None = None) -> list[Qualification]:
+    """Every sample lead qualified at ``SAMPLE_AS_OF``, highest score first."""
+    qualifier = default_qualifier() if qualifier is None else qualifier
+    by_lead = _events_by_lead()
+    results = [
+        qualifier.qualify(lead, by_lead.get(lead.id, ()), as_of=SAMPLE_AS_OF)
+        for lead in sample_leads()
+    ]
+    results.sort(key=lambda q: (-q.score.total, q.lead.id))
+    return results
+
+
+def funnel_summary(results: Iterable[Qualification], machine: StageMachine) -> str:
+    """How many leads are in each stage now, how many ever reached it, and the
+    conversion from the previous funnel stage (reached it / reached the one before)."""
+    results = list(results)
+    now = Counter(q.stage for q in results)
+    reached = Counter(stage for q in results for stage in set(q.reached()))
+    lines = [
+        f"funnel: {len(results)} leads",
+        f"  {'stage':<13}{'now':>5}{'reached':>9}  conversion from the stage before",
+    ]
+    previous: str | None = None
+    for name in machine.funnel():
+        rate = ""
+        if previous is not None:
+            rate = f"{reached[name] / reached[previous]:.1%}" if reached[previous] else "-"
+        lines.append(f"  {name:<13}{now[name]:>5}{reached[name]:>9}  {rate}")
+        previous = name
+    for name in machine.names():
+        if name not in machine.funnel():
+            lines.append(f"  {name:<13}{now[name]:>5}{reached[name]:>9}")
+    return "\n".join(lines)
+
 
 TITLE_WIDTH = 26
 DEFAULT_TOP = 15
@@ -92,14 +162,17 @@ def _cell(value: object, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _top(contributions: Iterable[Contribution]) -> str:
-    return ", ".join(f"{c.points:+.0f} {c.rule}" for c in contributions)
+def _top(rules: Iterable[tuple[str, float]]) -> str:
+    return ", ".join(f"{points:+.0f} {rule}" for rule, points in rules)
 
 
 def report(top: int = DEFAULT_TOP, model: PointsModel | None = None) -> str:
-    """The demo's table: a summary, then the ``top`` highest-scoring leads."""
+    """The demo's table: a summary, the ``top`` highest-scoring leads, the funnel."""
     model = default_model() if model is None else model
-    scored = score_samples(model)
+    qualifier = default_qualifier(model)
+    results = qualify_samples(qualifier)
+    scored = [(q.lead, q.score) for q in results]
+    stages = {q.lead.id: q.stage for q in results}
     totals = [score.total for _, score in scored]
     grades = Counter(score.grade for _, score in scored)
     lines = [
@@ -110,15 +183,15 @@ def report(top: int = DEFAULT_TOP, model: PointsModel | None = None) -> str:
         f"lowest {_num(min(totals))}; grades: "
         + ", ".join(f"{g} {grades[g]}" for g, _ in model.grades),
         "",
-        f"{'lead':<6}  {'score':>6}  {'fit':>4}  grade  {'employees':>9}  "
+        f"{'lead':<6}  {'stage':<5}  {'score':>6}  {'fit':>4}  grade  {'employees':>9}  "
         f"{'title':<{TITLE_WIDTH}}  top contributions",
     ]
     for lead, score in scored[:top]:
         lines.append(
-            f"{lead.id:<6}  {_num(score.total):>6}  {_num(score.fit):>4}  "
+            f"{lead.id:<6}  {stages[lead.id]:<5}  {_num(score.total):>6}  {_num(score.fit):>4}  "
             f"{score.grade or '-':<5}  {_cell(lead.attributes.get('employees'), 9):>9}  "
             f"{_cell(lead.attributes.get('title'), TITLE_WIDTH):<{TITLE_WIDTH}}  "
-            f"{_top(score.top(3))}"
+            f"{_top(score.top_rules(3))}"
         )
     lines.append("")
     shown = min(top, len(scored))
@@ -127,6 +200,8 @@ def report(top: int = DEFAULT_TOP, model: PointsModel | None = None) -> str:
         f"showing the top {shown} of {len(scored)} leads; "
         f"explain one with: leadqual demo --lead {best}"
     )
+    lines.append("")
+    lines.append(funnel_summary(results, qualifier.stages))
     return "\n".join(lines)
 
 
@@ -158,5 +233,5 @@ def explain_lead(lead_id: str, model: PointsModel | None = None) -> str:
             "--lead", lead_id, f"no sample lead has this id (they run from {ids[0]} to {ids[-1]})"
         )
     events = [event for event in sample_events() if event.lead_id == lead_id]
-    score = model.score(lead, events, as_of=SAMPLE_AS_OF)
-    return f"{_profile(lead)}, {len(events)} events\n{score.explain()}"
+    result = default_qualifier(model).qualify(lead, events, as_of=SAMPLE_AS_OF)
+    return f"{_profile(lead)}, {len(events)} events\n{result.explain()}\n\n{result.score.explain()}"

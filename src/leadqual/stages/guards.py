@@ -1,0 +1,440 @@
+"""Guards: the conditions under which a lead moves from one stage to another, as data.
+
+A guard looks at a :class:`GuardContext`: the lead, its score and framework result at
+the moment, what it did (per event type) and when it entered its current stage.
+
+>>> from datetime import timedelta
+>>> g = ScoreAtLeast(100) & EventSeen(["demo_request", "pricing_inquiry"])
+>>> print(g)
+(score >= 100) and (demo_request or pricing_inquiry seen)
+>>> guard_from_dict(g.to_dict()) == g
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import attrs
+
+from leadqual._fields import require_number, require_positive_timedelta, require_text
+from leadqual.conditions import Condition, condition_from_dict
+from leadqual.errors import ValidationError
+from leadqual.leads import Lead
+from leadqual.scoring.protocol import Score
+
+if TYPE_CHECKING:
+    from leadqual.frameworks.framework import FrameworkResult
+
+__all__ = [
+    "AttrCondition",
+    "EngagementAtLeast",
+    "EventSeen",
+    "FitAtLeast",
+    "FrameworkPassed",
+    "Guard",
+    "GuardAll",
+    "GuardAny",
+    "GuardContext",
+    "GuardNot",
+    "NewActivity",
+    "ScoreAtLeast",
+    "guard_from_dict",
+]
+
+
+class _Activity(Protocol):
+    """What a guard reads of one event type: how often, first and last seen."""
+
+    @property
+    def count(self) -> int: ...
+    @property
+    def first(self) -> datetime: ...
+    @property
+    def last(self) -> datetime: ...
+
+
+@attrs.frozen
+class GuardContext:
+    """Everything a guard may look at, at one moment (``as_of``)."""
+
+    lead: Lead
+    score: Score
+    as_of: datetime
+    activity: Mapping[str, _Activity] = attrs.field(factory=dict)
+    framework: FrameworkResult | None = None
+    stage_entered_at: datetime | None = None
+
+
+def _num(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+class Guard:
+    """Base class of guards: combine them with ``&``, ``|`` and ``~``."""
+
+    __slots__ = ()
+
+    def holds(self, ctx: GuardContext) -> bool:
+        """Whether the guard lets the lead through now."""
+        raise NotImplementedError
+
+    def explain(self, ctx: GuardContext) -> str:
+        """Why the guard holds (or not) in ``ctx``, with the values it read."""
+        return str(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data that :func:`guard_from_dict` turns back into this guard."""
+        raise NotImplementedError
+
+    def walk(self) -> Iterator[Guard]:
+        """This guard and every guard inside it."""
+        yield self
+
+    def __and__(self, other: Guard) -> GuardAll:
+        if not isinstance(other, Guard):
+            return NotImplemented
+        return GuardAll(_flatten(GuardAll, (self, other)))
+
+    def __or__(self, other: Guard) -> GuardAny:
+        if not isinstance(other, Guard):
+            return NotImplemented
+        return GuardAny(_flatten(GuardAny, (self, other)))
+
+    def __invert__(self) -> GuardNot:
+        return GuardNot(self)
+
+    def __bool__(self) -> bool:
+        raise TypeError("a guard has no truth value: combine guards with &, | and ~")
+
+
+def _flatten(kind: type[GuardAll] | type[GuardAny], items: Iterable[Guard]) -> tuple[Guard, ...]:
+    out: list[Guard] = []
+    for item in items:
+        out.extend(item.guards if type(item) is kind else (item,))
+    return tuple(out)
+
+
+def _points(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    require_number(f"{type(inst).__name__}.points", value)
+
+
+@attrs.frozen
+class _Threshold(Guard):
+    """What the three score thresholds share."""
+
+    points: float = attrs.field(validator=_points)
+    _what: ClassVar[str] = "score"
+    _key: ClassVar[str] = "score_at_least"
+
+    def _value(self, score: Score) -> float:
+        return score.total
+
+    def holds(self, ctx: GuardContext) -> bool:
+        return self._value(ctx.score) >= self.points
+
+    def explain(self, ctx: GuardContext) -> str:
+        value = self._value(ctx.score)
+        sign = ">=" if value >= self.points else "<"
+        return f"{self._what} {_num(value)} {sign} {_num(self.points)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {self._key: self.points}
+
+    def __str__(self) -> str:
+        return f"{self._what} >= {_num(self.points)}"
+
+
+@attrs.frozen
+class ScoreAtLeast(_Threshold):
+    """The total score reaches ``points``."""
+
+
+@attrs.frozen
+class FitAtLeast(_Threshold):
+    """The fit score reaches ``points``."""
+
+    _what: ClassVar[str] = "fit"
+    _key: ClassVar[str] = "fit_at_least"
+
+    def _value(self, score: Score) -> float:
+        return score.fit
+
+
+@attrs.frozen
+class EngagementAtLeast(_Threshold):
+    """The engagement score reaches ``points``."""
+
+    _what: ClassVar[str] = "engagement"
+    _key: ClassVar[str] = "engagement_at_least"
+
+    def _value(self, score: Score) -> float:
+        return score.engagement
+
+
+def _types(value: str | Iterable[str]) -> tuple[str, ...]:
+    items = (value,) if isinstance(value, str) else tuple(value)
+    if not items:
+        raise ValidationError("EventSeen.event_types", value, "expected at least one event type")
+    for i, item in enumerate(items):
+        require_text(f"EventSeen.event_types[{i}]", item)
+    return items
+
+
+def _within(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        require_positive_timedelta("EventSeen.within", value)
+
+
+@attrs.frozen
+class EventSeen(Guard):
+    """An event of one of ``event_types`` happened (no older than ``within``, if given)."""
+
+    event_types: tuple[str, ...] = attrs.field(converter=_types)
+    within: timedelta | None = attrs.field(default=None, validator=_within)
+
+    def _latest(self, ctx: GuardContext) -> tuple[str, datetime] | None:
+        best: tuple[str, datetime] | None = None
+        for event_type in self.event_types:
+            seen = ctx.activity.get(event_type)
+            if seen is not None and seen.count and (best is None or seen.last > best[1]):
+                best = (event_type, seen.last)
+        return best
+
+    def holds(self, ctx: GuardContext) -> bool:
+        latest = self._latest(ctx)
+        if latest is None:
+            return False
+        return self.within is None or ctx.as_of - latest[1] <= self.within
+
+    def explain(self, ctx: GuardContext) -> str:
+        latest = self._latest(ctx)
+        if latest is None:
+            return f"no {' or '.join(self.event_types)} seen"
+        text = f"{latest[0]} on {latest[1].date().isoformat()}"
+        if self.within is not None and not self.holds(ctx):
+            text += f", older than {self.within.days} days"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"event_seen": list(self.event_types)}
+        if self.within is not None:
+            data["within_days"] = self.within.total_seconds() / 86400
+        return data
+
+    def __str__(self) -> str:
+        text = f"{' or '.join(self.event_types)} seen"
+        if self.within is not None:
+            text += f" within {self.within.total_seconds() / 86400:g} days"
+        return text
+
+
+def _optional_types(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else _types(value)
+
+
+@attrs.frozen
+class NewActivity(Guard):
+    """An event (of ``event_types``, or of any type) since the lead entered its stage.
+
+    Used to bring a recycled lead back: a lead in NURTURE returns to MQL only after
+    it engages again, not because an old score still stands.
+    """
+
+    event_types: tuple[str, ...] | None = attrs.field(default=None, converter=_optional_types)
+
+    def holds(self, ctx: GuardContext) -> bool:
+        since = ctx.stage_entered_at
+        types = self.event_types if self.event_types is not None else tuple(ctx.activity)
+        for event_type in types:
+            seen = ctx.activity.get(event_type)
+            if seen is not None and seen.count and (since is None or seen.last > since):
+                return True
+        return False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"new_activity": None if self.event_types is None else list(self.event_types)}
+
+    def __str__(self) -> str:
+        what = "activity" if self.event_types is None else " or ".join(self.event_types)
+        return f"new {what} since entering the stage"
+
+
+@attrs.frozen
+class FrameworkPassed(Guard):
+    """The qualification framework (BANT, ...) passes."""
+
+    def holds(self, ctx: GuardContext) -> bool:
+        return ctx.framework is not None and ctx.framework.passed
+
+    def explain(self, ctx: GuardContext) -> str:
+        if ctx.framework is None:
+            return "no qualification framework"
+        verdict = "passed" if ctx.framework.passed else "not passed"
+        return f"{ctx.framework.name} {verdict}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"framework_passed": True}
+
+    def __str__(self) -> str:
+        return "framework passed"
+
+
+def _condition(value: Any) -> Condition:
+    if not isinstance(value, Condition):
+        raise ValidationError("AttrCondition.condition", value, "expected a condition")
+    for source, field in value.fields():
+        if source == "prop":
+            raise ValidationError(
+                "AttrCondition.condition",
+                str(value),
+                f"a guard reads the lead, not event properties ({field!r})",
+            )
+    return value
+
+
+@attrs.frozen
+class AttrCondition(Guard):
+    """A condition on the lead's attributes holds (``Attr("country").is_in([...])``)."""
+
+    condition: Condition = attrs.field(converter=_condition)
+
+    def holds(self, ctx: GuardContext) -> bool:
+        return self.condition.test(ctx.lead)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"attr_condition": self.condition.to_dict()}
+
+    def __str__(self) -> str:
+        return str(self.condition)
+
+
+def _guards(value: Iterable[Guard]) -> tuple[Guard, ...]:
+    items = tuple(value)
+    if not items:
+        raise ValidationError("guards", value, "expected at least one guard")
+    for i, item in enumerate(items):
+        if not isinstance(item, Guard):
+            raise ValidationError(f"guards[{i}]", item, "expected a guard")
+    return items
+
+
+@attrs.frozen
+class GuardAll(Guard):
+    """Every one of ``guards`` holds (``a & b``)."""
+
+    guards: tuple[Guard, ...] = attrs.field(converter=_guards)
+
+    def holds(self, ctx: GuardContext) -> bool:
+        return all(g.holds(ctx) for g in self.guards)
+
+    def explain(self, ctx: GuardContext) -> str:
+        return "; ".join(g.explain(ctx) for g in self.guards)
+
+    def walk(self) -> Iterator[Guard]:
+        yield self
+        for g in self.guards:
+            yield from g.walk()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"all": [g.to_dict() for g in self.guards]}
+
+    def __str__(self) -> str:
+        return " and ".join(f"({g})" for g in self.guards)
+
+
+@attrs.frozen
+class GuardAny(Guard):
+    """At least one of ``guards`` holds (``a | b``)."""
+
+    guards: tuple[Guard, ...] = attrs.field(converter=_guards)
+
+    def holds(self, ctx: GuardContext) -> bool:
+        return any(g.holds(ctx) for g in self.guards)
+
+    def explain(self, ctx: GuardContext) -> str:
+        holding = [g for g in self.guards if g.holds(ctx)]
+        return "; ".join(g.explain(ctx) for g in (holding or self.guards))
+
+    def walk(self) -> Iterator[Guard]:
+        yield self
+        for g in self.guards:
+            yield from g.walk()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"any": [g.to_dict() for g in self.guards]}
+
+    def __str__(self) -> str:
+        return " or ".join(f"({g})" for g in self.guards)
+
+
+def _guard(value: Any) -> Guard:
+    if not isinstance(value, Guard):
+        raise ValidationError("not", value, "expected a guard")
+    return value
+
+
+@attrs.frozen
+class GuardNot(Guard):
+    """``guard`` does not hold (``~a``): ``~ScoreAtLeast(40)`` is "score below 40"."""
+
+    guard: Guard = attrs.field(converter=_guard)
+
+    def holds(self, ctx: GuardContext) -> bool:
+        return not self.guard.holds(ctx)
+
+    def explain(self, ctx: GuardContext) -> str:
+        return self.guard.explain(ctx)
+
+    def walk(self) -> Iterator[Guard]:
+        yield self
+        yield from self.guard.walk()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"not": self.guard.to_dict()}
+
+    def __str__(self) -> str:
+        return f"not ({self.guard})"
+
+
+_THRESHOLDS: dict[str, type[_Threshold]] = {
+    "score_at_least": ScoreAtLeast,
+    "fit_at_least": FitAtLeast,
+    "engagement_at_least": EngagementAtLeast,
+}
+
+
+def guard_from_dict(data: Any, path: str = "guard") -> Guard:
+    """Rebuild a guard from :meth:`Guard.to_dict` output; errors name their path."""
+    if not isinstance(data, Mapping) or not data:
+        raise ValidationError(path, data, "expected a mapping describing a guard")
+    keys = set(data)
+    if keys & {"all", "any"}:
+        (key,) = keys & {"all", "any"}
+        items = data[key]
+        if keys != {key} or not isinstance(items, list) or not items:
+            raise ValidationError(f"{path}.{key}", items, "expected a non-empty list of guards")
+        combination = GuardAll if key == "all" else GuardAny
+        return combination(guard_from_dict(g, f"{path}.{key}[{i}]") for i, g in enumerate(items))
+    if keys == {"not"}:
+        return GuardNot(guard_from_dict(data["not"], f"{path}.not"))
+    for key, threshold in _THRESHOLDS.items():
+        if keys == {key}:
+            require_number(f"{path}.{key}", data[key])
+            return threshold(data[key])
+    if "event_seen" in keys and keys <= {"event_seen", "within_days"}:
+        within = data.get("within_days")
+        if within is not None:
+            require_number(f"{path}.within_days", within)
+            within = timedelta(days=within)
+        return EventSeen(data["event_seen"], within=within)
+    if keys == {"new_activity"}:
+        return NewActivity(data["new_activity"])
+    if keys == {"framework_passed"} and data["framework_passed"] is True:
+        return FrameworkPassed()
+    if keys == {"attr_condition"}:
+        return AttrCondition(condition_from_dict(data["attr_condition"], f"{path}.attr_condition"))
+    raise ValidationError(path, dict(data), "not a guard this version of leadqual knows")
