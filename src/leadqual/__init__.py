@@ -22,6 +22,8 @@ from leadqual.errors import (
     InvalidTransition,
     LeadqualError,
     ListenerError,
+    Problem,
+    RuleSetError,
     ValidationError,
 )
 from leadqual.events import Event
@@ -52,6 +54,7 @@ from leadqual.frameworks import (
 )
 from leadqual.leads import Lead
 from leadqual.qualifier import Decision, Qualification, QualificationState, Qualifier
+from leadqual.rulesets import RuleSet, default_ruleset, dump, load
 from leadqual.samples import SAMPLE_AS_OF, sample_events, sample_leads
 from leadqual.scoring import (
     Contribution,
@@ -144,11 +147,14 @@ __all__ = [
     "Not",
     "PointsModel",
     "PointsState",
+    "Problem",
     "Prop",
     "Qualification",
     "QualificationState",
     "Qualifier",
     "ReplayState",
+    "RuleSet",
+    "RuleSetError",
     "Schedule",
     "Score",
     "ScoreAtLeast",
@@ -167,7 +173,10 @@ __all__ = [
     "any_of",
     "condition_from_dict",
     "default_model",
+    "default_ruleset",
+    "dump",
     "guard_from_dict",
+    "load",
     "sample_events",
     "sample_leads",
 ]

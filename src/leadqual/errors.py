@@ -21,6 +21,9 @@ __all__ = [
     "InvalidTransition",
     "LeadqualError",
     "ListenerError",
+    "Problem",
+    "RowError",
+    "RuleSetError",
     "ValidationError",
 ]
 
@@ -137,3 +140,81 @@ class ListenerError(LeadqualError):
             f"an on_transition listener raised {type(first_error).__name__}: {first_error} "
             f"while handling {first_record}{more}; the lead's state is up to date"
         )
+
+
+class Problem:
+    """One problem found in a rule set: where (``path``), what, and the value found."""
+
+    __slots__ = ("path", "problem", "value")
+
+    def __init__(self, path: str, problem: str, value: Any = None) -> None:
+        self.path = path
+        self.problem = problem
+        self.value = value
+
+    def __str__(self) -> str:
+        if self.value is None:
+            return f"{self.path}: {self.problem}"
+        return f"{self.path}: {self.problem}, got {_short_repr(self.value)}"
+
+    def __repr__(self) -> str:
+        return f"Problem({self.path!r}, {self.problem!r}, {self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return (self.path, self.problem, self.value) == (other.path, other.problem, other.value)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.problem))
+
+
+class RuleSetError(LeadqualError):
+    """A rule set (a file, or plain data) has problems: all of them are in ``problems``.
+
+    >>> err = RuleSetError([Problem("scoring.engagement[3].points", "expected a number", "ten")],
+    ...                    source="rules.toml")
+    >>> print(err)
+    rules.toml: 1 problem
+      scoring.engagement[3].points: expected a number, got 'ten'
+    """
+
+    def __init__(self, problems: list[Problem], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        super().__init__(self.problems, source)
+
+    def __str__(self) -> str:
+        n = len(self.problems)
+        head = f"{n} problem" + ("" if n == 1 else "s")
+        if self.source:
+            head = f"{self.source}: {head}"
+        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+
+
+class RowError(ValidationError):
+    """One row of a data file is malformed: where it is, and what is wrong with it.
+
+    ``source`` names the file (``"<stream>"`` for a file object without a name),
+    ``line`` is the 1-based line number in that file where the row starts, and
+    ``field``, ``value`` and ``problem`` are as in :class:`ValidationError`.
+
+    >>> err = RowError("events.csv", 12, "at", "yesterday",
+    ...                "expected an ISO 8601 timestamp with a UTC offset")
+    >>> print(err)
+    events.csv:12: at: expected an ISO 8601 timestamp with a UTC offset, got 'yesterday'
+    >>> err.source, err.line, err.field
+    ('events.csv', 12, 'at')
+    """
+
+    source: str
+    line: int
+
+    def __init__(self, source: str, line: int, field: str, value: Any, problem: str) -> None:
+        self.source = source
+        self.line = line
+        super().__init__(field, value, problem)
+        self.args = (source, line, field, value, problem)
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {super().__str__()}"

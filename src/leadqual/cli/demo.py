@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from leadqual.default_model import default_model
 from leadqual.errors import ValidationError
 from leadqual.events import Event
-from leadqual.frameworks import BANT, AtLeast
 from leadqual.leads import Lead
 from leadqual.qualifier import Qualification, Qualifier
+from leadqual.rulesets import default_ruleset
 from leadqual.samples import SAMPLE_AS_OF, sample_events, sample_leads
 from leadqual.scoring.points import PointsModel
 from leadqual.scoring.protocol import Score
@@ -37,18 +37,14 @@ __all__ = [
     "score_samples",
 ]
 
-#: The MQL threshold of the demo's funnel.
-DEMO_MQL_SCORE = 100
-
 
 def default_qualifier(model: PointsModel | None = None) -> Qualifier:
-    """The demo's rules: the default model, the default funnel (MQL at 100 points) and
-    BANT with the classic three-of-four rule (a budget of at least 10,000 USD)."""
-    return Qualifier(
-        model=default_model() if model is None else model,
-        stages=StageMachine.default(mql_score=DEMO_MQL_SCORE),
-        framework=BANT(min_budget=10_000, policy=AtLeast(3)),
-    )
+    """The demo's rules: the bundled rule set (the default model, the default funnel with
+    MQL at 100 points, BANT three of four), with ``model`` in place of its model if given."""
+    rules = default_ruleset()
+    if model is None:
+        return rules.qualifier()
+    return Qualifier(model=model, stages=rules.stages, framework=rules.framework)
 
 
 def _events_by_lead() -> dict[str, list[Event]]:
@@ -168,8 +164,8 @@ def _top(rules: Iterable[tuple[str, float]]) -> str:
 
 def report(top: int = DEFAULT_TOP, model: PointsModel | None = None) -> str:
     """The demo's table: a summary, the ``top`` highest-scoring leads, the funnel."""
-    model = default_model() if model is None else model
     qualifier = default_qualifier(model)
+    model = qualifier.model if isinstance(qualifier.model, PointsModel) else default_model()
     results = qualify_samples(qualifier)
     scored = [(q.lead, q.score) for q in results]
     stages = {q.lead.id: q.stage for q in results}

@@ -256,7 +256,7 @@ class NewActivity(Guard):
         return False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"new_activity": None if self.event_types is None else list(self.event_types)}
+        return {"new_activity": True if self.event_types is None else list(self.event_types)}
 
     def __str__(self) -> str:
         what = "activity" if self.event_types is None else " or ".join(self.event_types)
@@ -432,7 +432,12 @@ def guard_from_dict(data: Any, path: str = "guard") -> Guard:
             within = timedelta(days=within)
         return EventSeen(data["event_seen"], within=within)
     if keys == {"new_activity"}:
-        return NewActivity(data["new_activity"])
+        types = data["new_activity"]
+        if types is True:
+            return NewActivity()
+        if not isinstance(types, list):
+            raise ValidationError(f"{path}.new_activity", types, "expected true or a list of types")
+        return NewActivity(types)
     if keys == {"framework_passed"} and data["framework_passed"] is True:
         return FrameworkPassed()
     if keys == {"attr_condition"}:

@@ -9,9 +9,13 @@ from leadqual.testing.strategies import (
     engagement_rules,
     events,
     fit_rules,
+    frameworks,
+    guards,
     json_values,
     leads,
     points_models,
+    rule_sets,
+    stage_machines,
 )
 
 __all__ = [
@@ -20,7 +24,11 @@ __all__ = [
     "engagement_rules",
     "events",
     "fit_rules",
+    "frameworks",
+    "guards",
     "json_values",
     "leads",
     "points_models",
+    "rule_sets",
+    "stage_machines",
 ]

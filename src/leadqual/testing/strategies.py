@@ -22,12 +22,31 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError("leadqual.testing needs hypothesis: pip install 'leadqual[testing]'") from exc
 
+import itertools
+
 from leadqual.conditions import OPERATORS, AllOf, AnyOf, Compare, Condition, Not
 from leadqual.events import Event
+from leadqual.frameworks import ANUM, BANT, CHAMP, FAINT, GPCTBA_CI, MEDDIC, MEDDPICC
+from leadqual.frameworks.framework import AllPass, AtLeast, Framework
 from leadqual.leads import Lead
+from leadqual.rulesets.ruleset import RuleSet
 from leadqual.scoring.decay import Expire, HalfLife, Linear, NoDecay, Schedule
 from leadqual.scoring.points import PointsModel
 from leadqual.scoring.rules import EngagementRule, FitRule
+from leadqual.stages.guards import (
+    AttrCondition,
+    EngagementAtLeast,
+    EventSeen,
+    FitAtLeast,
+    FrameworkPassed,
+    Guard,
+    GuardAll,
+    GuardAny,
+    GuardNot,
+    NewActivity,
+    ScoreAtLeast,
+)
+from leadqual.stages.machine import Stage, StageMachine, Transition
 
 __all__ = [
     "conditions",
@@ -35,9 +54,13 @@ __all__ = [
     "engagement_rules",
     "events",
     "fit_rules",
+    "frameworks",
+    "guards",
     "json_values",
     "leads",
     "points_models",
+    "rule_sets",
+    "stage_machines",
 ]
 
 #: Attribute names the strategies use, so generated conditions meet generated leads.
@@ -302,4 +325,87 @@ def points_models(draw: st.DrawFn, max_rules: int = 6) -> PointsModel:
         max_score=high,
         group_caps=group_caps,
         grades=grades,
+    )
+
+
+def guards(max_leaves: int = 4) -> st.SearchStrategy[Guard]:
+    """Stage guards of every kind, combined with ``&``, ``|`` and ``~``."""
+    leaves: st.SearchStrategy[Guard] = st.one_of(
+        st.builds(ScoreAtLeast, st.integers(-20, 200)),
+        st.builds(FitAtLeast, st.integers(-20, 60)),
+        st.builds(EngagementAtLeast, st.sampled_from([0, 10, 25.5, 80])),
+        st.builds(
+            EventSeen,
+            st.lists(st.sampled_from(EVENT_TYPES), min_size=1, max_size=2, unique=True),
+            within=st.one_of(st.none(), st.integers(1, 90).map(lambda d: timedelta(days=d))),
+        ),
+        st.builds(
+            NewActivity,
+            st.one_of(st.none(), st.lists(st.sampled_from(EVENT_TYPES), min_size=1, max_size=2)),
+        ),
+        st.just(FrameworkPassed()),
+        st.builds(AttrCondition, conditions(props=False, max_leaves=2)),
+    )
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map(GuardAll),
+            st.lists(inner, min_size=1, max_size=3).map(GuardAny),
+            inner.map(GuardNot),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+@st.composite
+def stage_machines(draw: st.DrawFn) -> StageMachine:
+    """The default funnel with drawn options, or a small linear funnel with drawn guards."""
+    if draw(st.booleans()):
+        return StageMachine.default(
+            mql_score=draw(st.integers(0, 200)),
+            sql_requires=draw(st.one_of(st.none(), st.just(FrameworkPassed()), guards(2))),
+            recycle_below=draw(st.one_of(st.none(), st.integers(0, 100))),
+        )
+    n = draw(st.integers(2, 5))
+    names = [f"S{i}" for i in range(n)]
+    stages = [Stage(name, i) for i, name in enumerate(names)]
+    stages.append(Stage("OUT", 99, funnel=False, description="side stage"))
+    transitions = [Transition(a, b, draw(guards())) for a, b in itertools.pairwise(names)]
+    transitions.append(Transition(names[-1], "OUT", auto=False))
+    transitions.append(Transition("OUT", names[0], draw(guards(2))))
+    return StageMachine(stages, transitions)
+
+
+def frameworks() -> st.SearchStrategy[Framework]:
+    """The preset frameworks, with drawn options and policies."""
+    return st.one_of(
+        st.builds(
+            BANT,
+            min_budget=st.one_of(st.none(), st.integers(0, 50_000)),
+            timeline_days=st.one_of(st.none(), st.integers(1, 365)),
+            policy=st.one_of(st.just(AllPass()), st.integers(1, 4).map(AtLeast)),
+        ),
+        st.builds(CHAMP),
+        st.builds(ANUM),
+        st.builds(MEDDIC, policy=st.integers(1, 6).map(AtLeast)),
+        st.builds(MEDDPICC),
+        st.builds(GPCTBA_CI),
+        st.builds(FAINT),
+    )
+
+
+@st.composite
+def rule_sets(draw: st.DrawFn) -> RuleSet:
+    """Complete rule sets: a points model, a stage machine, maybe a framework and extra models."""
+    extra = draw(
+        st.dictionaries(st.sampled_from(["product-a", "product-b"]), points_models(4), max_size=2)
+    )
+    return RuleSet(
+        draw(st.sampled_from(["default", "emea", "product led"])),
+        draw(st.from_regex(r"[0-9]{1,2}\.[0-9]{1,2}(\.[0-9])?", fullmatch=True)),
+        model=draw(points_models()),
+        stages=draw(stage_machines()),
+        framework=draw(st.one_of(st.none(), frameworks())),
+        extra_models=extra,
+        description=draw(st.sampled_from(["", "rules for Q4", 'quotes " and \\ back\\slashes'])),
     )

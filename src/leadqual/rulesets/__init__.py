@@ -1,0 +1,17 @@
+"""Rule sets: versioned bundles of rules, their files, and their plain-data form."""
+
+from leadqual.rulesets.codec import CodecError, ruleset_from_dict, ruleset_to_dict
+from leadqual.rulesets.files import default_ruleset, dump, dumps, load, loads
+from leadqual.rulesets.ruleset import RuleSet
+
+__all__ = [
+    "CodecError",
+    "RuleSet",
+    "default_ruleset",
+    "dump",
+    "dumps",
+    "load",
+    "loads",
+    "ruleset_from_dict",
+    "ruleset_to_dict",
+]

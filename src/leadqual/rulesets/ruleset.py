@@ -1,0 +1,82 @@
+"""``RuleSet``: a named, versioned bundle of the rules that qualify leads.
+
+>>> import leadqual as lq
+>>> rules = lq.RuleSet("example", "1", model=lq.PointsModel(),
+...                    stages=lq.StageMachine.default(mql_score=50, sql_requires=None))
+>>> rules.qualifier().stages.entry_guard("MQL")
+ScoreAtLeast(points=50)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from leadqual._fields import require_text
+from leadqual.errors import ValidationError
+from leadqual.frameworks.framework import Framework
+from leadqual.qualifier import Listener, Qualifier
+from leadqual.scoring.points import PointsModel
+from leadqual.stages.machine import StageMachine
+
+__all__ = ["RuleSet"]
+
+
+def _text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    require_text(f"RuleSet.{attribute.name}", value)
+
+
+def _models(value: Mapping[str, PointsModel] | None) -> Mapping[str, PointsModel]:
+    models = dict(value or {})
+    for name, model in models.items():
+        require_text("extra_models", name)
+        if not isinstance(model, PointsModel):
+            raise ValidationError(f"extra_models.{name}", model, "expected a PointsModel")
+    return models
+
+
+@attrs.frozen
+class RuleSet:
+    """Everything needed to qualify leads, as one versioned value.
+
+    ``model`` drives the stages; ``extra_models`` are more named scores reported
+    beside it (one per product line, say). ``stages`` is the funnel and
+    ``framework`` the sales criteria (or ``None``). Load and save rule sets with
+    :func:`leadqual.load` and :func:`leadqual.dump`.
+    """
+
+    name: str = attrs.field(validator=_text)
+    version: str = attrs.field(validator=_text)
+    model: PointsModel = attrs.field(kw_only=True)
+    stages: StageMachine = attrs.field(kw_only=True)
+    framework: Framework | None = attrs.field(default=None, kw_only=True)
+    extra_models: Mapping[str, PointsModel] = attrs.field(
+        factory=dict, converter=_models, kw_only=True, hash=False
+    )
+    description: str = attrs.field(default="", kw_only=True)
+
+    @model.validator
+    def _check_model(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, PointsModel):
+            raise ValidationError("model", value, "expected a PointsModel")
+
+    @stages.validator
+    def _check_stages(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, StageMachine):
+            raise ValidationError("stages", value, "expected a StageMachine")
+
+    @framework.validator
+    def _check_framework(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and not isinstance(value, Framework):
+            raise ValidationError("framework", value, "expected a Framework or None")
+
+    def qualifier(self, on_transition: Iterable[Listener] = ()) -> Qualifier:
+        """A :class:`~leadqual.Qualifier` running these rules."""
+        return Qualifier(self.model, self.stages, self.framework, on_transition=on_transition)
+
+    @property
+    def label(self) -> str:
+        """``name@version``."""
+        return f"{self.name}@{self.version}"
