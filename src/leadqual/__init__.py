@@ -17,6 +17,7 @@ from leadqual.conditions import (
     condition_from_dict,
 )
 from leadqual.default_model import default_model
+from leadqual.engine import Engine, RescoreReport, SnapshotError, StageChange
 from leadqual.errors import (
     DuplicateEventError,
     InvalidTransition,
@@ -123,6 +124,7 @@ __all__ = [
     "DuplicateEventError",
     "EngagementAtLeast",
     "EngagementRule",
+    "Engine",
     "Event",
     "EventSeen",
     "Expire",
@@ -153,6 +155,7 @@ __all__ = [
     "QualificationState",
     "Qualifier",
     "ReplayState",
+    "RescoreReport",
     "RuleSet",
     "RuleSetError",
     "Schedule",
@@ -160,7 +163,9 @@ __all__ = [
     "ScoreAtLeast",
     "ScoringModel",
     "ScoringState",
+    "SnapshotError",
     "Stage",
+    "StageChange",
     "StageMachine",
     "StageState",
     "Timeline",

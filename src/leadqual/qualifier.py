@@ -24,13 +24,13 @@
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from leadqual._fields import require_aware, require_text
+from leadqual._fields import check_keys, parse_timestamp, require_aware, require_text
 from leadqual.errors import ListenerError, ValidationError
 from leadqual.events import Event
 from leadqual.frameworks.checks import Activity, Facts
@@ -58,6 +58,16 @@ class Decision:
     target: str = attrs.field(validator=_target)
     at: datetime = attrs.field(validator=lambda i, a, v: require_aware("Decision.at", v))
     reason: str = attrs.field(validator=lambda i, a, v: require_text("Decision.reason", v))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data."""
+        return {"target": self.target, "at": self.at.isoformat(), "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
+        """Rebuild a decision from :meth:`to_dict` output."""
+        check_keys("decision", data, ("target", "at", "reason"))
+        return cls(data["target"], parse_timestamp("decision.at", data["at"]), data["reason"])
 
 
 @attrs.frozen
@@ -218,6 +228,22 @@ class QualificationState:
     def history(self) -> tuple[TransitionRecord, ...]:
         """The transitions committed so far."""
         return tuple(self._timeline.journey.history)
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """Every event applied (each id once), in time order."""
+        return tuple(self._events)
+
+    @property
+    def decisions(self) -> tuple[Decision, ...]:
+        """Every decision applied, in the order made."""
+        return tuple(self._decisions)
+
+    @property
+    def last_moment(self) -> datetime | None:
+        """The time of the latest event or decision processed."""
+        moments = [e.at for e in self._events[-1:]] + [d.at for d in self._decisions]
+        return max(moments) if moments else None
 
     def apply(self, event: Event) -> None:
         """Take one event into account (the same event id twice counts once)."""

@@ -1,0 +1,363 @@
+"""The engine: many leads over one event stream, with snapshots a host app can restore.
+
+>>> from datetime import datetime, timezone
+>>> import leadqual as lq
+>>> engine = lq.Engine(lq.default_ruleset())
+>>> engine.add_lead(lq.Lead("L-1", attributes={"title": "VP Sales", "employees": 300}))
+>>> engine.apply(lq.Event("L-1", "demo_request", at=datetime(2026, 11, 2, tzinfo=timezone.utc)))
+>>> engine.get("L-1").stage
+'IQL'
+>>> engine.apply(lq.Event("L-2", "content_download", at=datetime(2026, 11, 3, tzinfo=timezone.utc)))
+>>> engine.pending()
+{'L-2': 1}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from leadqual._fields import require_aware
+from leadqual.errors import DuplicateEventError, LeadqualError, ValidationError
+from leadqual.events import Event
+from leadqual.leads import Lead
+from leadqual.qualifier import Decision, Listener, Qualification, QualificationState
+from leadqual.rulesets.ruleset import RuleSet
+from leadqual.stages.machine import TransitionRecord
+
+__all__ = ["Engine", "RescoreReport", "SnapshotError", "StageChange"]
+
+SNAPSHOT_FORMAT = "leadqual-engine-snapshot"
+SNAPSHOT_VERSION = 1
+
+
+class SnapshotError(LeadqualError):
+    """A snapshot that cannot be restored (unreadable, another format, other rules)."""
+
+
+@attrs.frozen
+class StageChange:
+    """One lead whose stage differs between two rule sets."""
+
+    lead_id: str
+    before: str
+    after: str
+
+
+@attrs.frozen
+class RescoreReport:
+    """What another rule set would do to the engine's leads (see :meth:`Engine.rescore`)."""
+
+    before: str
+    after: str
+    as_of: datetime
+    leads: int
+    changes: tuple[StageChange, ...]
+
+    def moved(self, source: str, target: str) -> tuple[str, ...]:
+        """Leads that would move from stage ``source`` to ``target``."""
+        return tuple(c.lead_id for c in self.changes if (c.before, c.after) == (source, target))
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.after} against {self.before} as of {self.as_of.isoformat()}: "
+            f"{len(self.changes)} of {self.leads} leads change stage"
+        ]
+        pairs: dict[tuple[str, str], int] = {}
+        for c in self.changes:
+            pairs[(c.before, c.after)] = pairs.get((c.before, c.after), 0) + 1
+        for (a, b), n in sorted(pairs.items()):
+            lines.append(f"  {a} -> {b}: {n}")
+        return "\n".join(lines)
+
+
+class Engine:
+    """The state of many leads under one :class:`~leadqual.RuleSet`.
+
+    Events may arrive in any order (they are placed by timestamp) and more than once
+    (an id counts once). An event for a lead the engine does not know yet is held and
+    applied when the lead is added (``unknown_leads="hold"``, the default), or refused
+    (``"raise"``); nothing is dropped silently. Time comes from the events, or from
+    ``clock`` when given: a read with no ``as_of`` uses it (or, without a clock, the
+    latest moment the engine has seen).
+    """
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        *,
+        unknown_leads: Literal["hold", "raise"] = "hold",
+        on_transition: Iterable[Listener] = (),
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        if not isinstance(ruleset, RuleSet):
+            raise ValidationError("ruleset", ruleset, "expected a RuleSet")
+        if unknown_leads not in ("hold", "raise"):
+            raise ValidationError("unknown_leads", unknown_leads, "expected 'hold' or 'raise'")
+        self.ruleset = ruleset
+        self.unknown_leads = unknown_leads
+        self.clock = clock
+        self._qualifier = ruleset.qualifier(on_transition)
+        self._states: dict[str, QualificationState] = {}
+        self._pending: dict[str, list[Event]] = {}
+        self._ids: dict[str, Event] = {}
+        self._latest: datetime | None = None
+
+    # --- feeding -------------------------------------------------------------------------
+
+    def add_lead(self, lead: Lead) -> None:
+        """Start tracking ``lead`` (held events for it are applied now)."""
+        if not isinstance(lead, Lead):
+            raise ValidationError("lead", lead, "expected a Lead")
+        if lead.id in self._states:
+            raise ValidationError("lead.id", lead.id, "the engine has this lead already")
+        state = self._qualifier.start(lead)
+        self._states[lead.id] = state
+        held = self._pending.pop(lead.id, [])
+        if held:
+            state.apply_all(held)
+
+    def update_lead(self, lead: Lead) -> None:
+        """Replace a lead's profile and replay its history under the new one."""
+        old = self._state(lead.id)
+        state = self._qualifier.start(lead)
+        state.apply_all(old.events, old.decisions)
+        self._states[lead.id] = state
+
+    def apply(self, events: Event | Iterable[Event]) -> None:
+        """Apply one event or many, in any order."""
+        if isinstance(events, Event):
+            events = (events,)
+        for event in events:
+            self._apply_one(event)
+
+    def _apply_one(self, event: Event) -> None:
+        if not isinstance(event, Event):
+            raise ValidationError("event", event, "expected an Event")
+        if event.id is not None:
+            previous = self._ids.get(event.id)
+            if previous is not None:
+                if previous == event:
+                    return
+                raise DuplicateEventError(event.id, previous, event)
+        state = self._states.get(event.lead_id)
+        if state is None:
+            if self.unknown_leads == "raise":
+                raise ValidationError(
+                    "event.lead_id", event.lead_id, "no such lead (add it first, or hold events)"
+                )
+            self._pending.setdefault(event.lead_id, []).append(event)
+        else:
+            state.apply(event)
+        self._note(event)
+
+    def move(self, lead_id: str, target: str, *, at: datetime, reason: str) -> TransitionRecord:
+        """A sales decision: move a lead by hand (see :meth:`QualificationState.move`)."""
+        record = self._state(lead_id).move(target, at=at, reason=reason)
+        self._note_moment(at)
+        return record
+
+    # --- reading -------------------------------------------------------------------------
+
+    def _state(self, lead_id: str) -> QualificationState:
+        state = self._states.get(lead_id)
+        if state is None:
+            raise ValidationError("lead_id", lead_id, "the engine has no such lead")
+        return state
+
+    def now(self) -> datetime:
+        """The moment reads default to: the clock's, else the latest one seen."""
+        if self.clock is not None:
+            return require_aware("clock()", self.clock())
+        if self._latest is None:
+            raise ValidationError("as_of", None, "no event yet and no clock: pass as_of")
+        return self._latest
+
+    def get(self, lead_id: str, as_of: datetime | None = None) -> Qualification:
+        """Where one lead stands (as of ``as_of``, or :meth:`now`)."""
+        state = self._state(lead_id)
+        return state.qualification(self.now() if as_of is None else as_of)
+
+    def __contains__(self, lead_id: object) -> bool:
+        return lead_id in self._states
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def lead_ids(self) -> list[str]:
+        """Every lead's id, sorted."""
+        return sorted(self._states)
+
+    def leads(self, stage: str | None = None) -> list[str]:
+        """Ids of the leads in ``stage`` after the events applied (all leads when None)."""
+        if stage is not None:
+            self.ruleset.stages.stage(stage)
+        return sorted(
+            lead_id
+            for lead_id, state in self._states.items()
+            if stage is None or state.stage == stage
+        )
+
+    def transitions(self, since: datetime | None = None) -> Iterator[tuple[str, TransitionRecord]]:
+        """Every committed transition (after ``since``, if given), in time order."""
+        records = [
+            (record.at, lead_id, i, record)
+            for lead_id, state in self._states.items()
+            for i, record in enumerate(state.history)
+            if since is None or record.at > since
+        ]
+        records.sort(key=lambda item: (item[0], item[1], item[2]))
+        for _, lead_id, _, record in records:
+            yield lead_id, record
+
+    def pending(self) -> dict[str, int]:
+        """Held events per unknown lead id."""
+        return {lead_id: len(events) for lead_id, events in sorted(self._pending.items())}
+
+    def rescore(self, ruleset: RuleSet, as_of: datetime | None = None) -> RescoreReport:
+        """Replay every lead's history under ``ruleset`` and report which would change
+        stage (a what-if before deploying new rules; the engine itself is unchanged)."""
+        moment = self.now() if as_of is None else as_of
+        qualifier = ruleset.qualifier()
+        changes = []
+        for lead_id in sorted(self._states):
+            state = self._states[lead_id]
+            before = state.qualification(moment).stage
+            after = qualifier.qualify(
+                state.lead, state.events, as_of=moment, decisions=state.decisions
+            ).stage
+            if before != after:
+                changes.append(StageChange(lead_id, before, after))
+        return RescoreReport(
+            self.ruleset.label, ruleset.label, moment, len(self._states), tuple(changes)
+        )
+
+    # --- snapshots -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The engine's inputs as plain JSON data (leads, events, decisions, held events)."""
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "version": SNAPSHOT_VERSION,
+            "ruleset": {"name": self.ruleset.name, "version": self.ruleset.version},
+            "unknown_leads": self.unknown_leads,
+            "leads": [
+                {
+                    "lead": state.lead.to_dict(),
+                    "events": [e.to_dict() for e in state.events],
+                    "decisions": [d.to_dict() for d in state.decisions],
+                }
+                for _, state in sorted(self._states.items())
+            ],
+            "pending": {
+                lead_id: [e.to_dict() for e in events]
+                for lead_id, events in sorted(self._pending.items())
+            },
+        }
+
+    def snapshot(self, path: str | os.PathLike[str]) -> None:
+        """Write the engine to ``path`` as JSON, atomically: a crash mid-write leaves the
+        previous snapshot (or none), never a corrupt one."""
+        where = Path(path)
+        handle, temporary = tempfile.mkstemp(prefix=f".{where.name}.", dir=where.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(self.to_dict(), out, ensure_ascii=False, separators=(",", ":"))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, where)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        ruleset: RuleSet,
+        *,
+        on_transition: Iterable[Listener] = (),
+        clock: Callable[[], datetime] | None = None,
+    ) -> Engine:
+        """Rebuild an engine from :meth:`to_dict` output under ``ruleset``, which must be
+        the rule set (name and version) the snapshot was taken with."""
+        if not isinstance(data, Mapping):
+            raise SnapshotError("not a leadqual engine snapshot (not a JSON object)")
+        if data.get("format") != SNAPSHOT_FORMAT:
+            raise SnapshotError("not a leadqual engine snapshot")
+        if data.get("version") != SNAPSHOT_VERSION:
+            raise SnapshotError(f"snapshot version {data.get('version')!r} is not supported")
+        taken = data.get("ruleset", {})
+        if (taken.get("name"), taken.get("version")) != (ruleset.name, ruleset.version):
+            raise SnapshotError(
+                f"the snapshot was taken with rule set {taken.get('name')}@{taken.get('version')}, "
+                f"not {ruleset.label}; restore it with those rules, then use rescore() to compare"
+            )
+        engine = cls(
+            ruleset,
+            unknown_leads=data.get("unknown_leads", "hold"),
+            clock=clock,
+            on_transition=(),
+        )
+        try:
+            for item in data["leads"]:
+                lead = Lead.from_dict(item["lead"])
+                engine.add_lead(lead)
+                state = engine._states[lead.id]
+                events = [Event.from_dict(e) for e in item["events"]]
+                decisions = [Decision.from_dict(d) for d in item["decisions"]]
+                state.apply_all(events, decisions)
+                for event in events:
+                    engine._note(event)
+                for decision in decisions:
+                    engine._note_moment(decision.at)
+            for lead_id, events in data["pending"].items():
+                for raw in events:
+                    event = Event.from_dict(raw)
+                    engine._pending.setdefault(lead_id, []).append(event)
+                    engine._note(event)
+        except (KeyError, TypeError) as exc:
+            raise SnapshotError(f"the snapshot is incomplete or damaged ({exc!r})") from None
+        except ValidationError as exc:
+            raise SnapshotError(f"the snapshot holds invalid data: {exc}") from None
+        listeners = tuple(on_transition)
+        if listeners:
+            engine._qualifier = ruleset.qualifier(listeners)
+            for state in engine._states.values():
+                state.qualifier = engine._qualifier
+        return engine
+
+    def _note(self, event: Event) -> None:
+        if event.id is not None:
+            self._ids[event.id] = event
+        self._note_moment(event.at)
+
+    def _note_moment(self, moment: datetime) -> None:
+        if self._latest is None or moment > self._latest:
+            self._latest = moment
+
+    @classmethod
+    def restore(
+        cls,
+        path: str | os.PathLike[str],
+        ruleset: RuleSet,
+        *,
+        on_transition: Iterable[Listener] = (),
+        clock: Callable[[], datetime] | None = None,
+    ) -> Engine:
+        """Rebuild the engine saved by :meth:`snapshot` (see :meth:`from_dict`)."""
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except OSError as exc:
+            raise SnapshotError(f"{path}: cannot be read ({exc.strerror})") from None
+        except json.JSONDecodeError as exc:
+            raise SnapshotError(f"{path}: not valid JSON ({exc})") from None
+        return cls.from_dict(data, ruleset, on_transition=on_transition, clock=clock)

@@ -1,0 +1,223 @@
+"""Engine: many leads over one stream, out-of-order and duplicate events, snapshots."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import leadqual as lq
+from leadqual import Engine, Event, Lead, SnapshotError
+from leadqual.testing import events
+
+UTC = timezone.utc
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+RULES = lq.RuleSet(
+    "test",
+    "1",
+    model=lq.PointsModel(
+        engagement=[
+            lq.EngagementRule("ebook", "content_download", 60),
+            lq.EngagementRule("demo", "demo_request", 50),
+            lq.EngagementRule("view", "page_view", 10, max_per_day=1),
+        ],
+        decay=lq.HalfLife(days=30),
+    ),
+    stages=lq.StageMachine.default(mql_score=100, sql_requires=None),
+)
+
+
+def ev(lead: str, type_: str, day: float, id_: str | None = None) -> Event:
+    return Event(lead, type_, at=T0 + timedelta(days=day), id=id_)
+
+
+def test_many_leads() -> None:
+    engine = Engine(RULES)
+    for i in range(3):
+        engine.add_lead(Lead(f"L-{i}"))
+    engine.apply([ev("L-0", "content_download", 1), ev("L-0", "demo_request", 2)])
+    engine.apply(ev("L-1", "content_download", 1))
+    assert engine.leads(stage="SQL") == ["L-0"]
+    assert engine.leads(stage="IQL") == ["L-1", "L-2"]
+    assert engine.get("L-0").stage == "SQL"
+    assert [(lid, r.target) for lid, r in engine.transitions()] == [("L-0", "MQL"), ("L-0", "SQL")]
+    assert list(engine.transitions(since=T0 + timedelta(days=3))) == []
+    assert len(engine) == 3
+    assert "L-1" in engine
+    assert engine.now() == T0 + timedelta(days=2)
+
+
+def test_unknown_leads_are_held_or_refused() -> None:
+    engine = Engine(RULES)
+    engine.apply([ev("L-9", "content_download", 1), ev("L-9", "demo_request", 2)])
+    assert engine.pending() == {"L-9": 2}
+    engine.add_lead(Lead("L-9"))
+    assert engine.pending() == {}
+    assert engine.get("L-9").stage == "SQL"
+    strict = Engine(RULES, unknown_leads="raise")
+    with pytest.raises(lq.ValidationError) as info:
+        strict.apply(ev("L-9", "content_download", 1))
+    assert info.value.field == "event.lead_id"
+
+
+def test_duplicates_across_the_stream() -> None:
+    engine = Engine(RULES)
+    engine.add_lead(Lead("L-1"))
+    e = ev("L-1", "content_download", 1, "e1")
+    engine.apply([e, e, Event.from_dict(e.to_dict())])
+    assert engine.get("L-1").score.total == 60
+    engine.add_lead(Lead("L-2"))
+    with pytest.raises(lq.DuplicateEventError):
+        engine.apply(ev("L-2", "page_view", 1, "e1"))  # one id, another lead
+
+
+def test_errors() -> None:
+    engine = Engine(RULES)
+    with pytest.raises(lq.ValidationError):
+        engine.get("nobody")
+    engine.add_lead(Lead("L-1"))
+    with pytest.raises(lq.ValidationError, match="pass as_of"):
+        engine.get("L-1")
+    engine.add_lead(Lead("L-2"))
+    with pytest.raises(lq.ValidationError, match="already"):
+        engine.add_lead(Lead("L-2"))
+    with pytest.raises(lq.ValidationError):
+        Engine(RULES, unknown_leads="drop")  # type: ignore[arg-type]
+
+
+def test_injected_clock() -> None:
+    engine = Engine(RULES, clock=lambda: T0 + timedelta(days=90))
+    engine.add_lead(Lead("L-1"))
+    engine.apply([ev("L-1", "content_download", 1), ev("L-1", "content_download", 2)])
+    assert engine.get("L-1").as_of == T0 + timedelta(days=90)
+    assert engine.get("L-1").score.total < 60  # decayed by the clock's time
+
+
+def test_update_lead_replays_history() -> None:
+    rules = attrs.evolve(
+        RULES,
+        model=lq.PointsModel(
+            fit=[lq.FitRule("big", lq.Attr("employees") >= 100, 50)],
+            engagement=list(RULES.model.engagement),
+        ),
+    )
+    engine = Engine(rules)
+    engine.add_lead(Lead("L-1"))
+    engine.apply(ev("L-1", "content_download", 1))
+    assert engine.get("L-1").stage == "IQL"
+    engine.update_lead(Lead("L-1", attributes={"employees": 500}))
+    assert engine.get("L-1").stage == "MQL"
+
+
+def test_manual_moves_and_rescore() -> None:
+    engine = Engine(RULES)
+    engine.add_lead(Lead("L-1"))
+    engine.add_lead(Lead("L-2"))
+    engine.apply([ev("L-1", "content_download", 1), ev("L-1", "demo_request", 1)])
+    engine.apply(ev("L-2", "content_download", 1))
+    engine.move("L-1", "OPPORTUNITY", at=T0 + timedelta(days=2), reason="accepted")
+    assert engine.leads("OPPORTUNITY") == ["L-1"]
+    stricter = attrs.evolve(
+        RULES, version="2", stages=lq.StageMachine.default(mql_score=50, sql_requires=None)
+    )
+    report = engine.rescore(stricter)
+    assert report.leads == 2
+    assert report.moved("IQL", "MQL") == ("L-2",)
+    assert "1 of 2 leads change stage" in str(report)
+    assert engine.get("L-2").stage == "IQL"  # the engine itself is unchanged
+
+
+def test_snapshot_round_trip(tmp_path: Path) -> None:
+    engine = Engine(RULES)
+    engine.add_lead(Lead("L-1", attributes={"title": "VP"}))
+    engine.apply([ev("L-1", "content_download", 1, "a"), ev("L-1", "demo_request", 2, "b")])
+    engine.apply(ev("L-7", "page_view", 3, "c"))  # held
+    engine.move("L-1", "OPPORTUNITY", at=T0 + timedelta(days=4), reason="accepted")
+    path = tmp_path / "state.json"
+    engine.snapshot(path)
+    restored = Engine.restore(path, RULES)
+    assert restored.to_dict() == engine.to_dict()
+    assert restored.get("L-1") == engine.get("L-1")
+    assert restored.pending() == {"L-7": 1}
+    restored.apply(ev("L-1", "demo_request", 2, "b"))  # the id index survived
+    assert restored.get("L-1") == engine.get("L-1")
+
+
+def test_restore_refuses_other_rules_and_damage(tmp_path: Path) -> None:
+    engine = Engine(RULES)
+    path = tmp_path / "state.json"
+    engine.snapshot(path)
+    with pytest.raises(SnapshotError, match="test@1, not test@2"):
+        Engine.restore(path, attrs.evolve(RULES, version="2"))
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(SnapshotError, match="not valid JSON"):
+        Engine.restore(path, RULES)
+    path.write_text(json.dumps({"format": "other"}), encoding="utf-8")
+    with pytest.raises(SnapshotError, match="not a leadqual engine snapshot"):
+        Engine.restore(path, RULES)
+    with pytest.raises(SnapshotError, match="cannot be read"):
+        Engine.restore(tmp_path / "missing.json", RULES)
+    good = engine.to_dict()
+    del good["leads"]
+    with pytest.raises(SnapshotError, match="damaged"):
+        Engine.from_dict(good, RULES)
+
+
+def test_a_crash_while_writing_leaves_the_old_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = Engine(RULES)
+    engine.add_lead(Lead("L-1"))
+    path = tmp_path / "state.json"
+    engine.snapshot(path)
+    before = path.read_bytes()
+    engine.apply(ev("L-1", "content_download", 1))
+
+    def crash(*args: object, **kwargs: object) -> None:
+        out = args[1]
+        out.write('{"format": "leadqual-engine-snap')  # type: ignore[attr-defined]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(json, "dump", crash)
+    with pytest.raises(OSError, match="disk full"):
+        engine.snapshot(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # no temporary file left
+    monkeypatch.undo()
+    assert Engine.restore(path, RULES).lead_ids() == ["L-1"]
+
+
+streams = st.lists(
+    events(lead_ids=("L-1", "L-2", "L-3"), span=timedelta(days=60), with_ids=True), max_size=30
+).map(lambda es: list({e.id: e for e in es}.values()))
+
+
+@given(streams, st.integers(0, 30), st.randoms(use_true_random=False))
+def test_out_of_order_and_restore_equal_one_sorted_run(
+    stream: list[Event], cut: int, rnd: object
+) -> None:
+    as_of = datetime(2026, 3, 15, tzinfo=UTC)
+    leads = [Lead("L-1"), Lead("L-2", attributes={"title": "VP"}), Lead("L-3")]
+    reference = Engine(RULES)
+    for lead in leads:
+        reference.add_lead(lead)
+    reference.apply(sorted(stream))
+
+    shuffled = list(stream)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    first, rest = shuffled[:cut], shuffled[cut:]
+    engine = Engine(RULES)
+    engine.add_lead(leads[0])
+    engine.apply(first)
+    for lead in leads[1:]:
+        engine.add_lead(lead)
+    restored = Engine.from_dict(json.loads(json.dumps(engine.to_dict())), RULES)
+    restored.apply(rest)
+    restored.apply(first[:3])  # redelivered
+    for lead in leads:
+        assert restored.get(lead.id, as_of) == reference.get(lead.id, as_of)
