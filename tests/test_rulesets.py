@@ -161,3 +161,32 @@ def test_toml_writer_quotes_what_needs_quoting() -> None:
 def test_problem_equality() -> None:
     assert Problem("a", "b", 1) == Problem("a", "b", 1)
     assert Problem("a", "b") != Problem("a", "c")
+
+
+def test_diff_lists_changes_by_name() -> None:
+    import attrs
+
+    from leadqual.rulesets import diff_rulesets
+
+    old = lq.default_ruleset()
+    engagement = [r for r in old.model.engagement if r.name != "linkedin-message"]
+    engagement.insert(0, lq.EngagementRule("trial", "trial_started", 40))
+    engagement = [attrs.evolve(r, points=50) if r.name == "demo-request" else r for r in engagement]
+    engagement.sort(key=lambda r: r.name != "demo-request")  # demo-request moves first
+    new = attrs.evolve(
+        old,
+        version="2",
+        model=attrs.evolve(old.model, engagement=engagement),
+        stages=lq.StageMachine.default(mql_score=80),
+    )
+    changes = {c.path: c for c in diff_rulesets(old, new)}
+    assert changes["version"].kind == "changed"
+    assert changes["scoring.engagement[trial]"].kind == "added"
+    assert changes["scoring.engagement[linkedin-message]"].kind == "removed"
+    assert (
+        changes["scoring.engagement[demo-request].points"].old,
+        changes["scoring.engagement[demo-request].points"].new,
+    ) == (40, 50)
+    assert "stages.transitions[IQL -> MQL].guard.score_at_least" in changes
+    assert "scoring.engagement (order)" in changes
+    assert diff_rulesets(old, old) == []

@@ -1,13 +1,16 @@
 """Rule sets: versioned bundles of rules, their files, and their plain-data form."""
 
 from leadqual.rulesets.codec import CodecError, ruleset_from_dict, ruleset_to_dict
+from leadqual.rulesets.diff import Change, diff_rulesets
 from leadqual.rulesets.files import default_ruleset, dump, dumps, load, loads
 from leadqual.rulesets.ruleset import RuleSet
 
 __all__ = [
+    "Change",
     "CodecError",
     "RuleSet",
     "default_ruleset",
+    "diff_rulesets",
     "dump",
     "dumps",
     "load",
