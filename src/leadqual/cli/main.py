@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 
 from leadqual._version import __version__
-from leadqual.cli import demo
+from leadqual.cli import demo, rules
 from leadqual.errors import LeadqualError
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     demo.add_parser(commands)
+    rules.add_parsers(commands)
     return parser
 
 

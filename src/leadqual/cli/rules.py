@@ -1,0 +1,60 @@
+"""``leadqual validate`` and ``leadqual diff``: check rule files and compare versions."""
+
+from __future__ import annotations
+
+import argparse
+
+from leadqual.rulesets import diff_rulesets, load
+
+__all__ = ["add_parsers", "run_diff", "run_validate"]
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``validate`` and ``diff``."""
+    validate = commands.add_parser(
+        "validate",
+        help="check a rule file and report every problem",
+        description=(
+            "Check a rule file (.toml or .json). Prints a summary when it is valid; otherwise "
+            "every problem with its path in the file, and exits with status 1."
+        ),
+    )
+    validate.add_argument("rules", metavar="RULES", help="the rule file")
+    validate.set_defaults(run=run_validate)
+    diff = commands.add_parser(
+        "diff",
+        help="list what changed between two rule files",
+        description="List what changed between two versions of a rule set, path by path.",
+    )
+    diff.add_argument("old", metavar="OLD", help="the earlier rule file")
+    diff.add_argument("new", metavar="NEW", help="the later rule file")
+    diff.set_defaults(run=run_diff)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Print a summary of a valid rule file (problems raise and exit 1)."""
+    rules = load(args.rules)
+    model = rules.model
+    framework = "no framework" if rules.framework is None else f"framework {rules.framework.name}"
+    extra = f", {len(rules.extra_models)} extra models" if rules.extra_models else ""
+    print(
+        f"{args.rules}: valid: {rules.label}: {len(model.fit)} fit and "
+        f"{len(model.engagement)} engagement rules{extra}, {len(rules.stages.stages)} stages, "
+        f"{len(rules.stages.transitions)} transitions, {framework}"
+    )
+    return 0
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """Print every change from OLD to NEW (nothing when they are the same)."""
+    old, new = load(args.old), load(args.new)
+    changes = diff_rulesets(old, new)
+    if not changes:
+        print(f"no changes between {old.label} and {new.label}")
+        return 0
+    print(
+        f"{len(changes)} change{'s' if len(changes) != 1 else ''} from {old.label} to {new.label}:"
+    )
+    for change in changes:
+        print(f"  {change}")
+    return 0
