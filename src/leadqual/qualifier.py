@@ -23,7 +23,6 @@
 
 from __future__ import annotations
 
-from bisect import insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -257,7 +256,7 @@ class QualificationState:
             before = len(timeline.journey.history)
             timeline.feed(event)
             self._commit_ids(event)
-            insort(self._events, event, key=Event.sort_key)
+            self._events.append(event)  # later than every event so far: stays sorted
             self._announce(timeline.journey.history[before:])
 
     def apply_all(self, events: Iterable[Event], decisions: Iterable[Decision] = ()) -> None:
@@ -407,16 +406,22 @@ class _Timeline:
         self.qualifier.stages.advance(self.journey, ctx)
 
     def _context(self, moment: datetime) -> GuardContext:
+        """The guards' view of ``moment``; score and framework are computed if read."""
         framework = self.qualifier.framework
-        result = None
-        if framework is not None:
-            result = framework.evaluate(Facts(self.lead, moment, self.activity))
+        activity = dict(self.activity)
+        scoring = self.scoring
+
+        def evaluate() -> FrameworkResult | None:
+            if framework is None:
+                return None
+            return framework.evaluate(Facts(self.lead, moment, activity))
+
         return GuardContext(
             lead=self.lead,
-            score=self.scoring.score(moment),
+            score=lambda: scoring.score(moment),
             as_of=moment,
-            activity=dict(self.activity),
-            framework=result,
+            activity=activity,
+            framework=evaluate,
             stage_entered_at=self.journey.entered_at,
         )
 

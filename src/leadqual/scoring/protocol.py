@@ -124,20 +124,22 @@ class Score:
         engagement: float,
         parts: list[Part],
         adjustment: float,
-        groups: Mapping[str, float],
+        groups: dict[str, float],
         grade: str | None,
         as_of: datetime,
     ) -> Score:
-        score = cls(
-            total=total,
-            fit=fit,
-            engagement=engagement,
-            adjustment=adjustment,
-            groups=groups,
-            grade=grade,
-            as_of=as_of,
-        )
-        object.__setattr__(score, "_breakdown", _Deferred(parts))
+        """A score from trusted numbers (a model's own), skipping the checks of
+        ``__init__``; the breakdown is built from ``parts`` when first read."""
+        score = cls.__new__(cls)
+        setattr_ = object.__setattr__
+        setattr_(score, "total", total)
+        setattr_(score, "fit", fit)
+        setattr_(score, "engagement", engagement)
+        setattr_(score, "_breakdown", _Deferred(parts))
+        setattr_(score, "adjustment", adjustment)
+        setattr_(score, "groups", JsonMap._wrap(groups))  # type: ignore[arg-type]
+        setattr_(score, "grade", grade)
+        setattr_(score, "as_of", as_of)
         return score
 
     @property

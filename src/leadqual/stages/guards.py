@@ -13,7 +13,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -56,16 +56,73 @@ class _Activity(Protocol):
     def last(self) -> datetime: ...
 
 
-@attrs.frozen
-class GuardContext:
-    """Everything a guard may look at, at one moment (``as_of``)."""
+class _Lazy:
+    """A value computed on first use, shared by the copies of one context."""
 
-    lead: Lead
-    score: Score
-    as_of: datetime
-    activity: Mapping[str, _Activity] = attrs.field(factory=dict)
-    framework: FrameworkResult | None = None
-    stage_entered_at: datetime | None = None
+    __slots__ = ("make", "value")
+
+    def __init__(self, value: Any) -> None:
+        self.make: Callable[[], Any] | None = value if callable(value) else None
+        self.value = None if callable(value) else value
+
+    def get(self) -> Any:
+        if self.make is not None:
+            self.value = self.make()
+            self.make = None
+        return self.value
+
+
+class GuardContext:
+    """Everything a guard may look at, at one moment (``as_of``).
+
+    ``score`` and ``framework`` may be given as values, or as callables that compute
+    them: they are then computed the first time a guard reads them (so a stage whose
+    guards never read the framework never evaluates it).
+
+    >>> from datetime import datetime, timezone
+    >>> ctx = GuardContext(lead=Lead("L"), score=lambda: Score(total=5, fit=5, engagement=0),
+    ...                    as_of=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    >>> ctx.score.total
+    5
+    """
+
+    __slots__ = ("_framework", "_score", "activity", "as_of", "lead", "stage_entered_at")
+
+    def __init__(
+        self,
+        lead: Lead,
+        score: Score | Callable[[], Score],
+        as_of: datetime,
+        activity: Mapping[str, _Activity] | None = None,
+        framework: FrameworkResult | Callable[[], FrameworkResult | None] | None = None,
+        stage_entered_at: datetime | None = None,
+    ) -> None:
+        self.lead = lead
+        self.as_of = as_of
+        self.activity: Mapping[str, _Activity] = {} if activity is None else activity
+        self.stage_entered_at = stage_entered_at
+        self._score = _Lazy(score)
+        self._framework = _Lazy(framework)
+
+    @property
+    def score(self) -> Score:
+        """The lead's score at ``as_of``."""
+        value: Score = self._score.get()
+        return value
+
+    @property
+    def framework(self) -> FrameworkResult | None:
+        """The framework's result at ``as_of`` (``None`` without a framework)."""
+        value: FrameworkResult | None = self._framework.get()
+        return value
+
+    def entered(self, at: datetime | None) -> GuardContext:
+        """The same moment, for a lead that entered its current stage at ``at``."""
+        copy = GuardContext.__new__(GuardContext)
+        copy.lead, copy.as_of, copy.activity = self.lead, self.as_of, self.activity
+        copy.stage_entered_at = at
+        copy._score, copy._framework = self._score, self._framework
+        return copy
 
 
 def _num(value: float) -> str:

@@ -340,7 +340,7 @@ class StageMachine:
         records: list[TransitionRecord] = []
         entered = {state.stage}
         while True:
-            here = attrs.evolve(ctx, stage_entered_at=state.entered_at)
+            here = ctx.entered(state.entered_at)
             step = self._first_firing(state.stage, here, entered)
             if step is None:
                 return records
@@ -407,7 +407,7 @@ class StageMachine:
                 raise InvalidTransition(
                     state.stage, target, allowed, f"its guard ({guard}) needs a context to check"
                 )
-            here = attrs.evolve(ctx, stage_entered_at=state.entered_at)
+            here = ctx.entered(state.entered_at)
             if not guard.holds(here):
                 raise InvalidTransition(
                     state.stage, target, allowed, f"{guard} does not hold ({guard.explain(here)})"
