@@ -24,6 +24,7 @@ from leadqual.errors import (
     LeadqualError,
     ListenerError,
     Problem,
+    RowError,
     RuleSetError,
     ValidationError,
 )
@@ -156,6 +157,7 @@ __all__ = [
     "Qualifier",
     "ReplayState",
     "RescoreReport",
+    "RowError",
     "RuleSet",
     "RuleSetError",
     "Schedule",

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 
 from leadqual._version import __version__
-from leadqual.cli import demo, rules
+from leadqual.cli import data, demo, rules
 from leadqual.errors import LeadqualError
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     demo.add_parser(commands)
     rules.add_parsers(commands)
+    data.add_parsers(commands)
     return parser
 
 

@@ -1,0 +1,205 @@
+"""``leadqual score``, ``leadqual explain`` and ``leadqual funnel``: run a rule file over
+lead and event files (JSON Lines or CSV, streamed)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from leadqual._fields import parse_timestamp
+from leadqual.cli.demo import funnel_summary
+from leadqual.engine import Engine
+from leadqual.errors import ValidationError
+from leadqual.events import Event
+from leadqual.io import read_events, read_leads
+from leadqual.io.files import atomic_writer, infer_format
+from leadqual.qualifier import Qualification
+from leadqual.rulesets import RuleSet, load
+
+__all__ = ["add_parsers", "run_explain", "run_funnel", "run_score"]
+
+PROGRESS_EVERY = 100_000
+
+
+def _inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", required=True, metavar="RULES", help="the rule file")
+    parser.add_argument("--leads", required=True, metavar="FILE", help="leads (.jsonl or .csv)")
+    parser.add_argument(
+        "--events", required=True, metavar="FILE", help="events (.jsonl or .csv, any order)"
+    )
+    parser.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="ISO 8601 time with offset to qualify at (default: the latest event's time)",
+    )
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``score``, ``explain`` and ``funnel``."""
+    score = commands.add_parser(
+        "score",
+        help="qualify every lead: stage, score and framework verdict",
+        description=(
+            "Qualify every lead of LEADS from the events of EVENTS under RULES. Writes one "
+            "row per lead to --out (.jsonl or .csv) or prints a table."
+        ),
+    )
+    _inputs(score)
+    score.add_argument("--out", metavar="FILE", help="write results here (.jsonl or .csv)")
+    score.set_defaults(run=run_score)
+    explain = commands.add_parser(
+        "explain",
+        help="why one lead is where it is",
+        description="Explain one lead's stage, path, score and framework verdicts.",
+    )
+    _inputs(explain)
+    explain.add_argument("lead_id", metavar="LEAD_ID", help="the lead to explain")
+    explain.set_defaults(run=run_explain)
+    funnel = commands.add_parser(
+        "funnel",
+        help="how many leads reached each stage, and the conversion between stages",
+        description="Qualify every lead and print the funnel: per stage, now and reached.",
+    )
+    _inputs(funnel)
+    funnel.set_defaults(run=run_funnel)
+
+
+def _progress(events: Iterator[Event]) -> Iterator[Event]:
+    """Pass events through, with a progress line on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield from events
+        return
+    n = 0
+    for n, event in enumerate(events, 1):
+        if n % PROGRESS_EVERY == 0:
+            print(f"\r{n:,} events read", end="", file=sys.stderr, flush=True)
+        yield event
+    if n >= PROGRESS_EVERY:
+        print(f"\r{n:,} events read", file=sys.stderr)
+
+
+def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, Engine]:
+    rules = load(args.rules)
+    engine = Engine(rules)
+    with read_leads(args.leads) as leads:
+        for lead in leads:
+            if only is None or lead.id == only:
+                engine.add_lead(lead)
+    with read_events(args.events) as events:
+        stream: Iterator[Event] = iter(events)
+        if only is not None:
+            stream = (e for e in stream if e.lead_id == only)
+        engine.apply(_progress(stream))
+    held = engine.pending()
+    if held:
+        ids = ", ".join(list(held)[:5]) + (", ..." if len(held) > 5 else "")
+        print(
+            f"leadqual: warning: {sum(held.values())} events name {len(held)} leads that are "
+            f"not in {args.leads} ({ids}); they were not used",
+            file=sys.stderr,
+        )
+    return rules, engine
+
+
+def _as_of(args: argparse.Namespace, engine: Engine) -> datetime:
+    if args.as_of is not None:
+        return parse_timestamp("--as-of", args.as_of)
+    return engine.now()
+
+
+def _row(q: Qualification, rules: RuleSet, extra: dict[str, float]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "lead_id": q.lead.id,
+        "stage": q.stage,
+        "score": round(q.score.total, 2),
+        "fit": round(q.score.fit, 2),
+        "engagement": round(q.score.engagement, 2),
+        "grade": q.score.grade,
+        "since": q.history[-1].at.isoformat() if q.history else None,
+    }
+    if q.framework is not None:
+        row["framework"] = q.framework.verdict.value
+        row["ask_next"] = " ".join(q.framework.missing)
+    for name, total in extra.items():
+        row[f"score_{name}"] = round(total, 2)
+    return row
+
+
+def _results(rules: RuleSet, engine: Engine, as_of: datetime) -> Iterator[dict[str, Any]]:
+    for lead_id in engine.lead_ids():
+        q = engine.get(lead_id, as_of)
+        extra = {}
+        if rules.extra_models:
+            state = engine._states[lead_id]
+            extra = {
+                name: model.score(q.lead, state.events, as_of=as_of).total
+                for name, model in rules.extra_models.items()
+            }
+        yield _row(q, rules, extra)
+
+
+def run_score(args: argparse.Namespace) -> int:
+    """Qualify every lead and write (or print) one row per lead."""
+    rules, engine = _load(args)
+    if len(engine) == 0:
+        raise ValidationError("--leads", args.leads, "holds no lead")
+    as_of = _as_of(args, engine)
+    rows = _results(rules, engine, as_of)
+    if args.out is None:
+        print(f"{'lead':<12} {'stage':<13} {'score':>8} {'fit':>6} grade  framework")
+        for row in rows:
+            print(
+                f"{row['lead_id']:<12} {row['stage']:<13} {row['score']:>8} {row['fit']:>6} "
+                f"{row['grade'] or '-':<5}  {row.get('framework', '-')}"
+            )
+        return 0
+    fmt = infer_format(args.out)
+    written = 0
+    with atomic_writer(args.out, newline="" if fmt == "csv" else "\n") as out:
+        if fmt == "jsonl":
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                written += 1
+        else:
+            first = next(rows, None)
+            if first is not None:
+                writer = csv.DictWriter(out, fieldnames=list(first), lineterminator="\n")
+                writer.writeheader()
+                for row in (first, *rows):
+                    writer.writerow({k: "" if v is None else v for k, v in row.items()})
+                    written += 1
+    print(f"{written} leads qualified as of {as_of.isoformat()} -> {args.out}", file=sys.stderr)
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    """Print one lead's qualification and score, explained."""
+    _, engine = _load(args, only=args.lead_id)
+    if args.lead_id not in engine:
+        raise ValidationError("LEAD_ID", args.lead_id, f"no lead with this id in {args.leads}")
+    as_of = parse_timestamp("--as-of", args.as_of) if args.as_of else None
+    if as_of is None and engine.clock is None:
+        try:
+            as_of = engine.now()
+        except ValidationError:
+            raise ValidationError("--as-of", None, "the lead has no event: pass --as-of") from None
+    q = engine.get(args.lead_id, as_of)
+    print(q.explain())
+    print()
+    print(q.score.explain())
+    return 0
+
+
+def run_funnel(args: argparse.Namespace) -> int:
+    """Print the funnel of every lead."""
+    rules, engine = _load(args)
+    as_of = _as_of(args, engine)
+    results = [engine.get(lead_id, as_of) for lead_id in engine.lead_ids()]
+    print(f"{rules.label} as of {as_of.isoformat()}")
+    print(funnel_summary(results, rules.stages))
+    return 0

@@ -1,0 +1,260 @@
+"""Readers: iterators over the events or leads in a file, one row at a time.
+
+A reader never holds more than the current row, so a file of any size streams
+through in constant memory. What it does with a malformed row depends on
+``errors``: ``"raise"`` (the default) raises :class:`~leadqual.errors.RowError` at
+that row; ``"collect"`` sets the row aside in ``reader.problems`` and goes on.
+Either way nothing is skipped without a trace: ``rows_read``, ``rows_skipped`` and
+``ignored`` account for every line.
+
+>>> import io
+>>> text = ('{"id": "L-1", "email": "ana@acme.com"}\\n'
+...         '{"id": ""}\\n'
+...         '{"id": "L-3", "attributes": {"employees": 40}}\\n')
+>>> with read_leads(io.StringIO(text), format="jsonl", errors="collect") as reader:
+...     [lead.id for lead in reader]
+['L-1', 'L-3']
+>>> print(reader.summary())
+<stream>: 2 rows read, 1 skipped (see .problems)
+>>> print(reader.problems[0])
+<stream>:2: id: expected a non-empty string, got ''
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from types import TracebackType
+from typing import IO, Any, Generic, Literal, TypeVar
+
+import attrs
+
+from leadqual.errors import LeadqualError, RowError, ValidationError
+from leadqual.events import Event
+from leadqual.io.csv import EVENT_LAYOUT, LEAD_LAYOUT, Layout, check_options, open_csv
+from leadqual.io.files import Format, Source, open_source, resolve_format, source_name
+from leadqual.io.jsonl import parse_jsonl
+from leadqual.io.rows import Ignored, RowResult
+from leadqual.leads import Lead
+
+__all__ = ["ErrorPolicy", "EventReader", "LeadReader", "Reader", "read_events", "read_leads"]
+
+_T = TypeVar("_T")
+
+#: What a reader does with a malformed row: raise at once, or set it aside and go on.
+ErrorPolicy = Literal["raise", "collect"]
+_POLICIES = ("raise", "collect")
+
+
+@attrs.define(eq=False)
+class Reader(Generic[_T]):
+    """An iterator over the values in one file; create one with :func:`read_events` & co.
+
+    - ``source``: the file's name as errors give it (``"<stream>"`` when unknown);
+    - ``format``: ``"jsonl"`` or ``"csv"``; ``errors``: the :data:`ErrorPolicy`;
+    - ``rows_read``: rows turned into values and yielded so far;
+    - ``rows_skipped``: malformed rows set aside so far (``errors="collect"``), each
+      explained by one :class:`~leadqual.errors.RowError` in ``problems``;
+    - ``ignored``: rows passed over by design, counted by reason (``"blank line"``).
+
+    Used in a ``with`` block, a reader closes the file it opened itself when the block
+    ends; it never closes a file object it was given. It also closes its own file once
+    the last row is read or a row error is raised.
+    """
+
+    source: str
+    format: Format
+    errors: ErrorPolicy
+    _rows: Iterator[RowResult[_T]] = attrs.field(repr=False, alias="rows")
+    _stream: IO[str] = attrs.field(repr=False, alias="stream")
+    _owns_stream: bool = attrs.field(repr=False, alias="owns_stream")
+    rows_read: int = attrs.field(default=0, init=False)
+    rows_skipped: int = attrs.field(default=0, init=False)
+    ignored: dict[str, int] = attrs.field(factory=dict, init=False)
+    problems: list[RowError] = attrs.field(factory=list, init=False, repr=False)
+    closed: bool = attrs.field(default=False, init=False)
+
+    def __iter__(self) -> Reader[_T]:
+        return self
+
+    def __next__(self) -> _T:
+        try:
+            for item in self._rows:
+                if isinstance(item, RowError):
+                    if self.errors == "raise":
+                        self.close()
+                        raise item
+                    self.problems.append(item)
+                    self.rows_skipped += 1
+                elif isinstance(item, Ignored):
+                    self.ignored[item.reason] = self.ignored.get(item.reason, 0) + 1
+                else:
+                    self.rows_read += 1
+                    return item
+        except UnicodeDecodeError as exc:
+            self.close()
+            if not self._owns_stream:
+                raise
+            raise _not_utf8(self.source, exc) from exc
+        self.close()
+        raise StopIteration
+
+    def close(self) -> None:
+        """Stop reading, and close the file if this reader opened it (idempotent)."""
+        if self.closed:
+            return
+        self.closed = True
+        close_rows = getattr(self._rows, "close", None)
+        if close_rows is not None:
+            close_rows()
+        if self._owns_stream:
+            self._stream.close()
+
+    def __enter__(self) -> Reader[_T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def summary(self) -> str:
+        """One line accounting for every row so far.
+
+        >>> import io
+        >>> reader = read_events(io.StringIO("\\n"), format="jsonl")
+        >>> list(reader), reader.summary()
+        ([], '<stream>: 0 rows read, 0 skipped, 1 ignored (blank line: 1)')
+        """
+        text = f"{self.source}: {_rows(self.rows_read)} read, {self.rows_skipped} skipped"
+        if self.problems:
+            text += " (see .problems)"
+        if self.ignored:
+            reasons = ", ".join(f"{reason}: {n}" for reason, n in self.ignored.items())
+            text += f", {sum(self.ignored.values())} ignored ({reasons})"
+        return text
+
+
+def _not_utf8(source: str, exc: UnicodeDecodeError) -> LeadqualError:
+    return LeadqualError(
+        f"{source}: cannot read the file as UTF-8 text ({exc.reason}); save it as UTF-8, "
+        "or open it with its encoding and pass the file object"
+    )
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+@attrs.define(eq=False)
+class EventReader(Reader[Event]):
+    """A :class:`Reader` of :class:`~leadqual.events.Event` values."""
+
+    def __iter__(self) -> EventReader:
+        return self
+
+    def __enter__(self) -> EventReader:
+        return self
+
+
+@attrs.define(eq=False)
+class LeadReader(Reader[Lead]):
+    """A :class:`Reader` of :class:`~leadqual.leads.Lead` values."""
+
+    def __iter__(self) -> LeadReader:
+        return self
+
+    def __enter__(self) -> LeadReader:
+        return self
+
+
+def check_policy(errors: object) -> ErrorPolicy:
+    """Return ``errors`` if it is a known :data:`ErrorPolicy`, else raise."""
+    if errors not in _POLICIES:
+        raise ValidationError("errors", errors, "expected 'raise' or 'collect'")
+    return errors  # type: ignore[return-value]
+
+
+def open_rows(
+    source: Source,
+    newline: str | None,
+    make_rows: Callable[[IO[str], str], Iterator[RowResult[_T]]],
+) -> tuple[str, Iterator[RowResult[_T]], IO[str], bool]:
+    """Open ``source`` and start reading it; close it again if starting fails."""
+    name = source_name(source)
+    stream, owned = open_source(source, newline=newline)
+    try:
+        rows = make_rows(stream, name)
+    except BaseException as exc:
+        if owned:
+            stream.close()
+            if isinstance(exc, UnicodeDecodeError):
+                raise _not_utf8(name, exc) from exc
+        raise
+    return name, rows, stream, owned
+
+
+def _open(
+    source: Source,
+    format: Format | None,
+    columns: Mapping[str, str] | None,
+    types: Mapping[str, type[object]] | None,
+    layout: Layout,
+    build: Callable[[Mapping[str, Any]], _T],
+) -> tuple[Format, str, Iterator[RowResult[_T]], IO[str], bool]:
+    fmt = resolve_format(source, format)
+    if fmt == "csv":
+        check_options(layout, columns, types)
+
+        def csv_rows(stream: IO[str], name: str) -> Iterator[RowResult[_T]]:
+            return open_csv(stream, name, layout, build, columns=columns, types=types)
+
+        return (fmt, *open_rows(source, "", csv_rows))
+    for option, value in (("columns", columns), ("types", types)):
+        if value is not None:
+            raise ValidationError(option, value, "applies to CSV files only")
+
+    def jsonl_rows(stream: IO[str], name: str) -> Iterator[RowResult[_T]]:
+        return parse_jsonl(stream, name, build)
+
+    return (fmt, *open_rows(source, None, jsonl_rows))
+
+
+def read_events(
+    source: Source,
+    *,
+    format: Format | None = None,
+    columns: Mapping[str, str] | None = None,
+    types: Mapping[str, type[object]] | None = None,
+    errors: ErrorPolicy = "raise",
+) -> EventReader:
+    """Stream the events in a JSONL or CSV file (a path, or a text file object).
+
+    ``format`` is inferred from a path's (or file object's) name when not given:
+    ``.jsonl``, ``.ndjson`` or ``.csv``, optionally followed by ``.gz``. ``columns``
+    and ``types`` describe a CSV file's columns (see :mod:`leadqual.io.csv`); a
+    mapping to an unknown field is refused here, before any row is read.
+    """
+    policy = check_policy(errors)
+    fmt, name, rows, stream, owned = _open(
+        source, format, columns, types, EVENT_LAYOUT, Event.from_dict
+    )
+    return EventReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
+
+
+def read_leads(
+    source: Source,
+    *,
+    format: Format | None = None,
+    columns: Mapping[str, str] | None = None,
+    types: Mapping[str, type[object]] | None = None,
+    errors: ErrorPolicy = "raise",
+) -> LeadReader:
+    """Stream the leads in a JSONL or CSV file; options as for :func:`read_events`."""
+    policy = check_policy(errors)
+    fmt, name, rows, stream, owned = _open(
+        source, format, columns, types, LEAD_LAYOUT, Lead.from_dict
+    )
+    return LeadReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
