@@ -63,3 +63,13 @@ def test_diff(tmp_path: Path) -> None:
     assert "stages.transitions[IQL -> MQL].guard.score_at_least: 100 -> 80" in result.stdout
     same = run("diff", str(old), str(old))
     assert same.stdout.startswith("no changes")
+
+
+def test_schema_command_prints_the_schema() -> None:
+    import json
+
+    from leadqual.rulesets import schema
+
+    result = run("schema")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == schema()

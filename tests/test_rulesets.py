@@ -190,3 +190,24 @@ def test_diff_lists_changes_by_name() -> None:
     assert "stages.transitions[IQL -> MQL].guard.score_at_least" in changes
     assert "scoring.engagement (order)" in changes
     assert diff_rulesets(old, old) == []
+
+
+def test_codec_edge_cases_are_problems_not_crashes() -> None:
+    data = ruleset_to_dict(lq.default_ruleset())
+    del data["scoring"]["engagement"][0]["points"]
+    data["stages"]["transitions"][0]["guard"] = {"event_seen": 5}
+    data["scoring"]["engagement"][1]["decay"] = {"expire_after_days": 1e300}
+    data["framework"]["checks"][0]["min_amount"] = None
+    with pytest.raises(RuleSetError) as info:
+        ruleset_from_dict(data)
+    paths = [p.path for p in info.value.problems]
+    assert paths.count("scoring.engagement[0].points") == 1  # reported once
+    assert "stages.transitions[0].guard.event_seen" in paths
+    assert "scoring.engagement[1].decay" in paths
+    assert "framework.checks[0].min_amount" in paths
+
+
+def test_a_schema_key_is_allowed() -> None:
+    data = ruleset_to_dict(lq.default_ruleset())
+    data["$schema"] = "./rules.schema.json"
+    assert ruleset_from_dict(data) == lq.default_ruleset()

@@ -868,6 +868,8 @@ def condition_from_dict(data: Any, path: str = "condition") -> Condition:
         raise ValidationError(f"{path}.op", op, f"unknown operator (known: {', '.join(OPERATORS)})")
     _check_name(f"{path}.{source}", data[source])
     value = data.get("value")
+    if op == "exists" and "value" in data:
+        raise ValidationError(f"{path}.value", value, "exists takes no value")
     if op != "exists" and "value" not in data:
         raise ValidationError(f"{path}.value", None, "is required")
     operand = _normalize_operand(op, value, path)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from leadqual.rulesets import diff_rulesets, load
+from leadqual.rulesets import diff_rulesets, load, schema_text
 
-__all__ = ["add_parsers", "run_diff", "run_validate"]
+__all__ = ["add_parsers", "run_diff", "run_schema", "run_validate"]
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +29,14 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     diff.add_argument("old", metavar="OLD", help="the earlier rule file")
     diff.add_argument("new", metavar="NEW", help="the later rule file")
     diff.set_defaults(run=run_diff)
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of rule files",
+        description=(
+            "Print the JSON Schema of rule files, for editors: leadqual schema > rules.schema.json"
+        ),
+    )
+    schema.set_defaults(run=run_schema)
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -57,4 +65,10 @@ def run_diff(args: argparse.Namespace) -> int:
     )
     for change in changes:
         print(f"  {change}")
+    return 0
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of rule files."""
+    print(schema_text(), end="")
     return 0

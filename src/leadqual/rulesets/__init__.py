@@ -4,6 +4,7 @@ from leadqual.rulesets.codec import CodecError, ruleset_from_dict, ruleset_to_di
 from leadqual.rulesets.diff import Change, diff_rulesets
 from leadqual.rulesets.files import default_ruleset, dump, dumps, load, loads
 from leadqual.rulesets.ruleset import RuleSet
+from leadqual.rulesets.schema import schema, schema_text
 
 __all__ = [
     "Change",
@@ -17,4 +18,6 @@ __all__ = [
     "loads",
     "ruleset_from_dict",
     "ruleset_to_dict",
+    "schema",
+    "schema_text",
 ]

@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+import attrs
+
 from leadqual.conditions import condition_from_dict
 from leadqual.errors import Problem, RuleSetError, ValidationError
 from leadqual.frameworks.checks import (
@@ -194,9 +196,11 @@ def ruleset_to_dict(ruleset: RuleSet) -> dict[str, Any]:
 
 
 def _init_fields(cls: type) -> list[str]:
-    import attrs
-
     return [a.name for a in attrs.fields(cls) if a.init]
+
+
+def _required_fields(cls: type) -> list[str]:
+    return [a.name for a in attrs.fields(cls) if a.init and a.default is attrs.NOTHING]
 
 
 # --- plain data to objects ---------------------------------------------------------------
@@ -235,6 +239,8 @@ class _Reader:
         return data
 
     def number(self, data: Mapping[str, Any], key: str, path: str) -> Any:
+        if key not in data:
+            return _BAD  # reported once, as required, by mapping()
         value = data.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return self.add(f"{path}.{key}", "expected a number", value)
@@ -243,15 +249,19 @@ class _Reader:
         return value
 
     def whole(self, data: Mapping[str, Any], key: str, path: str) -> Any:
+        if key not in data:
+            return _BAD
         value = data.get(key)
         if isinstance(value, bool) or not isinstance(value, int):
             return self.add(f"{path}.{key}", "expected a whole number", value)
         return value
 
     def text(self, data: Mapping[str, Any], key: str, path: str) -> Any:
+        if key not in data:
+            return _BAD
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
-            return self.add(f"{path}.{key}", "expected a non-empty string", value)
+            return self.add(f"{path}.{key}" if path else key, "expected a non-empty string", value)
         return value
 
     def flag(self, data: Mapping[str, Any], key: str, path: str) -> Any:
@@ -320,7 +330,7 @@ def _decay(r: _Reader, data: Any, path: str) -> Any:
             isinstance(s, list) and len(s) == 2 and all(_is_number(x) for x in s) for s in steps
         ):
             return r.add(f"{path}.schedule", "expected a list of [days, factor] pairs", steps)
-        return r.build(path, table, Schedule, [(timedelta(days=d), f) for d, f in steps])
+        return r.build(path, table, _schedule, steps)
     value = r.number(table, key, path)
     if value is _BAD:
         return _BAD
@@ -328,7 +338,15 @@ def _decay(r: _Reader, data: Any, path: str) -> Any:
         return r.build(path, table, HalfLife, days=value)
     if key == "points_per_day":
         return r.build(path, table, Linear, points_per_day=value)
-    return r.build(path, table, Expire, after=timedelta(days=value))
+    return r.build(path, table, _expire, value)
+
+
+def _schedule(steps: list[list[float]]) -> Schedule:
+    return Schedule([(timedelta(days=d), f) for d, f in steps])
+
+
+def _expire(days: float) -> Expire:
+    return Expire(after=timedelta(days=days))
 
 
 def _is_number(value: Any) -> bool:
@@ -503,7 +521,9 @@ def _check(r: _Reader, data: Any, path: str) -> Any:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return r.add(f"{path}.kind", f"unknown check kind{hint}", kind)
     fields = _init_fields(cls)
-    table = r.mapping(data, path, ("kind",), tuple(fields))
+    required = tuple(_required_fields(cls))
+    optional = tuple(f for f in fields if f not in required)
+    table = r.mapping(data, path, ("kind", *required), optional)
     if table is None:
         return _BAD
     kwargs: dict[str, Any] = {}
@@ -511,12 +531,15 @@ def _check(r: _Reader, data: Any, path: str) -> Any:
         if key not in table:
             continue
         value = table[key]
+        if value is None:
+            kwargs[key] = r.add(f"{path}.{key}", "null is not allowed: leave the key out")
+            continue
         if key == "condition":
             value = r.nested(f"{path}.condition", condition_from_dict, value)
         elif isinstance(value, list):
             value = r.texts(table, key, path)
         kwargs[key] = value
-    if _BAD in kwargs.values():
+    if _BAD in kwargs.values() or any(key not in table for key in required):
         return _BAD
     return r.build(path, table, cls, **kwargs)
 
@@ -545,7 +568,10 @@ def ruleset_from_dict(data: Any, source: str | None = None) -> RuleSet:
     :class:`~leadqual.errors.RuleSetError` listing every problem with its path."""
     r = _Reader()
     table = r.mapping(
-        data, "", ("name", "version", "scoring", "stages"), ("description", "models", "framework")
+        data,
+        "",
+        ("name", "version", "scoring", "stages"),
+        ("description", "models", "framework", "$schema"),
     )
     if table is None:
         raise RuleSetError(r.problems, source)
@@ -579,4 +605,5 @@ def ruleset_from_dict(data: Any, source: str | None = None) -> RuleSet:
             description=description,
         )
     except ValidationError as err:
-        raise RuleSetError([Problem(err.field, err.problem, err.value)], source) from None
+        field = err.field.replace("extra_models", "models", 1)
+        raise RuleSetError([Problem(field, err.problem, err.value)], source) from None

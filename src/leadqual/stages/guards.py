@@ -233,17 +233,19 @@ class EngagementAtLeast(_Threshold):
 
 
 def _types(value: str | Iterable[str]) -> tuple[str, ...]:
+    if not isinstance(value, (str, list, tuple)):
+        raise ValidationError("event_types", value, "expected an event type or a list of them")
     items = (value,) if isinstance(value, str) else tuple(value)
     if not items:
-        raise ValidationError("EventSeen.event_types", value, "expected at least one event type")
+        raise ValidationError("event_types", value, "expected at least one event type")
     for i, item in enumerate(items):
-        require_text(f"EventSeen.event_types[{i}]", item)
+        require_text(f"event_types[{i}]", item)
     return items
 
 
 def _within(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None:
-        require_positive_timedelta("EventSeen.within", value)
+        require_positive_timedelta("within", value)
 
 
 @attrs.frozen
@@ -466,13 +468,25 @@ _THRESHOLDS: dict[str, type[_Threshold]] = {
 
 def guard_from_dict(data: Any, path: str = "guard") -> Guard:
     """Rebuild a guard from :meth:`Guard.to_dict` output; errors name their path."""
+    try:
+        return _guard_from_dict(data, path)
+    except ValidationError as err:
+        if err.field.startswith(path):
+            raise
+        raise ValidationError(f"{path}.{err.field}", err.value, err.problem) from None
+
+
+def _guard_from_dict(data: Any, path: str) -> Guard:
     if not isinstance(data, Mapping) or not data:
         raise ValidationError(path, data, "expected a mapping describing a guard")
     keys = set(data)
-    if keys & {"all", "any"}:
-        (key,) = keys & {"all", "any"}
+    both = keys & {"all", "any"}
+    if both:
+        if len(keys) != 1:
+            raise ValidationError(path, dict(data), "'all' and 'any' stand alone in their mapping")
+        (key,) = both
         items = data[key]
-        if keys != {key} or not isinstance(items, list) or not items:
+        if not isinstance(items, list) or not items:
             raise ValidationError(f"{path}.{key}", items, "expected a non-empty list of guards")
         combination = GuardAll if key == "all" else GuardAny
         return combination(guard_from_dict(g, f"{path}.{key}[{i}]") for i, g in enumerate(items))
@@ -486,17 +500,31 @@ def guard_from_dict(data: Any, path: str = "guard") -> Guard:
         within = data.get("within_days")
         if within is not None:
             require_number(f"{path}.within_days", within)
-            within = timedelta(days=within)
-        return EventSeen(data["event_seen"], within=within)
+            try:
+                within = timedelta(days=within)
+            except OverflowError:
+                raise ValidationError(f"{path}.within_days", within, "is too large") from None
+        try:
+            return EventSeen(data["event_seen"], within=within)
+        except ValidationError as err:
+            where = "within_days" if err.field == "within" else "event_seen"
+            raise ValidationError(f"{path}.{where}", err.value, err.problem) from None
     if keys == {"new_activity"}:
         types = data["new_activity"]
         if types is True:
             return NewActivity()
         if not isinstance(types, list):
             raise ValidationError(f"{path}.new_activity", types, "expected true or a list of types")
-        return NewActivity(types)
+        try:
+            return NewActivity(types)
+        except ValidationError as err:
+            raise ValidationError(f"{path}.new_activity", err.value, err.problem) from None
     if keys == {"framework_passed"} and data["framework_passed"] is True:
         return FrameworkPassed()
     if keys == {"attr_condition"}:
-        return AttrCondition(condition_from_dict(data["attr_condition"], f"{path}.attr_condition"))
+        condition = condition_from_dict(data["attr_condition"], f"{path}.attr_condition")
+        try:
+            return AttrCondition(condition)
+        except ValidationError as err:
+            raise ValidationError(f"{path}.attr_condition", err.value, err.problem) from None
     raise ValidationError(path, dict(data), "not a guard this version of leadqual knows")
