@@ -232,3 +232,17 @@ def test_incremental_equals_batch_for_any_order(
     machine = q.stages
     assert all(r.target in machine.allowed(r.source) for r in records)
     assert all(r.at <= as_of for r in records)
+
+
+def test_a_replay_announces_only_what_changed_in_the_path() -> None:
+    seen: list[str] = []
+    q = qualifier(on_transition=[lambda lead, record: seen.append(record.target)])
+    state = q.start(READY)
+    state.apply(ev("content_download", 4))
+    state.apply(ev("content_download", 5))
+    assert seen == ["MQL"]
+    state.apply(ev("content_download", 2))  # late: MQL now happens earlier, same path
+    assert seen == ["MQL"]
+    assert state.history[0].at == T0 + timedelta(days=4)
+    state.apply(ev("demo_request", 3))  # late: the path gains SQL
+    assert seen == ["MQL", "SQL"]

@@ -195,8 +195,9 @@ class QualificationState:
     then the automatic transitions are tried at that instant. An event that arrives
     late (at or before the latest instant already processed) makes the state replay
     the lead's history, so the result always equals batch qualification. A listener
-    learns of each record the state commits; after a replay, of the records that
-    were not there before.
+    learns of each record the state commits; after a replay, of the records past the
+    part of the path that did not change (a replay that only retimes a move the
+    listener already heard of is not announced again).
     """
 
     __slots__ = (
@@ -331,8 +332,14 @@ class QualificationState:
         self._decisions = list(decisions)
         for event in ordered:
             self._commit_ids(event)
-        fresh = [r for r in timeline.journey.history if r not in old]
-        self._announce(fresh)
+        new = timeline.journey.history
+        same = 0  # the path both histories share (a replay may only retime it)
+        while same < min(len(old), len(new)) and (old[same].source, old[same].target) == (
+            new[same].source,
+            new[same].target,
+        ):
+            same += 1
+        self._announce(new[same:])
 
     def _commit_ids(self, event: Event) -> None:
         if event.id is not None:
