@@ -111,8 +111,14 @@ class TestBatch:
         q = qualifier().qualify(READY, events, as_of=T0 + timedelta(days=30), decisions=won)
         assert q.stage == "CUSTOMER"
         assert [r.auto for r in q.history] == [True, True, False, False]
-        with pytest.raises(InvalidTransition):
-            qualifier().qualify(READY, events[:1], as_of=T0 + timedelta(days=5), decisions=won[:1])
+        early = qualifier().qualify(
+            READY, events[:1], as_of=T0 + timedelta(days=5), decisions=won[:1]
+        )
+        assert early.stage == "IQL"  # the decision could not apply: kept as void, not lost
+        ((decision, why),) = early.void
+        assert decision == won[0]
+        assert "cannot move a lead from IQL to OPPORTUNITY" in why
+        assert "decision not applied: OPPORTUNITY" in early.explain()
 
     def test_explain(self) -> None:
         events = [ev("content_download", 1), ev("demo_request", 2)]
@@ -246,3 +252,26 @@ def test_a_replay_announces_only_what_changed_in_the_path() -> None:
     assert state.history[0].at == T0 + timedelta(days=4)
     state.apply(ev("demo_request", 3))  # late: the path gains SQL
     assert seen == ["MQL", "SQL"]
+
+
+def test_a_late_event_never_blocks_and_a_decision_it_invalidates_becomes_void() -> None:
+    lead = Lead("L-1")
+    ebooks = [ev("content_download", 1), ev("content_download", 2)]
+    recycle = Decision("NURTURE", T0 + timedelta(days=5), "not ready")
+    late = ev("email_unsubscribe", 0)
+    q = Qualifier(
+        PointsModel(
+            engagement=[*MODEL.engagement, EngagementRule("unsub", "email_unsubscribe", -100)]
+        ),
+        StageMachine.default(mql_score=100),
+    )
+    state = q.start(lead)
+    state.apply_all(ebooks)
+    state.decide(recycle)
+    state.apply(late)  # no longer an MQL on day 5: the decision is void, the event kept
+    assert late in state.events
+    assert [d for d, _ in state.void] == [recycle]
+    as_of = T0 + timedelta(days=6)
+    batch = q.qualify(lead, [late, *ebooks], as_of=as_of, decisions=[recycle])
+    assert state.qualification(as_of) == batch
+    assert q.qualify(lead, ebooks, as_of=as_of, decisions=[recycle]).stage == "NURTURE"

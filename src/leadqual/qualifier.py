@@ -30,7 +30,7 @@ from typing import Any
 import attrs
 
 from leadqual._fields import check_keys, parse_timestamp, require_aware, require_text
-from leadqual.errors import ListenerError, ValidationError
+from leadqual.errors import InvalidTransition, ListenerError, ValidationError
 from leadqual.events import Event
 from leadqual.frameworks.checks import Activity, Facts
 from leadqual.frameworks.framework import Framework, FrameworkResult
@@ -75,7 +75,9 @@ class Qualification:
 
     ``stage`` is the current stage, ``score`` the score then, ``framework`` the
     framework's result then (``None`` without a framework), and ``history`` every
-    transition so far, in time order.
+    transition so far, in time order. ``void`` lists the sales decisions that could
+    not apply (a late event changed where the lead stood when the decision was
+    dated), each with the reason: decisions are kept as facts, never dropped.
     """
 
     lead: Lead
@@ -84,6 +86,7 @@ class Qualification:
     framework: FrameworkResult | None
     history: tuple[TransitionRecord, ...]
     as_of: datetime
+    void: tuple[tuple[Decision, str], ...] = ()
 
     def reached(self) -> tuple[str, ...]:
         """Every stage the lead has been in, in order, the current one last."""
@@ -111,6 +114,10 @@ class Qualification:
         )
         for rule, points in score.top_rules(contributions):
             lines.append(f"    {points:+.1f} {rule}")
+        for decision, why in self.void:
+            lines.append(
+                f"  decision not applied: {decision.target} on {decision.at.isoformat()} ({why})"
+            )
         if self.framework is not None:
             lines.append(f"  {self.framework.name}: {self.framework.verdict.value}")
             for result in self.framework.results:
@@ -240,6 +247,11 @@ class QualificationState:
         return tuple(self._decisions)
 
     @property
+    def void(self) -> tuple[tuple[Decision, str], ...]:
+        """Decisions that could not apply after a late event, with the reason."""
+        return tuple(self._timeline.void)
+
+    @property
     def last_moment(self) -> datetime | None:
         """The time of the latest event or decision processed."""
         moments = [e.at for e in self._events[-1:]] + [d.at for d in self._decisions]
@@ -283,13 +295,14 @@ class QualificationState:
 
         Raises :class:`~leadqual.errors.InvalidTransition` if the machine does not
         allow it from the stage the lead is in at that moment; the state is then
-        unchanged.
+        unchanged. A decision accepted now may become void later, if a late event
+        changes where the lead stood at ``decision.at`` (see :attr:`void`).
         """
         if not isinstance(decision, Decision):
             raise ValidationError("decision", decision, "expected a Decision")
         timeline = self._timeline
         if timeline.last is not None and decision.at.timestamp() < timeline.last:
-            self._replace(self._events, [*self._decisions, decision])
+            self._replace(self._events, [*self._decisions, decision], strict=decision)
         else:
             before = len(timeline.journey.history)
             timeline.decide(decision)
@@ -322,10 +335,14 @@ class QualificationState:
             )
         return timeline.read(as_of)
 
-    def _replace(self, events: list[Event], decisions: list[Decision]) -> None:
+    def _replace(
+        self, events: list[Event], decisions: list[Decision], strict: Decision | None = None
+    ) -> None:
+        """Replay everything; a past decision that no longer applies becomes void, except
+        ``strict`` (a decision being made now), which raises and changes nothing."""
         ordered = sorted(events, key=Event.sort_key)
         timeline = _Timeline(self.qualifier, self.lead)
-        timeline.replay(ordered, decisions)
+        timeline.replay(ordered, decisions, strict=strict)
         old = list(self._timeline.journey.history)
         self._timeline = timeline
         self._events = ordered
@@ -362,7 +379,7 @@ class QualificationState:
 class _Timeline:
     """The lead's history processed in time order: scoring state, activity, stage."""
 
-    __slots__ = ("activity", "journey", "last", "lead", "qualifier", "scoring")
+    __slots__ = ("activity", "journey", "last", "lead", "qualifier", "scoring", "void")
 
     def __init__(self, qualifier: Qualifier, lead: Lead) -> None:
         self.qualifier = qualifier
@@ -371,22 +388,40 @@ class _Timeline:
         self.activity: dict[str, Activity] = {}
         self.journey: StageState = qualifier.stages.start()
         self.last: float | None = None  # the latest instant processed
+        self.void: list[tuple[Decision, str]] = []
 
-    def replay(self, events: Sequence[Event], decisions: Sequence[Decision]) -> None:
-        """Process sorted ``events`` and ``decisions`` in time order, instant by instant."""
-        pending = sorted(decisions, key=lambda d: d.at)
+    def replay(
+        self,
+        events: Sequence[Event],
+        decisions: Sequence[Decision],
+        strict: Decision | None = None,
+    ) -> None:
+        """Process sorted ``events`` and ``decisions`` in time order, instant by instant.
+
+        Decisions of one instant apply after its events, in the order they were made.
+        One that the machine refuses then is kept as void (``strict`` raises instead).
+        """
+        pending = sorted(decisions, key=lambda d: d.at)  # stable: the order made
         i, n = 0, len(events)
         while i < n:
             at = events[i].timestamp
             while pending and pending[0].at.timestamp() < at:
-                self.decide(pending.pop(0))
+                self._decide_or_void(pending.pop(0), strict)
             j = i
             while j < n and events[j].timestamp == at:
                 j += 1
             self._feed_instant(events[i:j])
             i = j
         for decision in pending:
+            self._decide_or_void(decision, strict)
+
+    def _decide_or_void(self, decision: Decision, strict: Decision | None) -> None:
+        try:
             self.decide(decision)
+        except InvalidTransition as exc:
+            if decision is strict:
+                raise
+            self.void.append((decision, str(exc)))
 
     def feed(self, event: Event) -> None:
         """Process one event later than everything processed so far."""
@@ -443,4 +478,5 @@ class _Timeline:
             framework=ctx.framework,
             history=tuple(journey.history),
             as_of=as_of,
+            void=tuple(self.void),
         )
