@@ -275,3 +275,21 @@ def test_a_late_event_never_blocks_and_a_decision_it_invalidates_becomes_void() 
     batch = q.qualify(lead, [late, *ebooks], as_of=as_of, decisions=[recycle])
     assert state.qualification(as_of) == batch
     assert q.qualify(lead, ebooks, as_of=as_of, decisions=[recycle]).stage == "NURTURE"
+
+
+def test_the_offset_an_event_is_written_with_changes_nothing() -> None:
+    lead = Lead(
+        "L-1",
+        attributes={"budget": 50_000, "title": "VP", "purchase_date": "2026-12-15"},
+    )
+    q = Qualifier(
+        PointsModel(engagement=[EngagementRule("demo", "demo_request", 150)]),
+        StageMachine.default(mql_score=100),
+        BANT(timeline_days=30),
+    )
+    instant = datetime(2026, 11, 15, 4, 30, tzinfo=UTC)
+    as_utc = Event("L-1", "demo_request", at=instant)
+    as_ny = Event("L-1", "demo_request", at=instant.astimezone(timezone(timedelta(hours=-5))))
+    as_of = instant + timedelta(days=1)
+    a, b = q.qualify(lead, [as_utc], as_of=as_of), q.qualify(lead, [as_ny], as_of=as_of)
+    assert (a.stage, a.history) == (b.stage, b.history)

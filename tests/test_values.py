@@ -254,3 +254,15 @@ def test_duplicate_event_error_names_what_differs() -> None:
     err = DuplicateEventError("e1", a, b)
     assert err.differences() == ["properties"]
     assert "they differ in properties" in str(err)
+
+
+def test_wall_times_in_a_dst_fold_are_different_events() -> None:
+    from zoneinfo import ZoneInfo
+
+    new_york = ZoneInfo("America/New_York")
+    first = Event("L", "t", at=datetime(2026, 11, 1, 1, 30, tzinfo=new_york), id="x")
+    second = Event("L", "t", at=datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=new_york), id="x")
+    assert second.timestamp - first.timestamp == 3600
+    assert first != second
+    assert Event.from_dict(second.to_dict()) == second
+    assert first.at.utcoffset() == timedelta(hours=-4)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import attrs
@@ -60,8 +60,9 @@ class Event:
     deduplication: the same event applied twice counts once. ``source`` says where
     it came from (``"hubspot"``, ``"web"``).
 
-    Events are hashable and sort by ``at`` (ties broken by the other fields, so the
-    order is total and deterministic).
+    Events are hashable and sort by ``at`` (ties broken by the UTC offset and the other
+    fields, so the order is total and deterministic). An ``at`` in a named zone
+    (``ZoneInfo``) is kept as the same instant with its fixed UTC offset.
     """
 
     lead_id: str = attrs.field(validator=_text)
@@ -75,6 +76,12 @@ class Event:
     _ts: float = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
+        # A fixed offset keeps the instant and the offset but not the zone's rules: two
+        # wall times in a DST fold are then different values, as they are different
+        # instants (zoneinfo datetimes compare equal there).
+        offset = self.at.utcoffset()
+        if not isinstance(self.at.tzinfo, timezone) and offset is not None:
+            object.__setattr__(self, "at", self.at.astimezone(timezone(offset)))
         object.__setattr__(self, "_ts", self.at.timestamp())
 
     @property
@@ -82,10 +89,12 @@ class Event:
         """``at`` as seconds since the Unix epoch."""
         return self._ts
 
-    def sort_key(self) -> tuple[float, str, str, str, str, str]:
+    def sort_key(self) -> tuple[float, float, str, str, str, str, str]:
         """The key events sort by: time first, then the other fields."""
+        offset = self.at.utcoffset()
         return (
             self._ts,
+            offset.total_seconds() if offset is not None else 0.0,
             self.lead_id,
             self.type,
             self.id or "",

@@ -24,7 +24,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import attrs
@@ -435,7 +435,9 @@ class _Timeline:
                 self.activity[event.type] = Activity(1, event.at, event.at)
             else:
                 self.activity[event.type] = Activity(seen.count + 1, seen.first, event.at)
-        moment = events[0].at
+        # in UTC: checks that read calendar dates must not depend on the offset an
+        # event happened to be written with
+        moment = datetime.fromtimestamp(events[0].timestamp, timezone.utc)
         self.last = events[0].timestamp
         self.qualifier.stages.advance(self.journey, self._context(moment))
 

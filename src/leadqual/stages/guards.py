@@ -14,7 +14,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import attrs
@@ -273,7 +273,7 @@ class EventSeen(Guard):
         latest = self._latest(ctx)
         if latest is None:
             return f"no {' or '.join(self.event_types)} seen"
-        text = f"{latest[0]} on {latest[1].date().isoformat()}"
+        text = f"{latest[0]} on {latest[1].astimezone(timezone.utc).date().isoformat()}"
         if self.within is not None and not self.holds(ctx):
             text += f", older than {self.within.days} days"
         return text
