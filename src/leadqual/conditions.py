@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from leadqual.leads import Lead
 
 __all__ = [
+    "MAX_BACKTRACK",
     "MAX_MATCH_TEXT",
     "MAX_OPTIONALS",
     "MAX_REPEATS",
@@ -79,6 +80,11 @@ MAX_REPEATS = 2
 
 #: A ``matches`` pattern may hold at most this many optional parts (``?``).
 MAX_OPTIONALS = 8
+
+#: The most ways to try a ``matches`` pattern may multiply into: the product of its
+#: repeats (the text length for ``*`` and ``+``), optional parts (2 each), alternatives,
+#: and the text length again when it is not anchored with ``^``.
+MAX_BACKTRACK = 4 * MAX_MATCH_TEXT**3
 
 Source = Literal["attr", "prop"]
 Test = Callable[[Union["Lead", None], Union["Event", None]], bool]
@@ -276,6 +282,7 @@ def _regex_risk(pattern: str) -> str | None:
     branch = sre_constants.BRANCH
     subpattern_type = sre_parse.SubPattern
     counts = {"repeats": 0, "optionals": 0}
+    cost = [1.0]  # a rough worst case: the ways the engine may try to match
 
     def walk(node: Any, repeated: bool) -> str | None:
         # repeated: somewhere under a backtracking repeat that may run more than once
@@ -289,13 +296,16 @@ def _regex_risk(pattern: str) -> str | None:
                     if repeated:
                         return "a repeat of variable length sits inside another repeat"
                     counts["repeats" if high > 1 else "optionals"] += 1
+                    cost[0] *= min(high - low + 1, MAX_MATCH_TEXT)
                 return walk(body, repeated or high > 1)
             if op is not None and op == possessive:
                 return walk(arg[2], False)
             if op is not None and op == atomic:
                 return walk(arg, False)
-            if op == branch and repeated:
-                return "an alternation (a|b) sits inside a repeat"
+            if op == branch:
+                if repeated:
+                    return "an alternation (a|b) sits inside a repeat"
+                cost[0] *= len(arg[1])
         if isinstance(node, (tuple, list)):
             for item in node:
                 why = walk(item, repeated)
@@ -317,6 +327,10 @@ def _regex_risk(pattern: str) -> str | None:
         return f"it has {counts['repeats']} repeats such as * or + ({limit})"
     if counts["optionals"] > MAX_OPTIONALS:
         return f"it has {counts['optionals']} optional parts (at most {MAX_OPTIONALS})"
+    if not anchored:
+        cost[0] *= MAX_MATCH_TEXT  # search() tries every starting position
+    if cost[0] > MAX_BACKTRACK:
+        return "its repeats, optional parts and alternatives multiply into too many ways to try"
     return None
 
 
@@ -325,7 +339,7 @@ def _compile_regex(field: str, pattern: Any) -> re.Pattern[str]:
         raise ValidationError(field, pattern, "expected a regular expression string")
     try:
         compiled = re.compile(pattern)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError) as exc:
         raise ValidationError(field, pattern, f"not a valid regular expression ({exc})") from None
     why = _regex_risk(pattern)
     if why is not None:
