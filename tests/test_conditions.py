@@ -323,7 +323,7 @@ def test_not_in_and_ne_agree_on_other_kinds() -> None:
     ],
 )
 def test_patterns_that_could_backtrack_for_long_are_refused(pattern: str) -> None:
-    with pytest.raises(ValidationError, match="backtrack|too large"):
+    with pytest.raises(ValidationError, match=r"backtrack|too large"):
         Attr("t").matches(pattern)
 
 
@@ -368,3 +368,10 @@ def test_ignore_case_only_where_it_means_something(build: object) -> None:
 def test_from_dict_with_odd_keys_raises_a_validation_error() -> None:
     with pytest.raises(ValidationError):
         condition_from_dict({"attr": "x", "op": "exists", 1: "a", "b": 2})
+
+
+def test_conditions_compare_values_by_json_kind() -> None:
+    assert (Attr("partner") == True) != (Attr("partner") == 1)  # noqa: E712
+    assert (Attr("n") == 1) == (Attr("n") == 1.0)
+    assert hash(Attr("n") == 1) == hash(Attr("n") == 1.0)
+    assert len({Attr("partner") == True, Attr("partner") == 1}) == 2  # noqa: E712

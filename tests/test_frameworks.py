@@ -1053,3 +1053,18 @@ def test_facts_ignore_event_order(case: tuple[Lead, list[Event]], rnd: Any) -> N
     shuffled = list(history)
     rnd.shuffle(shuffled)
     assert Facts.from_events(lead, history, NOW) == Facts.from_events(lead, shuffled, NOW)
+
+
+def test_authority_reads_only_the_dimensions_it_is_configured_for() -> None:
+    from datetime import datetime, timezone
+
+    from leadqual import Lead
+    from leadqual.frameworks import Authority, Facts, Verdict
+
+    as_of = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    roles_only = Authority(titles=[], roles=["decision_maker"])
+    ceo = Facts.from_events(Lead("L", attributes={"title": "CEO"}), [], as_of)
+    assert roles_only.evaluate(ceo).verdict is Verdict.UNKNOWN
+    titles_only = Authority(titles=["vp"], roles=[])
+    clerk = Facts.from_events(Lead("L", attributes={"role": "user"}), [], as_of)
+    assert titles_only.evaluate(clerk).verdict is Verdict.UNKNOWN

@@ -538,3 +538,31 @@ def attrs_evolve_total(s: lq.Score, total: float) -> lq.Score:
     return lq.Score(
         total=total, fit=s.fit, engagement=s.engagement, breakdown=s.breakdown, as_of=s.as_of
     )
+
+
+def test_bounds_hold_exactly_despite_float_rounding() -> None:
+    model = PointsModel(
+        engagement=[EngagementRule("x", "x", 0.1), EngagementRule("y", "y", 0.2)],
+        decay=HalfLife(days=3),
+        max_score=0.3,
+    )
+    events = [ev("x", 0.1), ev("y", 0.2), ev("x", 0.3), ev("y", 0.05)]
+    s = score(model, events)
+    assert s.total == 0.3
+    assert sum(c.points for c in s.breakdown) == s.total
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: PointsModel(fit=5), "fit"),  # type: ignore[arg-type]
+        (lambda: PointsModel(grades=[("A",)]), "grades"),  # type: ignore[list-item]
+        (lambda: PointsModel(grades=5), "grades"),  # type: ignore[arg-type]
+        (lambda: Schedule(5), "decay.steps"),  # type: ignore[arg-type]
+        (lambda: lq.StageMachine(5, []), "stages"),  # type: ignore[arg-type]
+    ],
+)
+def test_wrong_shapes_are_validation_errors(build: object, field: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        build()  # type: ignore[operator]
+    assert info.value.field == field

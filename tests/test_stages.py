@@ -281,3 +281,13 @@ class TestManualMoves:
             m.move(m.start(), "MQL", at=T0, reason="")
         with pytest.raises(ValidationError):
             m.move(m.start(), "NOPE", at=T0, reason="x")
+
+
+def test_review_fixes_for_guards_and_the_default_funnel() -> None:
+    with pytest.raises(ValidationError) as info:
+        StageMachine.default(mql_score=100, recycle_below=150)
+    assert info.value.field == "recycle_below"
+    assert ScoreAtLeast(100).explain(ctx(99.96)) == "score 99.96 < 100"
+    not_us = ~AttrCondition(Attr("country") == "US")
+    assert not_us.explain(ctx()) == 'not (country == "US")'
+    assert (~ScoreAtLeast(40)).explain(ctx(38)) == "score 38 < 40"

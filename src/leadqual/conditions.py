@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 import attrs
 
 from leadqual.errors import ValidationError
-from leadqual.jsonvalues import MISSING, JsonMap, freeze, lookup, thaw
+from leadqual.jsonvalues import MISSING, JsonMap, freeze, json_equal, lookup, thaw
 
 if TYPE_CHECKING:
     from leadqual.events import Event
@@ -521,9 +521,12 @@ class Compare(Condition):
     source: Source = attrs.field()
     field: str = attrs.field()
     op: str = attrs.field()
-    value: Any = attrs.field(default=None)
+    value: Any = attrs.field(
+        default=None, eq=attrs.cmp_using(eq=json_equal, require_same_type=False), hash=False
+    )
     ignore_case: bool = attrs.field(default=False, kw_only=True)
     _test: Test = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _kinds: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)  # for the hash
 
     def __attrs_post_init__(self) -> None:
         if self.source not in ("attr", "prop"):
@@ -535,6 +538,8 @@ class Compare(Condition):
         if self.ignore_case:
             _check_ignore_case(f"{self.field}.ignore_case", self.op, normalized)
         object.__setattr__(self, "value", normalized)
+        items = normalized if isinstance(normalized, tuple) else (normalized,)
+        object.__setattr__(self, "_kinds", tuple(map(_kind, items)))
         object.__setattr__(
             self,
             "_test",

@@ -518,8 +518,9 @@ class Authority:
         title = facts.attribute(title_attr)
         role = facts.attribute(role_attr)
         evidence = {title_attr: _known(title), role_attr: _known(role)}
-        title_known = isinstance(title, str) and bool(title.strip())
-        roles = _roles(role)
+        # a dimension the check was not configured to read tells nothing either way
+        title_known = self._pattern is not None and isinstance(title, str) and bool(title.strip())
+        roles = _roles(role) if self._role_keys else ()
         if title_known and self._pattern is not None:
             match = self._pattern.search(title)
             if match is not None:

@@ -121,6 +121,8 @@ class Expire:
 
 
 def _steps(value: Iterable[Any]) -> tuple[tuple[timedelta, float], ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValidationError("decay.steps", value, "expected a list of (age, factor) steps")
     steps: list[tuple[timedelta, float]] = []
     for i, step in enumerate(value):
         if not isinstance(step, (tuple, list)) or len(step) != 2:

@@ -73,12 +73,18 @@ def _unique_names(fit: Sequence[FitRule], engagement: Sequence[EngagementRule]) 
             seen.add(rule.name)
 
 
-def _fit_rules(value: Iterable[FitRule]) -> tuple[FitRule, ...]:
+def _rule_list(field: str, value: Any) -> tuple[Any, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise ValidationError(field, value, "expected a list of rules")
     return tuple(value)
+
+
+def _fit_rules(value: Iterable[FitRule]) -> tuple[FitRule, ...]:
+    return _rule_list("fit", value)
 
 
 def _engagement_rules(value: Iterable[EngagementRule]) -> tuple[EngagementRule, ...]:
-    return tuple(value)
+    return _rule_list("engagement", value)
 
 
 def _group_caps(value: Mapping[str, float] | None) -> JsonMap:
@@ -92,13 +98,18 @@ def _group_caps(value: Mapping[str, float] | None) -> JsonMap:
 
 
 def _grades(
-    value: Mapping[str, float | None] | Iterable[tuple[str, float | None]] | None,
+    value: Any,
 ) -> tuple[tuple[str, float], ...]:
     if value is None:
         return ()
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Mapping, Iterable)):
+        raise ValidationError("grades", value, "expected a mapping of grade to threshold")
     items = list(value.items()) if isinstance(value, Mapping) else list(value)
     grades: list[tuple[str, float]] = []
-    for letter, threshold in items:
+    for item in items:
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise ValidationError("grades", item, "expected (grade, threshold) pairs")
+        letter, threshold = item
         require_text("grades", letter)
         if threshold is None:  # the grade for everything below the others
             threshold = -math.inf
@@ -434,7 +445,7 @@ class PointsState:
                 ),
             ):
                 if beyond and limit is not None:
-                    cut = limit - raw
+                    cut = _exact_cut(parts, limit)
                     reason = f"score bounded at {bound.split('_')[0]} {limit:g}"
                     parts.append((bound, cut, None, None, reason, "adjustment", None))
                     adjustment += cut
@@ -453,6 +464,19 @@ class PointsState:
             grade=grade,
             as_of=as_of,
         )
+
+
+def _exact_cut(parts: list[Part], limit: float) -> float:
+    """The points that bring ``sum`` of ``parts`` exactly to ``limit`` (floats round, so
+    ``limit - raw`` alone can overshoot by a hair)."""
+    points = [part[1] for part in parts]
+    cut = limit - sum(points)
+    for _ in range(4):
+        error = limit - sum([*points, cut])
+        if error == 0:
+            break
+        cut += error
+    return cut
 
 
 def _score_rule(plan: _RulePlan, events: list[Event], now: float, out: list[Part]) -> float:

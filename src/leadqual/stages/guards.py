@@ -196,7 +196,10 @@ class _Threshold(Guard):
     def explain(self, ctx: GuardContext) -> str:
         value = self._value(ctx.score)
         sign = ">=" if value >= self.points else "<"
-        return f"{self._what} {_num(value)} {sign} {_num(self.points)}"
+        shown = _num(value)
+        if shown == _num(self.points) and value != self.points:
+            shown = f"{value:.6g}"  # never "100 < 100"
+        return f"{self._what} {shown} {sign} {_num(self.points)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {self._key: self.points}
@@ -446,7 +449,9 @@ class GuardNot(Guard):
         return not self.guard.holds(ctx)
 
     def explain(self, ctx: GuardContext) -> str:
-        return self.guard.explain(ctx)
+        if isinstance(self.guard, _Threshold):
+            return self.guard.explain(ctx)  # "score 38 < 40" already says it
+        return f"not ({self.guard.explain(ctx)})"
 
     def walk(self) -> Iterator[Guard]:
         yield self

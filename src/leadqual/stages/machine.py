@@ -159,7 +159,9 @@ class StageState:
         return [self.history[0].source, *(r.target for r in self.history)]
 
 
-def _stages(value: Iterable[Stage]) -> tuple[Stage, ...]:
+def _stages(value: Any) -> tuple[Stage, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValidationError("stages", value, "expected a list of stages")
     items = tuple(value)
     for i, item in enumerate(items):
         if not isinstance(item, Stage):
@@ -167,7 +169,9 @@ def _stages(value: Iterable[Stage]) -> tuple[Stage, ...]:
     return items
 
 
-def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
+def _transitions(value: Any) -> tuple[Transition, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValidationError("transitions", value, "expected a list of transitions")
     items = tuple(value)
     for i, item in enumerate(items):
         if not isinstance(item, Transition):
@@ -442,6 +446,12 @@ class StageMachine:
         ``mql_score`` again with new activity. With ``recycle_below``, an MQL whose
         score decays below it goes to NURTURE by itself.
         """
+        if recycle_below is not None and recycle_below > mql_score:
+            raise ValidationError(
+                "recycle_below",
+                recycle_below,
+                f"is above mql_score ({mql_score}): a new MQL would be recycled at once",
+            )
         requires = FrameworkPassed() if sql_requires is _DEFAULT else sql_requires
         if requires is not None and not isinstance(requires, Guard):
             raise ValidationError("sql_requires", requires, "expected a guard or None")

@@ -361,10 +361,11 @@ def guards(max_leaves: int = 4) -> st.SearchStrategy[Guard]:
 def stage_machines(draw: st.DrawFn) -> StageMachine:
     """The default funnel with drawn options, or a small linear funnel with drawn guards."""
     if draw(st.booleans()):
+        mql = draw(st.integers(0, 200))
         return StageMachine.default(
-            mql_score=draw(st.integers(0, 200)),
+            mql_score=mql,
             sql_requires=draw(st.one_of(st.none(), st.just(FrameworkPassed()), guards(2))),
-            recycle_below=draw(st.one_of(st.none(), st.integers(0, 100))),
+            recycle_below=draw(st.one_of(st.none(), st.integers(0, mql))),
         )
     n = draw(st.integers(2, 5))
     names = [f"S{i}" for i in range(n)]
