@@ -375,3 +375,11 @@ def test_conditions_compare_values_by_json_kind() -> None:
     assert (Attr("n") == 1) == (Attr("n") == 1.0)
     assert hash(Attr("n") == 1) == hash(Attr("n") == 1.0)
     assert len({Attr("partner") == True, Attr("partner") == 1}) == 2  # noqa: E712
+
+
+def test_test_refuses_what_is_not_a_lead_or_an_event() -> None:
+    with pytest.raises(ValidationError) as info:
+        (Attr("x") == 1).test({"x": 1})  # type: ignore[arg-type]
+    assert info.value.field == "lead"
+    with pytest.raises(ValidationError):
+        all_of(Attr("x") == 1).test(LEAD, "event")  # type: ignore[arg-type]

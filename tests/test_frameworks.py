@@ -686,7 +686,7 @@ class TestFramework:
         assert r.missing == ("c1", "c3")
         assert r.failed == ("c2",)
         assert r.result("c2").verdict is FAIL
-        with pytest.raises(KeyError, match="c9"):
+        with pytest.raises(ValidationError, match="c9"):
             r.result("c9")
         assert r.explain().splitlines() == [
             "fw: unknown (at least 2 of 4 checks must pass: 1 pass, 1 fail, 2 unknown)",

@@ -291,3 +291,11 @@ def test_review_fixes_for_guards_and_the_default_funnel() -> None:
     not_us = ~AttrCondition(Attr("country") == "US")
     assert not_us.explain(ctx()) == 'not (country == "US")'
     assert (~ScoreAtLeast(40)).explain(ctx(38)) == "score 38 < 40"
+
+
+def test_flags_must_be_booleans() -> None:
+    with pytest.raises(ValidationError) as info:
+        Transition("A", "B", auto="no")  # type: ignore[arg-type]
+    assert info.value.field == "Transition.auto"
+    with pytest.raises(ValidationError):
+        Stage("A", 0, funnel="no")  # type: ignore[arg-type]

@@ -148,6 +148,7 @@ class Condition:
 
     def test(self, lead: Lead | None, event: Event | None = None) -> bool:
         """Whether the condition holds for ``lead`` (and ``event``, for properties)."""
+        _check_subjects(lead, event)
         return self._tester()(lead, event)
 
     def _tester(self) -> Test:
@@ -180,6 +181,16 @@ class Condition:
 
     def __invert__(self) -> Not:
         return Not(self)
+
+
+def _check_subjects(lead: object, event: object) -> None:
+    from leadqual.events import Event
+    from leadqual.leads import Lead
+
+    if lead is not None and not isinstance(lead, Lead):
+        raise ValidationError("lead", lead, "expected a Lead or None")
+    if event is not None and not isinstance(event, Event):
+        raise ValidationError("event", event, "expected an Event or None")
 
 
 def _flatten(kind: type[AllOf] | type[AnyOf], items: Iterable[Condition]) -> tuple[Condition, ...]:
@@ -556,6 +567,7 @@ class Compare(Condition):
         return text + (", ignore_case=True)" if self.ignore_case else ")")
 
     def test(self, lead: Lead | None, event: Event | None = None) -> bool:
+        _check_subjects(lead, event)
         return self._test(lead, event)
 
     def fields(self) -> Iterator[tuple[Source, str]]:

@@ -412,7 +412,7 @@ class Budget:
         """Compare the lead's budget with ``min_amount``."""
         attr = self.attribute
         raw = facts.attribute(attr)
-        want = self.currency.upper()
+        want = self.currency.strip().upper()
         if raw is MISSING or raw is None:
             return self._result(Verdict.UNKNOWN, f"{attr} not known", {attr: None})
         amount: Any = raw

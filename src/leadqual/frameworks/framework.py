@@ -254,12 +254,12 @@ class FrameworkResult:
         return tuple(r.name for r in self.results if r.verdict is verdict)
 
     def result(self, name: str) -> CheckResult:
-        """The result of the check called ``name`` (``KeyError`` if there is none)."""
+        """The result of the check called ``name``."""
         for r in self.results:
             if r.name == name:
                 return r
         known = ", ".join(r.name for r in self.results)
-        raise KeyError(f"no check named {name!r} (checks: {known})")
+        raise ValidationError("name", name, f"no check has this name (checks: {known})")
 
     def explain(self) -> str:
         """The verdict and why: a headline, one line per check, and what to ask next.

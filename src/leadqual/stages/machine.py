@@ -59,6 +59,13 @@ def _name(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     require_text(f"{type(inst).__name__}.{attribute.name}", value)
 
 
+def _flag(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(
+            f"{type(inst).__name__}.{attribute.name}", value, "expected True or False"
+        )
+
+
 @attrs.frozen
 class Stage:
     """A named stage. ``order`` places it in the funnel; ``funnel=False`` marks a side
@@ -66,7 +73,7 @@ class Stage:
 
     name: str = attrs.field(validator=_name)
     order: int = attrs.field()
-    funnel: bool = attrs.field(default=True, kw_only=True)
+    funnel: bool = attrs.field(default=True, kw_only=True, validator=_flag)
     description: str = attrs.field(default="", kw_only=True)
 
     @order.validator
@@ -94,7 +101,7 @@ class Transition:
     source: str = attrs.field(validator=_name)
     target: str = attrs.field(validator=_name)
     guard: Guard | None = attrs.field(default=None, validator=_guard)
-    auto: bool = attrs.field(default=True, kw_only=True)
+    auto: bool = attrs.field(default=True, kw_only=True, validator=_flag)
 
     def __str__(self) -> str:
         text = f"{self.source} -> {self.target}"
@@ -368,7 +375,7 @@ class StageMachine:
                 guard = t.guard if stage == t.target else self.entry_guard(stage)
                 if guard is None or stage in entered or not guard.holds(ctx):
                     break
-                reason = guard.explain(ctx)
+                reason = guard.explain(ctx) or str(guard) or str(t)
                 if stage != t.target:
                     reason += f" (passed on the way to {t.target})"
                 steps.append(
