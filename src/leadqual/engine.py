@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 
+from leadqual._atomic import atomic_path_writer
 from leadqual._fields import require_aware
 from leadqual.errors import DuplicateEventError, LeadqualError, ValidationError
 from leadqual.events import Event
@@ -265,17 +264,8 @@ class Engine:
     def snapshot(self, path: str | os.PathLike[str]) -> None:
         """Write the engine to ``path`` as JSON, atomically: a crash mid-write leaves the
         previous snapshot (or none), never a corrupt one."""
-        where = Path(path)
-        handle, temporary = tempfile.mkstemp(prefix=f".{where.name}.", dir=where.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(self.to_dict(), out, ensure_ascii=False, separators=(",", ":"))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, where)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with atomic_path_writer(path, newline="\n") as out:
+            json.dump(self.to_dict(), out, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_dict(

@@ -19,10 +19,10 @@ import contextlib
 import gzip
 import io
 import os
-import secrets
 from collections.abc import Iterator
 from typing import IO, Literal, Union
 
+from leadqual._atomic import atomic_path_writer
 from leadqual.errors import ValidationError
 
 __all__ = [
@@ -147,51 +147,5 @@ def atomic_writer(target: Target, *, newline: str) -> Iterator[IO[str]]:
         yield stream
         stream.flush()
         return
-    final = os.path.abspath(_fspath(target))  # type: ignore[arg-type]
-    directory, base = os.path.split(final)
-    tmp, fd = _create_temporary(directory, base)
-    try:
-        with open(fd, "wb") as raw:
-            binary: IO[bytes] | gzip.GzipFile = raw
-            if _is_gzip(base):
-                binary = gzip.GzipFile(filename=base[:-3], mode="wb", fileobj=raw, mtime=0)
-            try:
-                text = io.TextIOWrapper(binary, encoding="utf-8", newline=newline)
-                try:
-                    yield text
-                finally:
-                    text.detach()  # flushes, and leaves ``binary`` open
-            finally:
-                if binary is not raw:
-                    binary.close()  # writes the gzip trailer; ``raw`` stays open
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _sync_directory(directory)
-
-
-def _create_temporary(directory: str, base: str) -> tuple[str, int]:
-    """Create an empty file next to ``base``, with the permissions a new file gets."""
-    while True:
-        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(4)}.tmp")
-        try:
-            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:  # pragma: no cover - a 32-bit random name collided
-            continue
-
-
-def _sync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX only; elsewhere a no-op)."""
-    if os.name != "posix":  # pragma: no cover
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - some file systems refuse fsync on directories
-        pass
-    finally:
-        os.close(fd)
+    with atomic_path_writer(_fspath(target), newline=newline) as stream:  # type: ignore[arg-type]
+        yield stream

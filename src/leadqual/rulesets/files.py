@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from leadqual._atomic import atomic_path_writer
 from leadqual.errors import Problem, RuleSetError
 from leadqual.rulesets import toml
 from leadqual.rulesets.codec import ruleset_from_dict, ruleset_to_dict
@@ -83,16 +83,8 @@ def dump(ruleset: RuleSet, path: str | os.PathLike[str], *, format: str | None =
     crash never leaves a half-written rule file."""
     where = Path(path)
     text = dumps(ruleset, _format(where, format))
-    handle, temporary = tempfile.mkstemp(prefix=f".{where.name}.", dir=where.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, where)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path_writer(where, newline="\n") as out:
+        out.write(text)
 
 
 def default_ruleset() -> RuleSet:
