@@ -126,3 +126,29 @@ def test_bad_input_is_one_line_and_exit_1(files: dict[str, str], tmp_path: Path)
     assert bad_time.returncode == 1
     assert "--as-of" in bad_time.stderr
     assert run("score", "--rules", files["rules"]).returncode == 2
+
+
+def test_file_problems_are_one_line_errors(files: dict[str, str], tmp_path: Path) -> None:
+    missing = run(
+        "score",
+        "--rules",
+        files["rules"],
+        "--leads",
+        str(tmp_path / "nope.jsonl"),
+        "--events",
+        files["events"],
+    )
+    assert missing.returncode == 1
+    assert "Traceback" not in missing.stderr
+    assert "nope.jsonl" in missing.stderr
+    nowhere = run("score", *inputs(files), "--out", str(tmp_path / "no" / "dir" / "x.csv"))
+    assert nowhere.returncode == 1
+    assert "Traceback" not in nowhere.stderr
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "\n", encoding="utf-8")
+    nested = run(
+        "score", "--rules", files["rules"], "--leads", files["leads"], "--events", str(deep)
+    )
+    assert nested.returncode == 1
+    assert "deep.jsonl:1" in nested.stderr
+    assert "Traceback" not in nested.stderr

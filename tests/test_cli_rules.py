@@ -73,3 +73,18 @@ def test_schema_command_prints_the_schema() -> None:
     result = run("schema")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == schema()
+
+
+def test_validate_odd_files(tmp_path: Path) -> None:
+    binary = tmp_path / "bad.toml"
+    binary.write_bytes(b"\xff\xfe")
+    result = run("validate", str(binary))
+    assert result.returncode == 1
+    assert "not UTF-8 text" in result.stderr
+    huge = tmp_path / "huge.toml"
+    text = lq.rulesets.dumps(lq.default_ruleset()).replace("points = 30", "points = " + "9" * 400)
+    huge.write_text(text, encoding="utf-8")
+    result = run("validate", str(huge))
+    assert result.returncode == 1
+    assert "is too large" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -221,3 +221,80 @@ def test_out_of_order_and_restore_equal_one_sorted_run(
     restored.apply(first[:3])  # redelivered
     for lead in leads:
         assert restored.get(lead.id, as_of) == reference.get(lead.id, as_of)
+
+
+def test_update_lead_announces_only_changes() -> None:
+    heard: list[str] = []
+    engine = Engine(RULES, on_transition=[lambda lead, record: heard.append(record.target)])
+    engine.add_lead(Lead("L-1"))
+    engine.apply([ev("L-1", "content_download", 1), ev("L-1", "demo_request", 2)])
+    assert heard == ["MQL", "SQL"]
+    engine.update_lead(Lead("L-1", attributes={"employees": 301}))
+    assert heard == ["MQL", "SQL"]
+    with pytest.raises(lq.ValidationError):
+        engine.update_lead("L-1")  # type: ignore[arg-type]
+
+
+def test_a_failing_listener_loses_no_event_of_the_batch() -> None:
+    def crm(lead: Lead, record: lq.TransitionRecord) -> None:
+        raise ConnectionError("down")
+
+    engine = Engine(RULES, on_transition=[crm])
+    engine.add_lead(Lead("L-1"))
+    batch = [
+        ev("L-1", "content_download", 1, "d0"),
+        ev("L-1", "content_download", 2, "d1"),
+        ev("L-1", "demo_request", 3, "d2"),
+        ev("L-1", "page_view", 4, "d3"),
+    ]
+    with pytest.raises(lq.ListenerError) as info:
+        engine.apply(batch)
+    assert len(info.value.errors) == 2  # MQL and SQL could not be pushed
+    assert set(engine._ids) == {"d0", "d1", "d2", "d3"}
+    assert len(engine._states["L-1"].events) == 4
+    engine.apply(batch[1])  # a redelivery is still recognised
+
+
+def test_rescore_with_rules_that_lack_a_decided_stage() -> None:
+    engine = Engine(RULES)
+    engine.add_lead(Lead("L-1"))
+    engine.apply(ev("L-1", "page_view", 1))
+    engine.move("L-1", "DISQUALIFIED", at=T0 + timedelta(days=2), reason="competitor")
+    small = lq.RuleSet(
+        "small",
+        "1",
+        model=RULES.model,
+        stages=lq.StageMachine(
+            [lq.Stage("A", 0), lq.Stage("B", 1)], [lq.Transition("A", "B", lq.ScoreAtLeast(1))]
+        ),
+    )
+    report = engine.rescore(small)
+    assert [(c.before, c.after) for c in report.changes] == [("DISQUALIFIED", "B")]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(ruleset="x"),
+        lambda d: d.update(pending=[1]),
+        lambda d: d.update(unknown_leads="drop"),
+        lambda d: d["pending"].update({"L-1": []}),
+        lambda d: d["pending"].update(
+            {"L-9": [{"lead_id": "L-8", "type": "t", "at": "2026-11-01T00:00:00+00:00"}]}
+        ),
+    ],
+)
+def test_damaged_snapshots_are_snapshot_errors(damage: object) -> None:
+    engine = Engine(RULES)
+    engine.add_lead(Lead("L-1"))
+    data = engine.to_dict()
+    damage(data)  # type: ignore[operator]
+    with pytest.raises(SnapshotError):
+        Engine.from_dict(data, RULES)
+
+
+def test_snapshot_in_another_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(b"\xff\xfe{}")
+    with pytest.raises(SnapshotError, match="not valid JSON"):
+        Engine.restore(path, RULES)

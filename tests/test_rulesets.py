@@ -211,3 +211,12 @@ def test_a_schema_key_is_allowed() -> None:
     data = ruleset_to_dict(lq.default_ruleset())
     data["$schema"] = "./rules.schema.json"
     assert ruleset_from_dict(data) == lq.default_ruleset()
+
+
+def test_toml_escapes_delete_and_checks_kinds() -> None:
+    assert toml_io.loads(toml_io.dumps({"name": "a\x7fb"})) == {"name": "a\x7fb"}
+    data = ruleset_to_dict(lq.default_ruleset())
+    data["framework"]["checks"][0]["kind"] = ["budget"]
+    with pytest.raises(RuleSetError) as info:
+        ruleset_from_dict(data)
+    assert info.value.problems[0].path == "framework.checks[0].kind"

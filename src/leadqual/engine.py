@@ -24,7 +24,7 @@ import attrs
 
 from leadqual._atomic import atomic_path_writer
 from leadqual._fields import require_aware
-from leadqual.errors import DuplicateEventError, LeadqualError, ValidationError
+from leadqual.errors import DuplicateEventError, LeadqualError, ListenerError, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
 from leadqual.qualifier import Decision, Listener, Qualification, QualificationState
@@ -124,18 +124,35 @@ class Engine:
             state.apply_all(held)
 
     def update_lead(self, lead: Lead) -> None:
-        """Replace a lead's profile and replay its history under the new one."""
+        """Replace a lead's profile and replay its history under the new one.
+
+        Listeners hear only of the part of the lead's path that changed."""
+        if not isinstance(lead, Lead):
+            raise ValidationError("lead", lead, "expected a Lead")
         old = self._state(lead.id)
         state = self._qualifier.start(lead)
+        state.notify = False
         state.apply_all(old.events, old.decisions)
+        state.notify = True
         self._states[lead.id] = state
+        state._announce_changes(old.history)
 
     def apply(self, events: Event | Iterable[Event]) -> None:
-        """Apply one event or many, in any order."""
+        """Apply one event or many, in any order.
+
+        If ``on_transition`` listeners raise, every event is still applied and a
+        :class:`~leadqual.errors.ListenerError` listing each failure is raised at the end.
+        """
         if isinstance(events, Event):
             events = (events,)
+        failures: list[tuple[Any, BaseException]] = []
         for event in events:
-            self._apply_one(event)
+            try:
+                self._apply_one(event)
+            except ListenerError as exc:
+                failures.extend(exc.errors)
+        if failures:
+            raise ListenerError(failures)
 
     def _apply_one(self, event: Event) -> None:
         if not isinstance(event, Event):
@@ -154,7 +171,11 @@ class Engine:
                 )
             self._pending.setdefault(event.lead_id, []).append(event)
         else:
-            state.apply(event)
+            try:
+                state.apply(event)
+            finally:
+                self._note(event)  # applied even when a listener raised
+            return
         self._note(event)
 
     def move(self, lead_id: str, target: str, *, at: datetime, reason: str) -> TransitionRecord:
@@ -284,36 +305,41 @@ class Engine:
             raise SnapshotError("not a leadqual engine snapshot")
         if data.get("version") != SNAPSHOT_VERSION:
             raise SnapshotError(f"snapshot version {data.get('version')!r} is not supported")
-        taken = data.get("ruleset", {})
+        taken = data.get("ruleset")
+        if not isinstance(taken, Mapping):
+            raise SnapshotError("the snapshot does not say which rule set it was taken with")
         if (taken.get("name"), taken.get("version")) != (ruleset.name, ruleset.version):
             raise SnapshotError(
                 f"the snapshot was taken with rule set {taken.get('name')}@{taken.get('version')}, "
                 f"not {ruleset.label}; restore it with those rules, then use rescore() to compare"
             )
-        engine = cls(
-            ruleset,
-            unknown_leads=data.get("unknown_leads", "hold"),
-            clock=clock,
-            on_transition=(),
-        )
         try:
+            engine = cls(ruleset, unknown_leads=data.get("unknown_leads", "hold"), clock=clock)
             for item in data["leads"]:
                 lead = Lead.from_dict(item["lead"])
                 engine.add_lead(lead)
                 state = engine._states[lead.id]
                 events = [Event.from_dict(e) for e in item["events"]]
                 decisions = [Decision.from_dict(d) for d in item["decisions"]]
-                state.apply_all(events, decisions)
                 for event in events:
+                    if event.lead_id != lead.id:
+                        raise ValidationError("event.lead_id", event.lead_id, f"not {lead.id}")
+                    engine._check_new_id(event)
                     engine._note(event)
+                state.apply_all(events, decisions)
                 for decision in decisions:
                     engine._note_moment(decision.at)
-            for lead_id, events in data["pending"].items():
-                for raw in events:
+            for lead_id, raw_events in data["pending"].items():
+                if lead_id in engine._states:
+                    raise ValidationError("pending", lead_id, "events held for a tracked lead")
+                for raw in raw_events:
                     event = Event.from_dict(raw)
+                    if event.lead_id != lead_id:
+                        raise ValidationError("event.lead_id", event.lead_id, f"not {lead_id}")
+                    engine._check_new_id(event)
                     engine._pending.setdefault(lead_id, []).append(event)
                     engine._note(event)
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
             raise SnapshotError(f"the snapshot is incomplete or damaged ({exc!r})") from None
         except ValidationError as exc:
             raise SnapshotError(f"the snapshot holds invalid data: {exc}") from None
@@ -323,6 +349,10 @@ class Engine:
             for state in engine._states.values():
                 state.qualifier = engine._qualifier
         return engine
+
+    def _check_new_id(self, event: Event) -> None:
+        if event.id is not None and event.id in self._ids:
+            raise DuplicateEventError(event.id, self._ids[event.id], event)
 
     def _note(self, event: Event) -> None:
         if event.id is not None:
@@ -348,6 +378,6 @@ class Engine:
                 data = json.load(handle)
         except OSError as exc:
             raise SnapshotError(f"{path}: cannot be read ({exc.strerror})") from None
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise SnapshotError(f"{path}: not valid JSON ({exc})") from None
         return cls.from_dict(data, ruleset, on_transition=on_transition, clock=clock)

@@ -35,7 +35,7 @@ from leadqual.events import Event
 from leadqual.frameworks.checks import Activity, Facts
 from leadqual.frameworks.framework import Framework, FrameworkResult
 from leadqual.leads import Lead
-from leadqual.scoring.points import check_event
+from leadqual.scoring.points import PointsModel, check_event
 from leadqual.scoring.protocol import Score, ScoringModel
 from leadqual.stages.guards import GuardContext
 from leadqual.stages.machine import StageMachine, StageState, TransitionRecord
@@ -349,8 +349,13 @@ class QualificationState:
         self._decisions = list(decisions)
         for event in ordered:
             self._commit_ids(event)
-        new = timeline.journey.history
-        same = 0  # the path both histories share (a replay may only retime it)
+        self._announce_changes(old)
+
+    def _announce_changes(self, old: Sequence[TransitionRecord]) -> None:
+        """Announce the records past the path ``old`` and the current history share (a
+        replay may only retime moves listeners already heard of)."""
+        new = self._timeline.journey.history
+        same = 0
         while same < min(len(old), len(new)) and (old[same].source, old[same].target) == (
             new[same].source,
             new[same].target,
@@ -384,7 +389,13 @@ class _Timeline:
     def __init__(self, qualifier: Qualifier, lead: Lead) -> None:
         self.qualifier = qualifier
         self.lead = lead
-        self.scoring = qualifier.model.start(lead)
+        model = qualifier.model
+        # the qualification state guards event ids itself: the points state needs no index
+        self.scoring = (
+            model.start(lead, track_ids=False)
+            if isinstance(model, PointsModel)
+            else model.start(lead)
+        )
         self.activity: dict[str, Activity] = {}
         self.journey: StageState = qualifier.stages.start()
         self.last: float | None = None  # the latest instant processed
@@ -432,9 +443,9 @@ class _Timeline:
             self.scoring.apply(event)
             seen = self.activity.get(event.type)
             if seen is None:
-                self.activity[event.type] = Activity(1, event.at, event.at)
+                self.activity[event.type] = Activity._trusted(1, event.at, event.at)
             else:
-                self.activity[event.type] = Activity(seen.count + 1, seen.first, event.at)
+                self.activity[event.type] = Activity._trusted(seen.count + 1, seen.first, event.at)
         # in UTC: checks that read calendar dates must not depend on the offset an
         # event happened to be written with
         moment = datetime.fromtimestamp(events[0].timestamp, timezone.utc)

@@ -71,3 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
+    except OSError as exc:  # a file that cannot be opened, read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"leadqual: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR

@@ -42,7 +42,7 @@ def read_objects(
             continue
         try:
             data = decode(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             problem = "expected a JSON object"
             if isinstance(exc, json.JSONDecodeError):
                 problem += f" (invalid JSON at column {exc.colno}: {exc.msg})"

@@ -244,7 +244,11 @@ class _Reader:
         value = data.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return self.add(f"{path}.{key}", "expected a number", value)
-        if not math.isfinite(value):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:
+            return self.add(f"{path}.{key}", "is too large", value)
+        if not finite:
             return self.add(f"{path}.{key}", "expected a finite number", value)
         return value
 
@@ -515,6 +519,8 @@ def _check(r: _Reader, data: Any, path: str) -> Any:
     if not isinstance(data, Mapping) or "kind" not in data:
         return r.add(path, f"expected a table with a kind ({', '.join(_CHECK_CLASSES)})", data)
     kind = data["kind"]
+    if not isinstance(kind, str):
+        return r.add(f"{path}.kind", "expected a check kind (a string)", kind)
     cls = _CHECK_CLASSES.get(kind)
     if cls is None:
         close = difflib.get_close_matches(str(kind), list(_CHECK_CLASSES), n=1)

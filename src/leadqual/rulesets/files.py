@@ -63,6 +63,8 @@ def load(path: str | os.PathLike[str], *, format: str | None = None) -> RuleSet:
     kind = _format(where, format)
     try:
         text = where.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RuleSetError([Problem("file", "is not UTF-8 text")], str(where)) from None
     except OSError as exc:
         raise RuleSetError(
             [Problem("file", f"cannot be read ({exc.strerror})")], str(where)

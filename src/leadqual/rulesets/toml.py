@@ -45,8 +45,13 @@ def loads(text: str) -> dict[str, Any]:
     return data
 
 
+def _string(text: str) -> str:
+    # JSON escapes are TOML escapes, except that TOML also forbids a raw DEL
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _key(key: str) -> str:
-    return key if _BARE.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+    return key if _BARE.fullmatch(key) else _string(key)
 
 
 def _value(value: Any) -> str:
@@ -59,7 +64,7 @@ def _value(value: Any) -> str:
             raise ValueError(f"TOML rule files hold finite numbers only, got {value!r}")
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _string(value)
     if isinstance(value, Mapping):
         if not value:
             return "{}"

@@ -403,7 +403,6 @@ class StageMachine:
         """
         require_aware("at", at)
         require_text("reason", reason)
-        self.stage(target)
         allowed = self.allowed(state.stage)
         if target not in allowed:
             raise InvalidTransition(state.stage, target, allowed)
