@@ -279,7 +279,7 @@ class TestManualMoves:
             m.move(m.start(), "MQL", at=datetime(2026, 1, 1), reason="x")
         with pytest.raises(ValidationError):
             m.move(m.start(), "MQL", at=T0, reason="")
-        with pytest.raises(ValidationError):
+        with pytest.raises(InvalidTransition):  # names the stages that are allowed
             m.move(m.start(), "NOPE", at=T0, reason="x")
 
 
