@@ -192,6 +192,11 @@ class Engine:
             raise ValidationError("lead_id", lead_id, "the engine has no such lead")
         return state
 
+    def state(self, lead_id: str) -> QualificationState:
+        """One lead's incremental state (its events, decisions and history), read-only by
+        convention: change leads through the engine so its bookkeeping stays right."""
+        return self._state(lead_id)
+
     def now(self) -> datetime:
         """The moment reads default to: the clock's, else the latest one seen."""
         if self.clock is not None:

@@ -135,7 +135,7 @@ def _results(rules: RuleSet, engine: Engine, as_of: datetime) -> Iterator[dict[s
         q = engine.get(lead_id, as_of)
         extra = {}
         if rules.extra_models:
-            state = engine._states[lead_id]
+            state = engine.state(lead_id)
             extra = {
                 name: model.score(q.lead, state.events, as_of=as_of).total
                 for name, model in rules.extra_models.items()
