@@ -115,8 +115,7 @@ def test_version() -> None:
 def test_console_script() -> None:
     bindir = str(Path(sys.executable).parent)
     script = shutil.which("leadqual", path=os.pathsep.join([bindir, os.environ.get("PATH", "")]))
-    if script is None:
-        pytest.skip("the leadqual console script is not installed")
+    assert script is not None, "installing leadqual must install the leadqual command"
     assert run("--version", command=[script]).stdout.strip() == f"leadqual {leadqual.__version__}"
     result = run("demo", "--top", "2", command=[script])
     assert result.returncode == 0, result.stderr

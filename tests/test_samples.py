@@ -153,8 +153,8 @@ def test_default_model_refuses_bad_competitor_domains(domains: list[str]) -> Non
         default_model(competitor_domains=domains)
 
 
-@pytest.mark.skipif(not SCRIPT.is_file(), reason="scripts/ is not in this source tree")
 def test_generator_reproduces_the_bundled_files(tmp_path: Path) -> None:
+    assert SCRIPT.is_file(), "scripts/make_sample_data.py ships with the source (and the sdist)"
     subprocess.run(
         [sys.executable, str(SCRIPT), "--out", str(tmp_path)],
         check=True,
