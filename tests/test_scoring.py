@@ -566,3 +566,18 @@ def test_wrong_shapes_are_validation_errors(build: object, field: str) -> None:
     with pytest.raises(ValidationError) as info:
         build()  # type: ignore[operator]
     assert info.value.field == field
+
+
+def test_upper_bound_needs_decays_that_never_grow() -> None:
+    grows = PointsModel(
+        engagement=[EngagementRule("x", "x", 10)],
+        decay=Schedule([(timedelta(days=1), 2.0)]),
+    )
+    state = grows.start(LEAD)
+    state.apply(ev("x", 5))
+    assert state.upper_bound() is None
+    assert state.score(NOW).total == 20
+    fades = PointsModel(engagement=[EngagementRule("x", "x", 10), EngagementRule("u", "u", -5)])
+    state = fades.start(LEAD)
+    state.apply_all([ev("x", 5), ev("u", 1), ev("x", 2)])
+    assert state.upper_bound() == 20

@@ -137,3 +137,14 @@ def test_without_the_id_index_the_result_is_the_same(
     for e in redelivered:
         state.apply(e)
     assert state.score(AS_OF) == model.score(lead, history, as_of=AS_OF)
+
+
+@given(points_models(), leads(ids=["L-1"]), histories(), as_of_moments)
+def test_upper_bound_is_never_exceeded(
+    model: PointsModel, lead: Lead, history: list[Event], as_of: datetime
+) -> None:
+    state = model.start(lead)
+    state.apply_all(history)
+    bound = state.upper_bound()
+    if bound is not None:
+        assert state.score(as_of).total <= bound

@@ -35,7 +35,7 @@ from leadqual.events import Event
 from leadqual.frameworks.checks import Activity, Facts
 from leadqual.frameworks.framework import Framework, FrameworkResult
 from leadqual.leads import Lead
-from leadqual.scoring.points import PointsModel, check_event
+from leadqual.scoring.points import PointsModel, PointsState, check_event
 from leadqual.scoring.protocol import Score, ScoringModel
 from leadqual.stages.guards import GuardContext
 from leadqual.stages.machine import StageMachine, StageState, TransitionRecord
@@ -478,6 +478,7 @@ class _Timeline:
             activity=activity,
             framework=evaluate,
             stage_entered_at=self.journey.entered_at,
+            score_bound=scoring.upper_bound() if isinstance(scoring, PointsState) else None,
         )
 
     def read(self, as_of: datetime) -> Qualification:

@@ -36,7 +36,7 @@ from leadqual.errors import DuplicateEventError, ValidationError
 from leadqual.events import Event
 from leadqual.jsonvalues import JsonMap
 from leadqual.leads import Lead
-from leadqual.scoring.decay import DecayFunction, HalfLife, NoDecay
+from leadqual.scoring.decay import DecayFunction, Expire, HalfLife, Linear, NoDecay, Schedule
 from leadqual.scoring.protocol import Kind, Part, Score
 from leadqual.scoring.rules import EngagementRule, FitRule
 
@@ -160,6 +160,8 @@ class PointsModel:
         init=False, eq=False, repr=False, hash=False
     )
     _group_kinds: dict[str, Kind] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _gains: tuple[float, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _bounded: bool = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         _unique_names(self.fit, self.engagement)
@@ -207,6 +209,8 @@ class PointsModel:
         setattr_(self, "_plans", tuple(_RulePlan.build(r, self.decay) for r in self.engagement))
         setattr_(self, "_fit_parts", fit_parts)
         setattr_(self, "_group_kinds", group_kinds)
+        setattr_(self, "_gains", tuple(max(r.points, 0) for r in self.engagement))
+        setattr_(self, "_bounded", all(_never_grows(plan.decay) for plan in self._plans))
 
     def start(self, lead: Lead, *, track_ids: bool = True) -> PointsState:
         """A fresh incremental state for ``lead``.
@@ -311,6 +315,7 @@ class PointsState:
     """
 
     __slots__ = (
+        "_bound",
         "_fit",
         "_fit_total",
         "_index",
@@ -332,6 +337,8 @@ class PointsState:
         self._ties = False
         self._fit = tuple(part for test, part in model._fit_parts if test(lead, None))
         self._fit_total = sum(part[1] for part in self._fit)
+        # what the score can never exceed: every positive point, undecayed and uncapped
+        self._bound: float = sum(part[1] for part in self._fit if part[1] > 0)
 
     def apply(self, event: Event) -> None:
         """Take one event into account (the same event id twice counts once)."""
@@ -356,13 +363,16 @@ class PointsState:
         ts = event._ts
         lists = self._lists
         lead = self.lead
+        gains = self.model._gains
         for slot, where in entries:
             if where is None or where(lead, event):
                 counted = lists[slot]
                 if counted is None:
                     lists[slot] = [event]
+                    self._bound += gains[slot]
                 elif counted[-1]._ts < ts:
                     counted.append(event)
+                    self._bound += gains[slot]
                 else:  # out of order, simultaneous, or a redelivered copy
                     at = bisect_right(counted, ts, key=_TS)
                     if event_id is not None and seen is None:
@@ -374,12 +384,23 @@ class PointsState:
                     if at and counted[at - 1]._ts == ts:
                         self._ties = True
                     counted.insert(at, event)
+                    self._bound += gains[slot]
 
     def apply_all(self, events: Iterable[Event]) -> None:
         """Apply each event in turn."""
         apply = self.apply
         for event in events:
             apply(event)
+
+    def upper_bound(self) -> float | None:
+        """A number the score never exceeds at any moment: every positive point applied
+        so far, undecayed and before caps (or ``min_score``, if higher). Guards use it to
+        skip computing a score that cannot reach their threshold. ``None`` when a decay
+        might make points grow (a custom decay, a schedule factor above 1)."""
+        if not self.model._bounded:
+            return None
+        floor = self.model.min_score
+        return self._bound if floor is None else max(self._bound, floor)
 
     def matched_events(self) -> tuple[Event, ...]:
         """The events some rule counted (each once), in time order."""
@@ -464,6 +485,13 @@ class PointsState:
             grade=grade,
             as_of=as_of,
         )
+
+
+def _never_grows(decay: DecayFunction | None) -> bool:
+    """Whether a decay never makes an event worth more than its points."""
+    if decay is None or isinstance(decay, (HalfLife, Linear, Expire, NoDecay)):
+        return True
+    return isinstance(decay, Schedule) and all(factor <= 1 for _, factor in decay.steps)
 
 
 def _exact_cut(parts: list[Part], limit: float) -> float:

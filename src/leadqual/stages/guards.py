@@ -77,7 +77,9 @@ class GuardContext:
 
     ``score`` and ``framework`` may be given as values, or as callables that compute
     them: they are then computed the first time a guard reads them (so a stage whose
-    guards never read the framework never evaluates it).
+    guards never read the framework never evaluates it). ``score_bound``, when known, is
+    a number the total score cannot exceed: a score threshold above it fails without the
+    score being computed.
 
     >>> from datetime import datetime, timezone
     >>> ctx = GuardContext(lead=Lead("L"), score=lambda: Score(total=5, fit=5, engagement=0),
@@ -86,7 +88,15 @@ class GuardContext:
     5
     """
 
-    __slots__ = ("_framework", "_score", "activity", "as_of", "lead", "stage_entered_at")
+    __slots__ = (
+        "_framework",
+        "_score",
+        "activity",
+        "as_of",
+        "lead",
+        "score_bound",
+        "stage_entered_at",
+    )
 
     def __init__(
         self,
@@ -96,8 +106,10 @@ class GuardContext:
         activity: Mapping[str, _Activity] | None = None,
         framework: FrameworkResult | Callable[[], FrameworkResult | None] | None = None,
         stage_entered_at: datetime | None = None,
+        score_bound: float | None = None,
     ) -> None:
         self.lead = lead
+        self.score_bound = score_bound
         self.as_of = as_of
         self.activity: Mapping[str, _Activity] = {} if activity is None else activity
         self.stage_entered_at = stage_entered_at
@@ -121,6 +133,7 @@ class GuardContext:
         copy = GuardContext.__new__(GuardContext)
         copy.lead, copy.as_of, copy.activity = self.lead, self.as_of, self.activity
         copy.stage_entered_at = at
+        copy.score_bound = self.score_bound
         copy._score, copy._framework = self._score, self._framework
         return copy
 
@@ -211,6 +224,12 @@ class _Threshold(Guard):
 @attrs.frozen
 class ScoreAtLeast(_Threshold):
     """The total score reaches ``points``."""
+
+    def holds(self, ctx: GuardContext) -> bool:
+        bound = ctx.score_bound
+        if bound is not None and bound < self.points:
+            return False  # cannot be reached: no need to compute the score
+        return ctx.score.total >= self.points
 
 
 @attrs.frozen
