@@ -76,3 +76,20 @@ try:
     lq.Event("L-1", "x", at=datetime(2026, 1, 1))
 except lq.ValidationError as err:
     field: str = err.field
+
+qualifier = lq.Qualifier(
+    model=model,
+    stages=lq.StageMachine.default(mql_score=100),
+    framework=lq.BANT(min_budget=10_000, policy=lq.AtLeast(3)),
+)
+result: lq.Qualification = qualifier.qualify(lead, events, as_of=now)
+stage: str = result.stage
+history: tuple[lq.TransitionRecord, ...] = result.history
+verdict: lq.FrameworkResult | None = result.framework
+
+rules: lq.RuleSet = lq.default_ruleset()
+engine = lq.Engine(rules)
+engine.add_lead(lead)
+engine.apply(events)
+current: lq.Qualification = engine.get("L-1", now)
+in_mql: list[str] = engine.leads(stage="MQL")
