@@ -298,3 +298,22 @@ def test_snapshot_in_another_encoding(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe{}")
     with pytest.raises(SnapshotError, match="not valid JSON"):
         Engine.restore(path, RULES)
+
+
+def test_extra_models_are_reported_beside_the_main_score() -> None:
+    product_a = lq.PointsModel(engagement=[lq.EngagementRule("a-demo", "demo_request", 70)])
+    rules = attrs.evolve(RULES, extra_models={"product-a": product_a})
+    engine = Engine(rules)
+    engine.add_lead(Lead("L-1"))
+    engine.apply([ev("L-1", "content_download", 1), ev("L-1", "demo_request", 2)])
+    q = engine.get("L-1")
+    assert q.extra_scores["product-a"].total == 70
+    assert "score product-a: 70" in q.explain()
+    early = engine.get("L-1", T0 + timedelta(days=1, hours=1))
+    assert early.extra_scores["product-a"].total == 0  # the demo came later
+    batch = rules.qualifier().qualify(
+        Lead("L-1"),
+        [ev("L-1", "content_download", 1), ev("L-1", "demo_request", 2)],
+        as_of=engine.now(),
+    )
+    assert batch == q

@@ -78,6 +78,8 @@ class Qualification:
     transition so far, in time order. ``void`` lists the sales decisions that could
     not apply (a late event changed where the lead stood when the decision was
     dated), each with the reason: decisions are kept as facts, never dropped.
+    ``extra_scores`` holds the score of each of the qualifier's extra models (one per
+    product line, say) at ``as_of``.
     """
 
     lead: Lead
@@ -87,6 +89,7 @@ class Qualification:
     history: tuple[TransitionRecord, ...]
     as_of: datetime
     void: tuple[tuple[Decision, str], ...] = ()
+    extra_scores: Mapping[str, Score] = attrs.field(factory=dict, hash=False)
 
     def reached(self) -> tuple[str, ...]:
         """Every stage the lead has been in, in order, the current one last."""
@@ -114,6 +117,8 @@ class Qualification:
         )
         for rule, points in score.top_rules(contributions):
             lines.append(f"    {points:+.1f} {rule}")
+        for name, extra in self.extra_scores.items():
+            lines.append(f"  score {name}: {_num(extra.total)}")
         for decision, why in self.void:
             lines.append(
                 f"  decision not applied: {decision.target} on {decision.at.isoformat()} ({why})"
@@ -138,6 +143,15 @@ def _listeners(value: Iterable[Listener]) -> tuple[Listener, ...]:
         if not callable(item):
             raise ValidationError(f"on_transition[{i}]", item, "expected a callable")
     return items
+
+
+def _extra_models(value: Mapping[str, ScoringModel] | None) -> Mapping[str, ScoringModel]:
+    models = dict(value or {})
+    for name, model in models.items():
+        require_text("extra_models", name)
+        if not isinstance(model, ScoringModel):
+            raise ValidationError(f"extra_models.{name}", model, "expected a scoring model")
+    return models
 
 
 def _model(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -170,6 +184,9 @@ class Qualifier:
     framework: Framework | None = attrs.field(default=None, validator=_framework)
     on_transition: tuple[Listener, ...] = attrs.field(
         default=(), converter=_listeners, kw_only=True
+    )
+    extra_models: Mapping[str, ScoringModel] = attrs.field(
+        factory=dict, converter=_extra_models, kw_only=True, hash=False
     )
 
     def start(self, lead: Lead) -> QualificationState:
@@ -333,7 +350,13 @@ class QualificationState:
                 [e for e in self._events if e.timestamp <= moment],
                 [d for d in self._decisions if d.at <= as_of],
             )
-        return timeline.read(as_of)
+        result = timeline.read(as_of)
+        extra = self.qualifier.extra_models
+        if not extra:
+            return result
+        events = [e for e in self._events if e.timestamp <= moment]
+        scores = {name: m.score(self.lead, events, as_of=as_of) for name, m in extra.items()}
+        return attrs.evolve(result, extra_scores=scores)
 
     def _replace(
         self, events: list[Event], decisions: list[Decision], strict: Decision | None = None

@@ -133,14 +133,7 @@ def _row(q: Qualification, rules: RuleSet, extra: dict[str, float]) -> dict[str,
 def _results(rules: RuleSet, engine: Engine, as_of: datetime) -> Iterator[dict[str, Any]]:
     for lead_id in engine.lead_ids():
         q = engine.get(lead_id, as_of)
-        extra = {}
-        if rules.extra_models:
-            state = engine.state(lead_id)
-            extra = {
-                name: model.score(q.lead, state.events, as_of=as_of).total
-                for name, model in rules.extra_models.items()
-            }
-        yield _row(q, rules, extra)
+        yield _row(q, rules, {name: score.total for name, score in q.extra_scores.items()})
 
 
 def run_score(args: argparse.Namespace) -> int:

@@ -74,7 +74,13 @@ class RuleSet:
 
     def qualifier(self, on_transition: Iterable[Listener] = ()) -> Qualifier:
         """A :class:`~leadqual.Qualifier` running these rules."""
-        return Qualifier(self.model, self.stages, self.framework, on_transition=on_transition)
+        return Qualifier(
+            self.model,
+            self.stages,
+            self.framework,
+            on_transition=on_transition,
+            extra_models=self.extra_models,
+        )
 
     @property
     def label(self) -> str:
