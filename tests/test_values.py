@@ -266,3 +266,15 @@ def test_wall_times_in_a_dst_fold_are_different_events() -> None:
     assert first != second
     assert Event.from_dict(second.to_dict()) == second
     assert first.at.utcoffset() == timedelta(hours=-4)
+
+
+def test_one_instant_with_two_offsets_is_two_events() -> None:
+    utc = Event("A", "t", at=AT)
+    paris = Event("A", "t", at=AT.astimezone(timezone(timedelta(hours=1))))
+    assert utc.at == paris.at  # the same instant
+    assert utc != paris  # but written differently: to_dict() differs
+    assert (utc < paris) != (paris < utc)
+    one, one_point_zero = (Event("A", "t", at=AT, properties={"x": v}) for v in (1, 1.0))
+    assert one == one_point_zero
+    assert one.sort_key() == one_point_zero.sort_key()
+    assert not one < one_point_zero

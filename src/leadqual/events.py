@@ -45,6 +45,17 @@ def _aware(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     require_aware(attribute.name, value)
 
 
+def _canonical(value: Any) -> Any:
+    """JSON data with whole floats as ints, so that values equal as JSON sort equal."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    return value
+
+
 def _properties(value: Mapping[str, Any] | None) -> JsonMap:
     return freeze_mapping(value, "properties")
 
@@ -74,6 +85,9 @@ class Event:
     id: str | None = attrs.field(default=None, validator=_optional_text)
     source: str | None = attrs.field(default=None, validator=_optional_text)
     _ts: float = attrs.field(init=False, eq=False, repr=False, hash=False)
+    # the UTC offset, so that one instant written with two offsets is two events (their
+    # ``to_dict()`` differ), consistently with how events sort
+    _offset: float = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         # A fixed offset keeps the instant and the offset but not the zone's rules: two
@@ -83,6 +97,8 @@ class Event:
         if not isinstance(self.at.tzinfo, timezone) and offset is not None:
             object.__setattr__(self, "at", self.at.astimezone(timezone(offset)))
         object.__setattr__(self, "_ts", self.at.timestamp())
+        offset = self.at.utcoffset()
+        object.__setattr__(self, "_offset", offset.total_seconds() if offset else 0.0)
 
     @property
     def timestamp(self) -> float:
@@ -91,15 +107,14 @@ class Event:
 
     def sort_key(self) -> tuple[float, float, str, str, str, str, str]:
         """The key events sort by: time first, then the other fields."""
-        offset = self.at.utcoffset()
         return (
             self._ts,
-            offset.total_seconds() if offset is not None else 0.0,
+            self._offset,
             self.lead_id,
             self.type,
             self.id or "",
             self.source or "",
-            json.dumps(thaw(self.properties), sort_keys=True),
+            json.dumps(_canonical(thaw(self.properties)), sort_keys=True),
         )
 
     def __lt__(self, other: Event) -> bool:
