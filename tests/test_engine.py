@@ -317,3 +317,18 @@ def test_extra_models_are_reported_beside_the_main_score() -> None:
         as_of=engine.now(),
     )
     assert batch == q
+
+
+def test_a_copy_written_with_another_offset_counts_once() -> None:
+    engine = Engine(RULES)
+    engine.add_lead(Lead("L-1"))
+    e = ev("L-1", "content_download", 1, "e1")
+    copy = Event.from_dict({**e.to_dict(), "at": e.at.astimezone(timezone(timedelta(hours=2)))})
+    assert copy != e
+    assert copy.same_occurrence(e)
+    engine.apply([e, copy])
+    assert engine.get("L-1").score.total == 60
+    state = RULES.model.start(Lead("L-1"), track_ids=False)
+    state.apply(e)
+    state.apply(copy)
+    assert state.score(engine.now()).total == 60

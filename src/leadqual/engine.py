@@ -160,7 +160,7 @@ class Engine:
         if event.id is not None:
             previous = self._ids.get(event.id)
             if previous is not None:
-                if previous == event:
+                if previous.same_occurrence(event):
                     return
                 raise DuplicateEventError(event.id, previous, event)
         state = self._states.get(event.lead_id)

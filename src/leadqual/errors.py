@@ -67,9 +67,10 @@ class ValidationError(LeadqualError, ValueError):
 class DuplicateEventError(ValidationError):
     """Two different events carry the same ``id``.
 
-    Applying the *same* event twice is harmless (it counts once); two events that
-    share an id but differ in content mean the upstream data is inconsistent, and
-    leadqual refuses to guess which one is right. A points model checks ids among the
+    Applying the *same* event twice is harmless (it counts once, even when the copy
+    writes its time with another UTC offset); two events that share an id but differ
+    in content mean the upstream data is inconsistent, and leadqual refuses to guess
+    which one is right. A points model checks ids among the
     events whose type one of its rules counts: an event no rule looks at cannot change
     a score, so it is neither stored nor checked (which keeps the check independent of
     the order events arrive in). ``first`` and ``second`` are the two events.

@@ -105,6 +105,19 @@ class Event:
         """``at`` as seconds since the Unix epoch."""
         return self._ts
 
+    def same_occurrence(self, other: Event) -> bool:
+        """Whether ``other`` records the same happening: equal but perhaps written with
+        another UTC offset (a redelivery through another pipeline). Deduplication by id
+        uses this, so such a copy counts once instead of raising."""
+        return (
+            self._ts == other._ts
+            and self.lead_id == other.lead_id
+            and self.type == other.type
+            and self.id == other.id
+            and self.source == other.source
+            and self.properties == other.properties
+        )
+
     def sort_key(self) -> tuple[float, float, str, str, str, str, str]:
         """The key events sort by: time first, then the other fields."""
         return (

@@ -279,7 +279,7 @@ class Facts:
             if event.id is not None:
                 previous = seen.get(event.id)
                 if previous is not None:
-                    if previous != event:
+                    if not previous.same_occurrence(event):
                         raise DuplicateEventError(event.id, previous, event)
                     continue
                 seen[event.id] = event

@@ -56,7 +56,7 @@ def check_event(lead: Lead, event: Any, seen: Mapping[str, Event] | None = None)
         )
     if seen and event.id is not None:
         previous = seen.get(event.id)
-        if previous is not None and previous != event:
+        if previous is not None and not previous.same_occurrence(event):
             raise DuplicateEventError(event.id, previous, event)
 
 
@@ -356,7 +356,7 @@ class PointsState:
         if seen is not None and event_id is not None:
             previous = seen.get(event_id)
             if previous is not None:
-                if previous == event:
+                if previous.same_occurrence(event):
                     return
                 raise DuplicateEventError(event_id, previous, event)
             seen[event_id] = event
@@ -378,7 +378,7 @@ class PointsState:
                     if event_id is not None and seen is None:
                         before = at - 1
                         while before >= 0 and counted[before]._ts == ts:
-                            if counted[before] == event:
+                            if counted[before].same_occurrence(event):
                                 return  # a copy: the first rule that counts it has it
                             before -= 1
                     if at and counted[at - 1]._ts == ts:
