@@ -30,6 +30,7 @@ from typing import Any
 import attrs
 
 from leadqual._fields import check_keys, parse_timestamp, require_aware, require_text
+from leadqual._text import short_number as _num
 from leadqual.errors import InvalidTransition, ListenerError, ValidationError
 from leadqual.events import Event
 from leadqual.frameworks.checks import Activity, Facts
@@ -130,11 +131,6 @@ class Qualification:
             if self.framework.missing:
                 lines.append(f"  ask next: {', '.join(self.framework.missing)}")
         return "\n".join(lines)
-
-
-def _num(value: float) -> str:
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _listeners(value: Iterable[Listener]) -> tuple[Listener, ...]:

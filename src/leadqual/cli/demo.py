@@ -15,6 +15,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 
+from leadqual._text import short_number as _num
 from leadqual.default_model import default_model
 from leadqual.errors import ValidationError
 from leadqual.events import Event
@@ -146,11 +147,6 @@ def score_samples(model: PointsModel | None = None) -> list[tuple[Lead, Score]]:
     ]
     scored.sort(key=lambda pair: (-pair[1].total, pair[0].id))
     return scored
-
-
-def _num(value: float) -> str:
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _cell(value: object, width: int) -> str:

@@ -24,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from leadqual._fields import require_number, require_positive_timedelta
+from leadqual._text import days
 from leadqual.errors import ValidationError
 
 __all__ = [
@@ -47,10 +48,6 @@ def _positive(field: str) -> Any:
             raise ValidationError(field, value, "expected a number above zero")
 
     return check
-
-
-def _days(days: float) -> str:
-    return f"{days:g} day" + ("" if days == 1 else "s")
 
 
 @runtime_checkable
@@ -83,7 +80,7 @@ class HalfLife:
         return points * math.pow(0.5, age_seconds / (self.days * _DAY))
 
     def __str__(self) -> str:
-        return f"half-life {_days(self.days)}"
+        return f"half-life {days(self.days)}"
 
 
 @attrs.frozen
@@ -117,7 +114,7 @@ class Expire:
         return points if age_seconds <= self.after.total_seconds() else 0.0
 
     def __str__(self) -> str:
-        return f"expires after {_days(self.after.total_seconds() / _DAY)}"
+        return f"expires after {days(self.after.total_seconds() / _DAY)}"
 
 
 def _steps(value: Iterable[Any]) -> tuple[tuple[timedelta, float], ...]:
@@ -161,7 +158,7 @@ class Schedule:
 
     def __str__(self) -> str:
         parts = [
-            f"x{factor:g} from {_days(age.total_seconds() / _DAY)}" for age, factor in self.steps
+            f"x{factor:g} from {days(age.total_seconds() / _DAY)}" for age, factor in self.steps
         ]
         return "schedule " + ", ".join(parts)
 

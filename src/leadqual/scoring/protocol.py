@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 import attrs
 
 from leadqual._fields import require_aware
+from leadqual._text import short_number as _num
+from leadqual._text import signed_number
 from leadqual.errors import ValidationError
 from leadqual.jsonvalues import JsonMap
 
@@ -45,7 +47,7 @@ class Contribution:
     group: str | None = None
 
     def __str__(self) -> str:
-        return f"{_fmt(self.points)} {self.rule}: {self.reason}{_event_day(self.event)}"
+        return f"{signed_number(self.points)} {self.rule}: {self.reason}{_event_day(self.event)}"
 
 
 def _event_day(event: Event | None) -> str:
@@ -53,11 +55,6 @@ def _event_day(event: Event | None) -> str:
     if event is None:
         return ""
     return f" (event on {event.at.astimezone(timezone.utc).date().isoformat()})"
-
-
-def _fmt(points: float) -> str:
-    text = f"{points:+.1f}"
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _contributions(value: Iterable[Contribution]) -> tuple[Contribution, ...]:
@@ -240,16 +237,11 @@ class Score:
             lines.append(f"  points  {'rule'.ljust(width)}  why")
             for c in rows:
                 why = c.reason + _event_day(c.event)
-                lines.append(f"  {_fmt(c.points):>6}  {c.rule.ljust(width)}  {why}")
+                lines.append(f"  {signed_number(c.points):>6}  {c.rule.ljust(width)}  {why}")
         hidden = len(self.breakdown) - len(rows)
         if hidden:
             lines.append(f"  ... and {hidden} smaller contributions")
         return "\n".join(lines)
-
-
-def _num(value: float) -> str:
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
 
 
 @runtime_checkable

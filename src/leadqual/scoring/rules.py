@@ -25,6 +25,7 @@ from leadqual._fields import (
     require_positive_timedelta,
     require_text,
 )
+from leadqual._text import days
 from leadqual.conditions import Condition
 from leadqual.errors import ValidationError
 from leadqual.scoring.decay import DecayFunction, NoDecay, describe_decay
@@ -64,8 +65,7 @@ def _positive_number(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> 
 
 
 def _days(delta: timedelta) -> str:
-    days = delta.total_seconds() / 86400
-    return f"{days:g} day" + ("" if days == 1 else "s")
+    return days(delta.total_seconds() / 86400)
 
 
 @attrs.frozen

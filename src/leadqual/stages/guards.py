@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import attrs
 
 from leadqual._fields import require_number, require_positive_timedelta, require_text
+from leadqual._text import short_number as _num
 from leadqual.conditions import Condition, condition_from_dict
 from leadqual.errors import ValidationError
 from leadqual.leads import Lead
@@ -136,11 +137,6 @@ class GuardContext:
         copy.score_bound = self.score_bound
         copy._score, copy._framework = self._score, self._framework
         return copy
-
-
-def _num(value: float) -> str:
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
 
 
 class Guard:

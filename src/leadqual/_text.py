@@ -1,0 +1,28 @@
+"""How numbers read in explanations: the one formatting every module shares.
+
+>>> short_number(25.0), short_number(25.27), signed_number(15), signed_number(-2.5)
+('25', '25.3', '+15', '-2.5')
+>>> days(1), days(30), days(0.5)
+('1 day', '30 days', '0.5 days')
+"""
+
+from __future__ import annotations
+
+__all__ = ["days", "short_number", "signed_number"]
+
+
+def short_number(value: float) -> str:
+    """One decimal, without a trailing ``.0``."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def signed_number(value: float) -> str:
+    """Like :func:`short_number`, always with its sign."""
+    text = f"{value:+.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def days(count: float) -> str:
+    """``"1 day"``, ``"30 days"``."""
+    return f"{count:g} day" + ("" if count == 1 else "s")
