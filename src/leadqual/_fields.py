@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -31,6 +31,13 @@ def require_number(field: str, value: Any) -> float:
     if not math.isfinite(value):
         raise ValidationError(field, value, "expected a finite number")
     return value
+
+
+def require_items(field: str, value: Any, problem: str) -> tuple[Any, ...]:
+    """The items of a list-like ``value`` (not a string or a mapping), else raise."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise ValidationError(field, value, problem)
+    return tuple(value)
 
 
 def require_aware(field: str, value: Any) -> datetime:

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
 import attrs
 
+from leadqual._fields import require_items
 from leadqual.errors import ValidationError
 from leadqual.jsonvalues import MISSING, JsonMap, freeze, json_equal, lookup, thaw
 
@@ -380,16 +381,13 @@ def _normalize_operand(op: str, value: Any, where: str) -> Any:
     if op in ("lt", "lte", "gt", "gte"):
         return _orderable(vfield, value)
     if op in ("in", "not_in"):
-        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-            raise ValidationError(vfield, value, "expected a list of values")
-        items = tuple(_scalar(f"{vfield}[{i}]", v) for i, v in enumerate(value))
+        given = require_items(vfield, value, "expected a list of values")
+        items = tuple(_scalar(f"{vfield}[{i}]", v) for i, v in enumerate(given))
         if not items:
             raise ValidationError(vfield, value, "expected at least one value")
         return items
     if op == "between":
-        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-            raise ValidationError(vfield, value, "expected [low, high]")
-        pair = tuple(value)
+        pair = require_items(vfield, value, "expected [low, high]")
         if len(pair) != 2:
             raise ValidationError(vfield, value, "expected exactly two bounds [low, high]")
         low = _orderable(f"{vfield}[0]", pair[0])

@@ -23,12 +23,12 @@ money-and-power: unknown (all 2 checks must pass: 1 pass, 0 fail, 1 unknown)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
 
-from leadqual._fields import require_text
+from leadqual._fields import require_items, require_text
 from leadqual.errors import ValidationError
 from leadqual.frameworks.checks import Check, CheckResult, Facts, Verdict
 
@@ -118,9 +118,7 @@ def _framework_name(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> N
 
 
 def _checks(value: Iterable[Check]) -> tuple[Check, ...]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise ValidationError("checks", value, "expected a list of checks")
-    return tuple(value)
+    return require_items("checks", value, "expected a list of checks")
 
 
 @attrs.frozen
@@ -204,9 +202,7 @@ class Framework:
 
 
 def _results(value: Iterable[CheckResult]) -> tuple[CheckResult, ...]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise ValidationError("results", value, "expected a list of CheckResults")
-    items = tuple(value)
+    items = require_items("results", value, "expected a list of CheckResults")
     for i, item in enumerate(items):
         if not isinstance(item, CheckResult):
             raise ValidationError(f"results[{i}]", item, "expected a CheckResult")

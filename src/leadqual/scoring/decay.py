@@ -23,7 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from leadqual._fields import require_number, require_positive_timedelta
+from leadqual._fields import require_items, require_number, require_positive_timedelta
 from leadqual._text import days
 from leadqual.errors import ValidationError
 
@@ -118,10 +118,9 @@ class Expire:
 
 
 def _steps(value: Iterable[Any]) -> tuple[tuple[timedelta, float], ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ValidationError("decay.steps", value, "expected a list of (age, factor) steps")
+    given = require_items("decay.steps", value, "expected a list of (age, factor) steps")
     steps: list[tuple[timedelta, float]] = []
-    for i, step in enumerate(value):
+    for i, step in enumerate(given):
         if not isinstance(step, (tuple, list)) or len(step) != 2:
             raise ValidationError(f"decay.steps[{i}]", step, "expected (age, factor)")
         age, factor = step

@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import require_aware, require_number, require_text
+from leadqual._fields import require_aware, require_items, require_number, require_text
 from leadqual.conditions import Test
 from leadqual.errors import DuplicateEventError, ValidationError
 from leadqual.events import Event
@@ -74,9 +74,7 @@ def _unique_names(fit: Sequence[FitRule], engagement: Sequence[EngagementRule]) 
 
 
 def _rule_list(field: str, value: Any) -> tuple[Any, ...]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise ValidationError(field, value, "expected a list of rules")
-    return tuple(value)
+    return require_items(field, value, "expected a list of rules")
 
 
 def _fit_rules(value: Iterable[FitRule]) -> tuple[FitRule, ...]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import optional_text, require_aware, require_text
+from leadqual._fields import optional_text, require_aware, require_items, require_text
 from leadqual.errors import InvalidTransition, ValidationError
 from leadqual.stages.guards import (
     EventSeen,
@@ -167,9 +167,7 @@ class StageState:
 
 
 def _stages(value: Any) -> tuple[Stage, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ValidationError("stages", value, "expected a list of stages")
-    items = tuple(value)
+    items = require_items("stages", value, "expected a list of stages")
     for i, item in enumerate(items):
         if not isinstance(item, Stage):
             raise ValidationError(f"stages[{i}]", item, "expected a Stage")
@@ -177,9 +175,7 @@ def _stages(value: Any) -> tuple[Stage, ...]:
 
 
 def _transitions(value: Any) -> tuple[Transition, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ValidationError("transitions", value, "expected a list of transitions")
-    items = tuple(value)
+    items = require_items("transitions", value, "expected a list of transitions")
     for i, item in enumerate(items):
         if not isinstance(item, Transition):
             raise ValidationError(f"transitions[{i}]", item, "expected a Transition")
