@@ -117,7 +117,7 @@ class Engine:
             raise ValidationError("lead", lead, "expected a Lead")
         if lead.id in self._states:
             raise ValidationError("lead.id", lead.id, "the engine has this lead already")
-        state = self._qualifier.start(lead)
+        state = self._start(lead)
         self._states[lead.id] = state
         held = self._pending.pop(lead.id, [])
         if held:
@@ -130,7 +130,7 @@ class Engine:
         if not isinstance(lead, Lead):
             raise ValidationError("lead", lead, "expected a Lead")
         old = self._state(lead.id)
-        state = self._qualifier.start(lead)
+        state = self._start(lead)
         state.notify = False
         state.apply_all(old.events, old.decisions)
         state.notify = True
@@ -172,7 +172,7 @@ class Engine:
             self._pending.setdefault(event.lead_id, []).append(event)
         else:
             try:
-                state.apply(event)
+                state._apply_checked(event)  # the id is new across the whole engine
             finally:
                 self._note(event)  # applied even when a listener raised
             return
@@ -358,6 +358,10 @@ class Engine:
     def _check_new_id(self, event: Event) -> None:
         if event.id is not None and event.id in self._ids:
             raise DuplicateEventError(event.id, self._ids[event.id], event)
+
+    def _start(self, lead: Lead) -> QualificationState:
+        # the engine deduplicates event ids across every lead: a state needs no index
+        return QualificationState(self._qualifier, lead, track_ids=False)
 
     def _note(self, event: Event) -> None:
         if event.id is not None:

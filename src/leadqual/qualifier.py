@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -40,6 +41,8 @@ from leadqual.scoring.points import PointsModel, PointsState, check_event
 from leadqual.scoring.protocol import Score, ScoringModel
 from leadqual.stages.guards import GuardContext
 from leadqual.stages.machine import StageMachine, StageState, TransitionRecord
+
+_UTC = timezone.utc
 
 __all__ = ["Decision", "Listener", "Qualification", "QualificationState", "Qualifier"]
 
@@ -230,12 +233,15 @@ class QualificationState:
         "qualifier",
     )
 
-    def __init__(self, qualifier: Qualifier, lead: Lead, *, notify: bool = True) -> None:
+    def __init__(
+        self, qualifier: Qualifier, lead: Lead, *, notify: bool = True, track_ids: bool = True
+    ) -> None:
         self.qualifier = qualifier
         self.lead = lead
         self.notify = notify
         self._events: list[Event] = []
-        self._ids: dict[str, Event] = {}
+        # None when the owner (an Engine) deduplicates event ids across all its leads
+        self._ids: dict[str, Event] | None = {} if track_ids else None
         self._decisions: list[Decision] = []
         self._timeline = _Timeline(qualifier, lead)
 
@@ -273,25 +279,31 @@ class QualificationState:
     def apply(self, event: Event) -> None:
         """Take one event into account (the same event id twice counts once)."""
         check_event(self.lead, event, self._ids)
-        if event.id is not None and event.id in self._ids:
+        if event.id is not None and self._ids is not None and event.id in self._ids:
             return
+        self._apply_checked(event)
+
+    def _apply_checked(self, event: Event) -> None:
+        """Apply an event of this lead whose id is known to be new."""
         timeline = self._timeline
-        if timeline.last is not None and event.timestamp <= timeline.last:
+        if timeline.last is not None and event._ts <= timeline.last:
             self._replace([*self._events, event], self._decisions)
         else:
-            before = len(timeline.journey.history)
+            history = timeline.journey.history
+            before = len(history)
             timeline.feed(event)
             self._commit_ids(event)
             self._events.append(event)  # later than every event so far: stays sorted
-            self._announce(timeline.journey.history[before:])
+            if len(history) != before:
+                self._announce(history[before:])
 
     def apply_all(self, events: Iterable[Event], decisions: Iterable[Decision] = ()) -> None:
         """Apply many events (and decisions) at once: one replay, in time order."""
         fresh: list[Event] = []
-        ids = dict(self._ids)
+        ids = None if self._ids is None else dict(self._ids)
         for event in events:
             check_event(self.lead, event, ids)
-            if event.id is not None:
+            if event.id is not None and ids is not None:
                 if event.id in ids:
                     continue
                 ids[event.id] = event
@@ -383,7 +395,7 @@ class QualificationState:
         self._announce(new[same:])
 
     def _commit_ids(self, event: Event) -> None:
-        if event.id is not None:
+        if event.id is not None and self._ids is not None:
             self._ids[event.id] = event
 
     def _announce(self, records: Sequence[TransitionRecord]) -> None:
@@ -403,7 +415,7 @@ class QualificationState:
 class _Timeline:
     """The lead's history processed in time order: scoring state, activity, stage."""
 
-    __slots__ = ("activity", "journey", "last", "lead", "qualifier", "scoring", "void")
+    __slots__ = ("_auto", "activity", "journey", "last", "lead", "qualifier", "scoring", "void")
 
     def __init__(self, qualifier: Qualifier, lead: Lead) -> None:
         self.qualifier = qualifier
@@ -419,6 +431,7 @@ class _Timeline:
         self.journey: StageState = qualifier.stages.start()
         self.last: float | None = None  # the latest instant processed
         self.void: list[tuple[Decision, str]] = []
+        self._auto = qualifier.stages._auto_sources
 
     def replay(
         self,
@@ -458,17 +471,23 @@ class _Timeline:
         self._feed_instant([event])
 
     def _feed_instant(self, events: Sequence[Event]) -> None:
+        apply = self.scoring.apply
+        activity = self.activity
         for event in events:
-            self.scoring.apply(event)
-            seen = self.activity.get(event.type)
+            apply(event)
+            seen = activity.get(event.type)
             if seen is None:
-                self.activity[event.type] = Activity._trusted(1, event.at, event.at)
+                activity[event.type] = Activity._trusted(1, event.at, event.at)
             else:
-                self.activity[event.type] = Activity._trusted(seen.count + 1, seen.first, event.at)
+                activity[event.type] = Activity._trusted(seen.count + 1, seen.first, event.at)
+        first = events[0]
+        self.last = first._ts
+        if self.journey.stage not in self._auto:
+            return  # no automatic transition out of this stage: nothing to try
         # in UTC: checks that read calendar dates must not depend on the offset an
         # event happened to be written with
-        moment = datetime.fromtimestamp(events[0].timestamp, timezone.utc)
-        self.last = events[0].timestamp
+        at = first.at
+        moment = at if at.tzinfo is _UTC else datetime.fromtimestamp(first._ts, _UTC)
         self.qualifier.stages.advance(self.journey, self._context(moment))
 
     def decide(self, decision: Decision) -> None:
@@ -482,7 +501,7 @@ class _Timeline:
     def _context(self, moment: datetime) -> GuardContext:
         """The guards' view of ``moment``; score and framework are computed if read."""
         framework = self.qualifier.framework
-        activity = dict(self.activity)
+        activity = MappingProxyType(self.activity)  # read now, while the guards run
         scoring = self.scoring
 
         def evaluate() -> FrameworkResult | None:

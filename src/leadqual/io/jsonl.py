@@ -29,14 +29,17 @@ from leadqual.io.rows import BLANK_LINE, Ignored, RowResult, row_error
 __all__ = ["parse_jsonl", "read_objects", "write_jsonl"]
 
 _T = TypeVar("_T")
+# the decoder's scanner: (object, end) from a string and a start index
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def read_objects(
-    lines: Iterable[str], source: str
+    lines: Iterable[str], source: str, start: int = 1
 ) -> Iterator[tuple[int, dict[str, Any]] | RowError | Ignored]:
-    """Yield ``(line_number, object)`` for each JSON object line, or why a line is not one."""
+    """Yield ``(line_number, object)`` for each JSON object line, or why a line is not one
+    (lines are numbered from ``start``)."""
     decode = json.loads
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=start):
         if not line or line.isspace():
             yield BLANK_LINE
             continue
@@ -58,11 +61,21 @@ def parse_jsonl(
     lines: Iterable[str], source: str, build: Callable[[Mapping[str, Any]], _T]
 ) -> Iterator[RowResult[_T]]:
     """Yield ``build(object)`` for each line (``Event.from_dict``, ``Lead.from_dict``)."""
-    for item in read_objects(lines, source):
-        if not isinstance(item, tuple):
-            yield item
-            continue
-        number, data = item
+    scan = _SCAN  # json.loads without its wrappers; anything unusual goes the long way
+    for number, line in enumerate(lines, start=1):
+        # the common case first and inline: this loop runs once per row of a large file
+        try:
+            data, end = scan(line, 0)
+            if end != len(line) and not line[end:].isspace():
+                data = None  # trailing text: read_objects says what is wrong
+        except (StopIteration, ValueError, RecursionError):
+            data = None
+        if type(data) is not dict:  # the long way: json.loads, or why it is no object
+            item = next(read_objects((line,), source, number))
+            if not isinstance(item, tuple):
+                yield item
+                continue
+            data = item[1]
         try:
             yield build(data)
         except ValidationError as exc:

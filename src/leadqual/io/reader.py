@@ -239,7 +239,7 @@ def read_events(
     """
     policy = check_policy(errors)
     fmt, name, rows, stream, owned = _open(
-        source, format, columns, types, EVENT_LAYOUT, Event.from_dict
+        source, format, columns, types, EVENT_LAYOUT, Event._from_plain
     )
     return EventReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
 

@@ -200,6 +200,8 @@ class StageMachine:
     _outgoing: dict[str, tuple[Transition, ...]] = attrs.field(
         init=False, eq=False, repr=False, hash=False
     )
+    # the stages with an automatic transition out: elsewhere advance() has nothing to try
+    _auto_sources: frozenset[str] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.stages:
@@ -243,6 +245,9 @@ class StageMachine:
             outgoing[t.source].append(t)
         object.__setattr__(self, "_by_name", by_name)
         object.__setattr__(self, "_outgoing", {k: tuple(v) for k, v in outgoing.items()})
+        object.__setattr__(
+            self, "_auto_sources", frozenset(t.source for t in self.transitions if t.auto)
+        )
         reachable = {initial}
         frontier = [initial]
         while frontier:
@@ -333,6 +338,12 @@ class StageMachine:
         """The stage every lead starts in."""
         assert self.initial is not None  # set when the machine is built
         return self.initial
+
+    def has_automatic(self, stage: str) -> bool:
+        """Whether an automatic transition leads out of ``stage`` (else :meth:`advance`
+        has nothing to try there)."""
+        self.stage(stage)
+        return stage in self._auto_sources
 
     def advance(self, state: StageState, ctx: GuardContext) -> list[TransitionRecord]:
         """Fire every automatic transition whose guard holds at ``ctx.as_of``.
