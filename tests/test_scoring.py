@@ -580,4 +580,26 @@ def test_upper_bound_needs_decays_that_never_grow() -> None:
     fades = PointsModel(engagement=[EngagementRule("x", "x", 10), EngagementRule("u", "u", -5)])
     state = fades.start(LEAD)
     state.apply_all([ev("x", 5), ev("u", 1), ev("x", 2)])
-    assert state.upper_bound() == 20
+    assert state.upper_bound() == pytest.approx(20)  # raised by 1e-9 against rounding
+
+
+def test_upper_bound_counts_caps_and_decay() -> None:
+    model = PointsModel(
+        engagement=[
+            EngagementRule("ebook", "content_download", 30, max_times=2, group="content"),
+            EngagementRule("webinar", "webinar", 50, group="content"),
+            EngagementRule("click", "email_click", 10, max_points=20),
+        ],
+        group_caps={"content": 70},
+        decay=HalfLife(10),
+    )
+    state = model.start(Lead("L-1"))
+    state.apply_all([ev("content_download", 20 - i) for i in range(4)])  # 4 x 30
+    state.apply_all([ev("email_click", 20 - i) for i in range(5)])  # 5 x 10
+    state.apply(ev("webinar", 20))
+    # caps: ebook 60 (twice), webinar 50, content group 70; clicks 20
+    assert state.upper_bound() == pytest.approx(90)
+    # ten days after the latest event, everything counted has halved at least once
+    later = NOW + timedelta(days=10)
+    assert state.upper_bound(later) <= 45.000001  # type: ignore[operator]
+    assert state.score(later).total <= state.upper_bound(later)  # type: ignore[operator]

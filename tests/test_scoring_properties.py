@@ -148,3 +148,27 @@ def test_upper_bound_is_never_exceeded(
     bound = state.upper_bound()
     if bound is not None:
         assert state.score(as_of).total <= bound
+
+
+@given(
+    points_models(),
+    leads(ids=["L-1"]),
+    histories(),
+    st.floats(0, 400),
+    st.randoms(use_true_random=False),
+)
+def test_upper_bound_at_a_moment_is_never_exceeded_then(
+    model: PointsModel, lead: Lead, history: list[Event], days_after: float, rnd: object
+) -> None:
+    # events in any order (the decayed sums are kept incrementally); any moment at or
+    # after the latest event
+    shuffled = list(history)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    state = model.start(lead)
+    state.apply_all(shuffled)
+    latest = max((e.at for e in history), default=AS_OF)
+    moment = latest + timedelta(days=days_after)
+    bound = state.upper_bound(moment)
+    if bound is not None:
+        assert state.score(moment).total <= bound
+        assert bound <= state.upper_bound()  # type: ignore[operator]

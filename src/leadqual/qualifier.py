@@ -507,7 +507,7 @@ class _Timeline:
         def evaluate() -> FrameworkResult | None:
             if framework is None:
                 return None
-            return framework.evaluate(Facts(self.lead, moment, activity))
+            return framework.evaluate(Facts._trusted(self.lead, moment, activity))
 
         return GuardContext(
             lead=self.lead,
@@ -516,7 +516,11 @@ class _Timeline:
             activity=activity,
             framework=evaluate,
             stage_entered_at=self.journey.entered_at,
-            score_bound=scoring.upper_bound() if isinstance(scoring, PointsState) else None,
+            score_bound=(
+                (lambda: scoring._upper_bound(moment.timestamp()))
+                if isinstance(scoring, PointsState)
+                else None
+            ),
         )
 
     def read(self, as_of: datetime) -> Qualification:

@@ -242,6 +242,18 @@ class Facts:
     )
 
     @classmethod
+    def _trusted(cls, lead: Lead, as_of: datetime, activity: Mapping[str, Activity]) -> Facts:
+        """Build from a lead, an aware moment and activities a caller knows are sound
+        (a copy of ``activity`` is kept, in key order)."""
+        facts = cls.__new__(cls)
+        object.__setattr__(facts, "lead", lead)
+        object.__setattr__(facts, "as_of", as_of)
+        object.__setattr__(
+            facts, "activity", MappingProxyType({key: activity[key] for key in sorted(activity)})
+        )
+        return facts
+
+    @classmethod
     def from_events(cls, lead: Lead, events: Iterable[Event], as_of: datetime) -> Facts:
         """Summarize ``lead``'s ``events`` at or before ``as_of``.
 
@@ -354,6 +366,19 @@ class CheckResult:
     reason: str = attrs.field(validator=_reason)
     evidence: JsonMap = attrs.field(factory=lambda: JsonMap._wrap({}), converter=_evidence)
 
+    @classmethod
+    def _trusted(
+        cls, name: str, verdict: Verdict, reason: str, evidence: Mapping[str, Any]
+    ) -> CheckResult:
+        """Build without checking name, verdict and reason (a built-in check's own
+        values); the evidence is still frozen."""
+        result = cls.__new__(cls)
+        object.__setattr__(result, "name", name)
+        object.__setattr__(result, "verdict", verdict)
+        object.__setattr__(result, "reason", reason)
+        object.__setattr__(result, "evidence", freeze_mapping(evidence, "evidence"))
+        return result
+
     def __str__(self) -> str:
         return f"{self.name}: {self.verdict} ({self.reason})"
 
@@ -455,7 +480,7 @@ class Budget:
         return self._result(Verdict.FAIL, f"{shown} < {minimum}", evidence)
 
     def _result(self, verdict: Verdict, reason: str, evidence: Mapping[str, Any]) -> CheckResult:
-        return CheckResult(self.name, verdict, reason, evidence)
+        return CheckResult._trusted(self.name, verdict, reason, evidence)
 
 
 def _strings(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -559,7 +584,7 @@ class Authority:
         return matched
 
     def _result(self, verdict: Verdict, reason: str, evidence: Mapping[str, Any]) -> CheckResult:
-        return CheckResult(self.name, verdict, reason, evidence)
+        return CheckResult._trusted(self.name, verdict, reason, evidence)
 
 
 def _roles(value: Any) -> tuple[str, ...]:
@@ -621,7 +646,7 @@ class Need:
         return self._result(Verdict.UNKNOWN, reason, evidence)
 
     def _result(self, verdict: Verdict, reason: str, evidence: Mapping[str, Any]) -> CheckResult:
-        return CheckResult(self.name, verdict, reason, evidence)
+        return CheckResult._trusted(self.name, verdict, reason, evidence)
 
 
 def _days(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -735,7 +760,7 @@ class Timeline:
         return self._result(Verdict.FAIL, failed, evidence)
 
     def _result(self, verdict: Verdict, reason: str, evidence: Mapping[str, Any]) -> CheckResult:
-        return CheckResult(self.name, verdict, reason, evidence)
+        return CheckResult._trusted(self.name, verdict, reason, evidence)
 
 
 def _decide(condition: Condition, lead: Lead) -> bool | None:
@@ -840,7 +865,7 @@ class ConditionCheck:
             reason = f"{self.condition}: {outcome}"
         else:
             reason = f"{self.condition} {outcome}"
-        return CheckResult(self.name, verdict, reason, evidence)
+        return CheckResult._trusted(self.name, verdict, reason, evidence)
 
 
 @attrs.frozen
@@ -875,10 +900,16 @@ class AttributeCheck:
         prefix = f"{self.description}: " if self.description else ""
         answer = _truth(value)
         if answer is None:
-            return CheckResult(self.name, Verdict.UNKNOWN, f"{prefix}{attr} not known", evidence)
+            return CheckResult._trusted(
+                self.name, Verdict.UNKNOWN, f"{prefix}{attr} not known", evidence
+            )
         if answer:
-            return CheckResult(self.name, Verdict.PASS, f"{prefix}{attr} {_show(value)}", evidence)
-        return CheckResult(self.name, Verdict.FAIL, f"{prefix}{attr} is {_show(value)}", evidence)
+            return CheckResult._trusted(
+                self.name, Verdict.PASS, f"{prefix}{attr} {_show(value)}", evidence
+            )
+        return CheckResult._trusted(
+            self.name, Verdict.FAIL, f"{prefix}{attr} is {_show(value)}", evidence
+        )
 
 
 @attrs.frozen

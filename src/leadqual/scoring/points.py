@@ -160,6 +160,10 @@ class PointsModel:
     _group_kinds: dict[str, Kind] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _gains: tuple[float, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _bounded: bool = attrs.field(init=False, eq=False, repr=False, hash=False)
+    # per engagement rule, what bounds its points: half-life (s), cap, group
+    _limits: tuple[tuple[float | None, float | None, str | None], ...] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         _unique_names(self.fit, self.engagement)
@@ -209,6 +213,7 @@ class PointsModel:
         setattr_(self, "_group_kinds", group_kinds)
         setattr_(self, "_gains", tuple(max(r.points, 0) for r in self.engagement))
         setattr_(self, "_bounded", all(_never_grows(plan.decay) for plan in self._plans))
+        setattr_(self, "_limits", tuple(_limit(plan) for plan in self._plans))
 
     def start(self, lead: Lead, *, track_ids: bool = True) -> PointsState:
         """A fresh incremental state for ``lead``.
@@ -313,12 +318,18 @@ class PointsState:
     """
 
     __slots__ = (
+        "_acc",
         "_bound",
         "_fit",
+        "_fit_capped",
+        "_fit_free",
         "_fit_total",
+        "_gained",
         "_index",
         "_lead_id",
         "_lists",
+        "_raw",
+        "_ref",
         "_seen",
         "_ties",
         "lead",
@@ -337,6 +348,23 @@ class PointsState:
         self._fit_total = sum(part[1] for part in self._fit)
         # what the score can never exceed: every positive point, undecayed and uncapped
         self._bound: float = sum(part[1] for part in self._fit if part[1] > 0)
+        # per rule, for the tighter bound of upper_bound(): the positive points counted
+        # (undecayed) and, for a half-life, their decayed sum at the time _ref
+        n = len(model.engagement)
+        self._raw: list[float] = [0.0] * n
+        self._gained: list[int] = []  # the rules with points in _raw, in order
+        self._acc: list[float] = [0.0] * n
+        self._ref: list[float] = [-math.inf] * n
+        caps = model.group_caps
+        self._fit_capped: dict[str, float] = dict.fromkeys(caps, 0.0)
+        free: float = 0.0
+        for part in self._fit:
+            if part[1] > 0:
+                if part[6] in caps:
+                    self._fit_capped[part[6]] += part[1]  # type: ignore[index]
+                else:
+                    free += part[1]
+        self._fit_free = free
 
     def apply(self, event: Event) -> None:
         """Take one event into account (the same event id twice counts once)."""
@@ -367,10 +395,12 @@ class PointsState:
                 counted = lists[slot]
                 if counted is None:
                     lists[slot] = [event]
-                    self._bound += gains[slot]
+                    if gains[slot]:
+                        self._gain(slot, ts)
                 elif counted[-1]._ts < ts:
                     counted.append(event)
-                    self._bound += gains[slot]
+                    if gains[slot]:
+                        self._gain(slot, ts)
                 else:  # out of order, simultaneous, or a redelivered copy
                     at = bisect_right(counted, ts, key=_TS)
                     if event_id is not None and seen is None:
@@ -382,7 +412,24 @@ class PointsState:
                     if at and counted[at - 1]._ts == ts:
                         self._ties = True
                     counted.insert(at, event)
-                    self._bound += gains[slot]
+                    if gains[slot]:
+                        self._gain(slot, ts)
+
+    def _gain(self, slot: int, ts: float) -> None:
+        """Account for a rule counting positive points at ``ts`` in the bounds."""
+        gain = self.model._gains[slot]
+        self._bound += gain
+        if not self._raw[slot]:
+            self._gained.append(slot)
+        self._raw[slot] += gain
+        half_life = self.model._plans[slot].half_life
+        if half_life is not None:
+            ref = self._ref[slot]
+            if ts >= ref:
+                self._acc[slot] = self._acc[slot] * math.pow(0.5, (ts - ref) / half_life) + gain
+                self._ref[slot] = ts
+            else:
+                self._acc[slot] += gain * math.pow(0.5, (ref - ts) / half_life)
 
     def apply_all(self, events: Iterable[Event]) -> None:
         """Apply each event in turn."""
@@ -390,15 +437,59 @@ class PointsState:
         for event in events:
             apply(event)
 
-    def upper_bound(self) -> float | None:
-        """A number the score never exceeds at any moment: every positive point applied
-        so far, undecayed and before caps (or ``min_score``, if higher). Guards use it to
-        skip computing a score that cannot reach their threshold. ``None`` when a decay
-        might make points grow (a custom decay, a schedule factor above 1)."""
-        if not self.model._bounded:
+    def upper_bound(self, as_of: datetime | None = None) -> float | None:
+        """A number the score cannot exceed: at any moment, or at ``as_of`` if given.
+
+        It adds up every positive point applied so far, each rule's within its
+        ``max_points`` and ``max_times`` caps and each group's within its cap, and (for
+        a moment at or after the latest event applied) half-lives decayed to that moment;
+        ``max_score`` and ``min_score`` bound it as they bound the score. It costs a few
+        operations per rule, not per event: guards use it to skip computing a score that
+        cannot reach their threshold. ``None`` when a decay might make points grow (a
+        custom decay, a schedule factor above 1).
+        """
+        if as_of is not None:
+            require_aware("as_of", as_of)
+        return self._upper_bound(None if as_of is None else as_of.timestamp())
+
+    def _upper_bound(self, now: float | None) -> float | None:
+        model = self.model
+        if not model._bounded:
             return None
-        floor = self.model.min_score
-        return self._bound if floor is None else max(self._bound, floor)
+        total = self._bound
+        if self._gained or model.group_caps:
+            total = self._capped_bound(now)
+        if model.max_score is not None and total > model.max_score:
+            total = model.max_score
+        floor = model.min_score
+        if floor is not None and total < floor:
+            total = floor
+        # float sums in another order can differ in the last bits: stay above the score
+        return total + abs(total) * 1e-9 + 1e-9
+
+    def _capped_bound(self, now: float | None) -> float:
+        caps = self.model.group_caps
+        groups = dict(self._fit_capped) if caps else {}
+        total = self._fit_free
+        raw, acc, ref = self._raw, self._acc, self._ref
+        limits = self.model._limits
+        for slot in self._gained:
+            bound = raw[slot]
+            half_life, cap, group = limits[slot]
+            if half_life is not None and now is not None and now >= ref[slot]:
+                decayed = acc[slot] * math.pow(0.5, (now - ref[slot]) / half_life)
+                if decayed < bound:
+                    bound = decayed
+            if cap is not None and bound > cap:
+                bound = cap
+            if group in groups:
+                groups[group] += bound
+            else:
+                total += bound
+        for group, got in groups.items():
+            cap_ = caps[group]
+            total += got if got < cap_ else cap_  # type: ignore[operator]
+        return total
 
     def matched_events(self) -> tuple[Event, ...]:
         """The events some rule counted (each once), in time order."""
@@ -483,6 +574,14 @@ class PointsState:
             grade=grade,
             as_of=as_of,
         )
+
+
+def _limit(plan: _RulePlan) -> tuple[float | None, float | None, str | None]:
+    """What bounds one rule's points: its half-life, its cap, its group."""
+    caps = [plan.max_points] if plan.max_points is not None else []
+    if plan.max_times is not None:
+        caps.append(plan.max_times * max(plan.points, 0))
+    return (plan.half_life, min(caps) if caps else None, plan.group)
 
 
 def _never_grows(decay: DecayFunction | None) -> bool:

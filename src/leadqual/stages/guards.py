@@ -76,11 +76,11 @@ class _Lazy:
 class GuardContext:
     """Everything a guard may look at, at one moment (``as_of``).
 
-    ``score`` and ``framework`` may be given as values, or as callables that compute
-    them: they are then computed the first time a guard reads them (so a stage whose
-    guards never read the framework never evaluates it). ``score_bound``, when known, is
-    a number the total score cannot exceed: a score threshold above it fails without the
-    score being computed.
+    ``score``, ``framework`` and ``score_bound`` may be given as values, or as
+    callables that compute them: they are then computed the first time a guard reads
+    them (so a stage whose guards never read the framework never evaluates it).
+    ``score_bound``, when known, is a number the total score at ``as_of`` cannot
+    exceed: a score threshold above it fails without the score being computed.
 
     >>> from datetime import datetime, timezone
     >>> ctx = GuardContext(lead=Lead("L"), score=lambda: Score(total=5, fit=5, engagement=0),
@@ -90,12 +90,12 @@ class GuardContext:
     """
 
     __slots__ = (
+        "_bound",
         "_framework",
         "_score",
         "activity",
         "as_of",
         "lead",
-        "score_bound",
         "stage_entered_at",
     )
 
@@ -107,10 +107,10 @@ class GuardContext:
         activity: Mapping[str, _Activity] | None = None,
         framework: FrameworkResult | Callable[[], FrameworkResult | None] | None = None,
         stage_entered_at: datetime | None = None,
-        score_bound: float | None = None,
+        score_bound: float | Callable[[], float | None] | None = None,
     ) -> None:
         self.lead = lead
-        self.score_bound = score_bound
+        self._bound = _Lazy(score_bound)
         self.as_of = as_of
         self.activity: Mapping[str, _Activity] = {} if activity is None else activity
         self.stage_entered_at = stage_entered_at
@@ -124,6 +124,12 @@ class GuardContext:
         return value
 
     @property
+    def score_bound(self) -> float | None:
+        """A number the score at ``as_of`` cannot exceed (``None`` when unknown)."""
+        value: float | None = self._bound.get()
+        return value
+
+    @property
     def framework(self) -> FrameworkResult | None:
         """The framework's result at ``as_of`` (``None`` without a framework)."""
         value: FrameworkResult | None = self._framework.get()
@@ -134,7 +140,7 @@ class GuardContext:
         copy = GuardContext.__new__(GuardContext)
         copy.lead, copy.as_of, copy.activity = self.lead, self.as_of, self.activity
         copy.stage_entered_at = at
-        copy.score_bound = self.score_bound
+        copy._bound = self._bound
         copy._score, copy._framework = self._score, self._framework
         return copy
 
