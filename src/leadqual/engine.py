@@ -324,7 +324,7 @@ class Engine:
                 lead = Lead.from_dict(item["lead"])
                 engine.add_lead(lead)
                 state = engine._states[lead.id]
-                events = [Event.from_dict(e) for e in item["events"]]
+                events = [Event._from_plain(e) for e in item["events"]]
                 decisions = [Decision.from_dict(d) for d in item["decisions"]]
                 for event in events:
                     if event.lead_id != lead.id:
@@ -338,7 +338,7 @@ class Engine:
                 if lead_id in engine._states:
                     raise ValidationError("pending", lead_id, "events held for a tracked lead")
                 for raw in raw_events:
-                    event = Event.from_dict(raw)
+                    event = Event._from_plain(raw)
                     if event.lead_id != lead_id:
                         raise ValidationError("event.lead_id", event.lead_id, f"not {lead_id}")
                     engine._check_new_id(event)

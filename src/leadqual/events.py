@@ -29,7 +29,7 @@ from leadqual._fields import (
     require_aware,
     require_text,
 )
-from leadqual.jsonvalues import JsonMap, freeze_mapping, thaw
+from leadqual.jsonvalues import EMPTY_MAP, JsonMap, freeze_mapping, thaw
 
 __all__ = ["Event"]
 
@@ -85,9 +85,7 @@ class Event:
     lead_id: str = attrs.field(validator=_text)
     type: str = attrs.field(validator=_text)
     at: datetime = attrs.field(validator=_aware)
-    properties: JsonMap = attrs.field(
-        factory=lambda: JsonMap._wrap({}), converter=_properties, kw_only=False
-    )
+    properties: JsonMap = attrs.field(default=EMPTY_MAP, converter=_properties, kw_only=False)
     id: str | None = attrs.field(default=None, validator=_optional_text)
     source: str | None = attrs.field(default=None, validator=_optional_text)
     _ts: float = attrs.field(init=False, eq=False, repr=False, hash=False)
@@ -193,8 +191,8 @@ class Event:
             and (source is None or (type(source) is str and source.strip()))
         ):
             return cls.from_dict(data)
-        if props is None:
-            frozen = JsonMap._wrap({})
+        if props is None or (type(props) is dict and not props):
+            frozen = EMPTY_MAP
         elif type(props) is dict and all(
             type(v) in _PLAIN or (type(v) is float and isfinite(v)) for v in props.values()
         ):

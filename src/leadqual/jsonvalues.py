@@ -189,13 +189,17 @@ def freeze(value: Any, field: str = "value") -> JsonValue:
 
 def freeze_mapping(data: Mapping[str, Any] | None, field: str) -> JsonMap:
     """Freeze a mapping (``None`` gives an empty one), naming ``field`` in errors."""
-    if data is None:
-        return JsonMap._wrap({})
+    if data is None or (type(data) is dict and not data):
+        return EMPTY_MAP
     if isinstance(data, JsonMap):
         return data
     if not isinstance(data, Mapping):
         raise ValidationError(field, data, "expected a mapping of JSON values")
     return JsonMap._wrap(_freeze_dict(data, field))
+
+
+#: The empty read-only mapping, shared (it cannot change): most events have no properties.
+EMPTY_MAP = JsonMap._wrap({})
 
 
 def thaw(value: Any) -> Any:

@@ -18,7 +18,7 @@ import attrs
 
 from leadqual._fields import check_keys, optional_text, require_text
 from leadqual.errors import ValidationError
-from leadqual.jsonvalues import JsonMap, freeze, freeze_mapping, thaw
+from leadqual.jsonvalues import EMPTY_MAP, JsonMap, freeze, freeze_mapping, thaw
 
 __all__ = ["Lead"]
 
@@ -61,7 +61,7 @@ class Lead:
 
     id: str = attrs.field(validator=_id)
     email: str | None = attrs.field(default=None, validator=_email)
-    attributes: JsonMap = attrs.field(factory=lambda: JsonMap._wrap({}), converter=_attributes)
+    attributes: JsonMap = attrs.field(default=EMPTY_MAP, converter=_attributes)
 
     def with_attributes(self, **changes: Any) -> Lead:
         """Return a new lead with ``changes`` merged into its attributes.

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from leadqual._fields import parse_timestamp
+from leadqual._gc import paused
 from leadqual.cli.demo import funnel_summary
 from leadqual.engine import Engine
 from leadqual.errors import ValidationError
@@ -86,11 +87,11 @@ def _progress(events: Iterator[Event]) -> Iterator[Event]:
 def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, Engine]:
     rules = load(args.rules)
     engine = Engine(rules)
-    with read_leads(args.leads) as leads:
+    with paused(), read_leads(args.leads) as leads:
         for lead in leads:
             if only is None or lead.id == only:
                 engine.add_lead(lead)
-    with read_events(args.events) as events:
+    with paused(), read_events(args.events) as events:
         stream: Iterator[Event] = iter(events)
         if only is not None:
             stream = (e for e in stream if e.lead_id == only)

@@ -34,7 +34,7 @@ from leadqual._fields import require_aware, require_number, require_text
 from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not
 from leadqual.errors import DuplicateEventError, ValidationError
 from leadqual.events import Event
-from leadqual.jsonvalues import MISSING, JsonMap, freeze_mapping, lookup, thaw
+from leadqual.jsonvalues import EMPTY_MAP, MISSING, JsonMap, freeze_mapping, lookup, thaw
 from leadqual.leads import Lead
 
 __all__ = [
@@ -364,7 +364,7 @@ class CheckResult:
     name: str = attrs.field(validator=_result_name)
     verdict: Verdict = attrs.field(validator=_verdict)
     reason: str = attrs.field(validator=_reason)
-    evidence: JsonMap = attrs.field(factory=lambda: JsonMap._wrap({}), converter=_evidence)
+    evidence: JsonMap = attrs.field(default=EMPTY_MAP, converter=_evidence)
 
     @classmethod
     def _trusted(

@@ -15,7 +15,9 @@ from __future__ import annotations
 import string
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Literal
+
+import attrs
 
 try:
     from hypothesis import strategies as st
@@ -52,6 +54,7 @@ __all__ = [
     "conditions",
     "decays",
     "engagement_rules",
+    "event_streams",
     "events",
     "fit_rules",
     "frameworks",
@@ -185,6 +188,67 @@ def events(
         id=ids,
         source=st.one_of(st.none(), st.sampled_from(["web", "crm"])),
     )
+
+
+#: How :func:`event_streams` orders a stream.
+StreamOrder = Literal["time", "shuffled"]
+
+
+@st.composite
+def event_streams(
+    draw: st.DrawFn,
+    lead_ids: Sequence[str] = ("L-1",),
+    types: Sequence[str] = EVENT_TYPES,
+    *,
+    order: StreamOrder = "time",
+    min_size: int = 0,
+    max_size: int = 20,
+    start: datetime = _EPOCH,
+    span: timedelta = timedelta(days=365),
+    with_ids: bool | None = None,
+    redeliveries: bool = False,
+) -> list[Event]:
+    """Lists of events as a pipeline delivers them, for ``lead_ids`` and ``types``.
+
+    ``order="time"`` gives them sorted by time (as a log holds them); ``"shuffled"`` in
+    any order (as late or replayed deliveries arrive). Ids, when set (``with_ids`` as
+    for :func:`events`), are unique per event: a stream never holds two *different*
+    events with one id. With ``redeliveries``, some events with an id appear again (the
+    same event delivered twice), which a correct consumer counts once.
+
+    >>> from hypothesis import given
+    >>> import leadqual as lq
+    >>> model = lq.PointsModel(engagement=[lq.EngagementRule("ebook", "content_download", 30)])
+    >>> @given(event_streams(order="shuffled", with_ids=True, redeliveries=True))
+    ... def test_order_and_copies_do_not_matter(stream):
+    ...     as_of = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    ...     unique = list({e.id: e for e in stream}.values())
+    ...     assert (model.score(lq.Lead("L-1"), stream, as_of=as_of).total
+    ...             == model.score(lq.Lead("L-1"), sorted(unique), as_of=as_of).total)
+    >>> test_order_and_copies_do_not_matter()
+    """
+    if order not in ("time", "shuffled"):
+        raise ValueError(f"order: expected 'time' or 'shuffled', got {order!r}")
+    drawn = draw(
+        st.lists(
+            events(lead_ids, types, start=start, span=span, with_ids=False),
+            min_size=min_size,
+            max_size=max_size,
+        )
+    )
+    stream: list[Event] = []
+    for i, event in enumerate(drawn):
+        has_id = with_ids if with_ids is not None else draw(st.booleans())
+        stream.append(attrs.evolve(event, id=f"e{i}") if has_id else event)
+    if redeliveries:
+        with_id = [e for e in stream if e.id is not None]
+        if with_id:
+            stream += draw(st.lists(st.sampled_from(with_id), max_size=len(with_id)))
+    if order == "time":
+        stream.sort(key=Event.sort_key)
+    else:
+        stream = list(draw(st.permutations(stream)))
+    return stream
 
 
 def _operand(op: str) -> st.SearchStrategy[Any]:
