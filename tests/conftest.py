@@ -18,3 +18,6 @@ settings.register_profile(
 # thorough: for a developer hunting a bug: HYPOTHESIS_PROFILE=thorough pytest
 settings.register_profile("thorough", parent=settings.get_profile("ci"), max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# pytester runs pytest inside a test: how the leadqual pytest plugin is tested
+pytest_plugins = ["pytester"]

@@ -1,27 +1,90 @@
-"""Tools for testing code and rule sets built on leadqual (needs the ``testing`` extra).
+"""Tools for testing rule sets and the code built on leadqual.
 
-Hypothesis strategies live in :mod:`leadqual.testing.strategies`.
+- :mod:`~leadqual.testing.scenario`: ``scenario(rules).lead(...).after(...).expect_stage(...)``
+  example tests that read as the rule they check;
+- :mod:`~leadqual.testing.assertions`: ``assert_stage``, ``assert_score``,
+  ``assert_contribution``, ``assert_path``, whose failures explain the lead;
+- :mod:`~leadqual.testing.golden`: cases as JSON files, run as parametrized tests;
+- :mod:`~leadqual.testing.lint`: ``check_ruleset``, what a rule set can and cannot do;
+- :mod:`~leadqual.testing.strategies`: hypothesis strategies (``leads()``, ``events()``,
+  ``event_streams()``, ``rule_sets()``, ...) for property tests;
+- :mod:`~leadqual.testing.plugin`: the pytest plugin (fixtures ``ruleset``, ``qualify``
+  and ``scenario``), registered when leadqual is installed.
+
+Install the ``testing`` extra (``pip install 'leadqual[testing]'``): the strategies and
+``check_ruleset``'s search need hypothesis. The other tools load without it, so that the
+pytest plugin never breaks a test run where hypothesis is missing; a strategy named from
+here then raises an :class:`ImportError` that says what to install.
 """
 
-from leadqual.testing.strategies import (
-    conditions,
-    decays,
-    engagement_rules,
-    events,
-    fit_rules,
-    frameworks,
-    guards,
-    json_values,
-    leads,
-    points_models,
-    rule_sets,
-    stage_machines,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from leadqual.testing.assertions import (
+    assert_contribution,
+    assert_path,
+    assert_score,
+    assert_stage,
+)
+from leadqual.testing.scenario import DEFAULT_NOW, Scenario, scenario
+
+if TYPE_CHECKING:
+    from leadqual.testing.strategies import (
+        conditions,
+        decays,
+        engagement_rules,
+        event_streams,
+        events,
+        fit_rules,
+        frameworks,
+        guards,
+        json_values,
+        leads,
+        points_models,
+        rule_sets,
+        stage_machines,
+    )
+
+_STRATEGIES = frozenset(
+    {
+        "conditions",
+        "decays",
+        "engagement_rules",
+        "event_streams",
+        "events",
+        "fit_rules",
+        "frameworks",
+        "guards",
+        "json_values",
+        "leads",
+        "points_models",
+        "rule_sets",
+        "stage_machines",
+    }
 )
 
+
+def __getattr__(name: str) -> Any:
+    """The strategies, imported on first use (they need hypothesis)."""
+    if name in _STRATEGIES:
+        from leadqual.testing import strategies
+
+        return getattr(strategies, name)
+    raise AttributeError(f"module 'leadqual.testing' has no attribute {name!r}")
+
+
 __all__ = [
+    "DEFAULT_NOW",
+    "Scenario",
+    "assert_contribution",
+    "assert_path",
+    "assert_score",
+    "assert_stage",
     "conditions",
     "decays",
     "engagement_rules",
+    "event_streams",
     "events",
     "fit_rules",
     "frameworks",
@@ -30,5 +93,6 @@ __all__ = [
     "leads",
     "points_models",
     "rule_sets",
+    "scenario",
     "stage_machines",
 ]
