@@ -5,13 +5,12 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 
-import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from leadqual import Event, Lead, PointsModel
-from leadqual.testing import events, leads, points_models
+from leadqual.testing import event_streams, leads, points_models
 from reference_scoring import reference_total
 
 AS_OF = datetime(2026, 7, 1, tzinfo=timezone.utc)
@@ -19,9 +18,9 @@ AS_OF = datetime(2026, 7, 1, tzinfo=timezone.utc)
 
 @st.composite
 def histories(draw: st.DrawFn, max_size: int = 40) -> list[Event]:
-    """One lead's events; ids unique when present (a different event never reuses one)."""
-    drawn = draw(st.lists(events(lead_ids=("L-1",)), max_size=max_size))
-    return [attrs.evolve(e, id=f"e{i}") if e.id is not None else e for i, e in enumerate(drawn)]
+    """One lead's events in any order; ids unique when present (a different event never
+    reuses one)."""
+    return draw(event_streams(("L-1",), order="shuffled", max_size=max_size))
 
 
 as_of_moments = st.sampled_from(

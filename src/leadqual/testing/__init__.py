@@ -27,6 +27,7 @@ from leadqual.testing.assertions import (
     assert_score,
     assert_stage,
 )
+from leadqual.testing.lint import RulesetCheck, check_ruleset
 from leadqual.testing.scenario import DEFAULT_NOW, Scenario, scenario
 
 if TYPE_CHECKING:
@@ -76,11 +77,13 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_NOW",
+    "RulesetCheck",
     "Scenario",
     "assert_contribution",
     "assert_path",
     "assert_score",
     "assert_stage",
+    "check_ruleset",
     "conditions",
     "decays",
     "engagement_rules",

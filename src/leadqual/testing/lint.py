@@ -1,0 +1,642 @@
+"""``check_ruleset``: what a rule set can and cannot do, before any lead meets it.
+
+It reports, with a level (``error``, ``warning`` or ``info``):
+
+- fit rules no lead can meet and engagement rules no event can trigger (their
+  condition has no example), and rules worth 0 points;
+- the range of scores the model can give (fit, engagement, total), from the rules'
+  points and caps (no score falls outside it), with the highest-scoring example lead
+  and events the search found;
+- automatic transitions whose guard can never hold (a score threshold above the highest
+  attainable score, a framework check without a framework, a condition no lead meets),
+  thresholds every lead meets from the start, and stages no lead can reach at all.
+
+Examples are found by search: candidate values are drawn from the literals in the
+conditions (a value compared with, a range's ends, a prefix, a pattern's matches) and
+combined until the condition holds. A search that finds nothing is reported as "no
+example found", which is very likely, but not proof, that the rule cannot fire.
+
+>>> import leadqual as lq
+>>> report = check_ruleset(lq.default_ruleset())
+>>> report.ok
+True
+>>> print(report.score, "/", report.fit)
+-170 to unbounded / -120 to 35
+>>> print(report.findings_at("info")[1])
+info: stage OPPORTUNITY: reached by hand only (from SQL)
+
+A threshold no lead can reach is an error, and so is every stage behind it:
+
+>>> import attrs
+>>> rules = lq.default_ruleset()
+>>> capped = attrs.evolve(rules, model=attrs.evolve(rules.model, max_score=90))
+>>> for finding in check_ruleset(capped).findings_at("error"):
+...     print(finding)
+error: stages.transitions[0] (IQL -> MQL): needs a score of 100; at most 90 is attainable
+error: stages.transitions[4] (NURTURE -> MQL): needs a score of 100; at most 90 is attainable
+error: stage MQL: no lead can reach it
+error: stage SQL: no lead can reach it
+error: stage OPPORTUNITY: no lead can reach it
+error: stage CUSTOMER: no lead can reach it
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import re
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+import attrs
+
+try:  # the regex parser, to build examples of a pattern (its module moved in 3.11)
+    import re._constants as _sre_constants  # type: ignore[import-not-found,unused-ignore]
+    import re._parser as _sre_parse  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre_constants  # type: ignore[no-redef,unused-ignore]
+    import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
+
+from leadqual.conditions import MAX_MATCH_TEXT, AllOf, AnyOf, Compare, Condition, Not
+from leadqual.errors import ValidationError
+from leadqual.events import Event
+from leadqual.leads import Lead
+from leadqual.rulesets import RuleSet
+from leadqual.scoring.decay import Expire
+from leadqual.scoring.points import PointsModel
+from leadqual.scoring.rules import EngagementRule
+from leadqual.stages.guards import (
+    AttrCondition,
+    EngagementAtLeast,
+    FitAtLeast,
+    FrameworkPassed,
+    Guard,
+    GuardAll,
+    GuardAny,
+    GuardNot,
+    ScoreAtLeast,
+)
+from leadqual.stages.machine import Transition
+
+__all__ = ["Example", "Finding", "Level", "Range", "RulesetCheck", "check_ruleset"]
+
+Level = Literal["error", "warning", "info"]
+_LEVELS: tuple[Level, ...] = ("error", "warning", "info")
+_AS_OF = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+_TRIES = 2000  # combinations tried per condition
+
+
+@attrs.frozen
+class Finding:
+    """One thing :func:`check_ruleset` found: its ``level``, what it is about, and why."""
+
+    level: Level
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.subject}: {self.message}"
+
+
+@attrs.frozen
+class Range:
+    """Bounds no score goes beyond (``-inf`` / ``inf`` when unbounded). They add up
+    each rule's best and worst, so when two rules exclude each other the top may be out
+    of reach; it is never below what a lead can score."""
+
+    minimum: float
+    maximum: float
+
+    def __str__(self) -> str:
+        return f"{_show(self.minimum)} to {_show(self.maximum)}"
+
+
+@attrs.frozen
+class Example:
+    """A lead and events found by search, and the score they get as of ``as_of``."""
+
+    lead: Lead
+    events: tuple[Event, ...]
+    as_of: datetime
+    score: float
+
+
+@attrs.frozen
+class RulesetCheck:
+    """The report of :func:`check_ruleset`."""
+
+    label: str
+    findings: tuple[Finding, ...]
+    fit: Range
+    engagement: Range
+    score: Range
+    best: Example | None
+    reachable: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """No error and no warning (information only)."""
+        return not any(f.level != "info" for f in self.findings)
+
+    def findings_at(self, level: Level) -> tuple[Finding, ...]:
+        """The findings of one level."""
+        return tuple(f for f in self.findings if f.level == level)
+
+    def __str__(self) -> str:
+        lines = [f"{self.label}: {'ok' if self.ok else 'problems found'}"]
+        lines.append(f"  score {self.score} (fit {self.fit}, engagement {self.engagement})")
+        if self.best is not None:
+            lines.append(
+                f"  the highest-scoring example found scores {_show(self.best.score)} "
+                f"({len(self.best.events)} events)"
+            )
+        lines.append(f"  stages reachable: {', '.join(self.reachable)}")
+        lines.extend(f"  {finding}" for finding in self.findings)
+        return "\n".join(lines)
+
+
+def _show(value: float) -> str:
+    if math.isinf(value):
+        return "unbounded" if value > 0 else "-unbounded"
+    return f"{value:g}"
+
+
+# --- finding examples -------------------------------------------------------------------
+
+
+def _compares(condition: Condition) -> Iterator[Compare]:
+    if isinstance(condition, Compare):
+        yield condition
+    elif isinstance(condition, (AllOf, AnyOf)):
+        for item in condition.conditions:
+            yield from _compares(item)
+    elif isinstance(condition, Not):
+        yield from _compares(condition.condition)
+
+
+def _regex_examples(pattern: str) -> list[str]:
+    """Strings that match ``pattern``, built from its parsed form (the first branch of
+    each alternation, each repeat at its least and at one more), checked with the
+    pattern itself. Hypothesis is not used: this may run inside a user's ``@given``."""
+    compiled = re.compile(pattern)
+    found: list[str] = []
+    try:
+        tree = _sre_parse.parse(pattern, compiled.flags)
+    except Exception:  # a parser detail of this Python version: no example, then
+        tree = None
+    if tree is not None:
+        for extra in (0, 1):
+            for pad in ("", " "):
+                try:
+                    text = pad + _build_text(list(tree), extra) + pad
+                except _Unsupported:
+                    continue
+                if compiled.search(text[:MAX_MATCH_TEXT]) and text not in found:
+                    found.append(text)
+    return found
+
+
+class _Unsupported(Exception):
+    """A regex construct the example builder does not handle."""
+
+
+def _first_char(items: list[tuple[Any, Any]]) -> str:
+    """A character of a ``[...]`` class."""
+    c = _sre_constants
+    negate = any(op is c.NEGATE for op, _ in items)
+    if negate:  # any character the class leaves out: try a few common ones
+        for ch in "a0 _-x":
+            if not _in_class(ch, items):
+                return ch
+        raise _Unsupported
+    for op, arg in items:
+        if op is c.LITERAL:
+            return chr(arg)
+        if op is c.RANGE:
+            return chr(arg[0])
+        if op is c.CATEGORY:
+            return {
+                c.CATEGORY_DIGIT: "0",
+                c.CATEGORY_WORD: "a",
+                c.CATEGORY_SPACE: " ",
+                c.CATEGORY_NOT_DIGIT: "a",
+                c.CATEGORY_NOT_WORD: " ",
+                c.CATEGORY_NOT_SPACE: "a",
+            }.get(arg, "a")
+    raise _Unsupported
+
+
+def _in_class(ch: str, items: list[tuple[Any, Any]]) -> bool:
+    c = _sre_constants
+    for op, arg in items:
+        if op is c.LITERAL and chr(arg) == ch:
+            return True
+        if op is c.RANGE and arg[0] <= ord(ch) <= arg[1]:
+            return True
+        if op is c.CATEGORY:
+            return True  # conservative: a category may hold it
+    return False
+
+
+def _build_text(items: list[tuple[Any, Any]], extra: int) -> str:
+    c = _sre_constants
+    out: list[str] = []
+    for op, arg in items:
+        if op is c.LITERAL:
+            out.append(chr(arg))
+        elif op is c.NOT_LITERAL:
+            out.append("a" if chr(arg) != "a" else "b")
+        elif op is c.ANY:
+            out.append("a")
+        elif op is c.IN:
+            out.append(_first_char(list(arg)))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+            low, high, sub = arg
+            times = low + extra if high is c.MAXREPEAT or low + extra <= high else low
+            out.append(_build_text(list(sub), extra) * times)
+        elif op is c.SUBPATTERN:
+            out.append(_build_text(list(arg[-1]), extra))
+        elif op is c.BRANCH:
+            out.append(_build_text(list(arg[1][0]), extra))
+        elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue
+        else:
+            raise _Unsupported
+    return "".join(out)
+
+
+def _candidates(compare: Compare) -> list[Any]:
+    """Values that may make ``compare`` true, or false, for a search to combine."""
+    op, value = compare.op, compare.value
+    out: list[Any] = []
+    if op in ("eq", "ne"):
+        out += [value, "other" if not isinstance(value, str) else value + "x"]
+    elif op in ("in", "not_in"):
+        out += [*value, "none of these"]
+    elif op in ("lt", "lte", "gt", "gte"):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out += [value - 1, value, value + 1]
+        else:
+            out += [value, str(value) + "z", ""]
+    elif op == "between":
+        low, high = value
+        if isinstance(low, (int, float)):
+            out += [low, high, (low + high) / 2, low - 1, high + 1]
+        else:
+            out += [low, high]
+    elif op == "contains":
+        out += [f"x{value}x", [value], value]
+    elif op in ("startswith", "endswith"):
+        for text in value if isinstance(value, tuple) else (value,):
+            out.append(f"{text}x" if op == "startswith" else f"x{text}")
+        out.append("x")
+    elif op == "matches":
+        out += _regex_examples(value)
+    elif op == "exists":
+        out += ["x"]
+    return out
+
+
+def _fields(condition: Condition) -> dict[tuple[str, str], list[Any]]:
+    """Per (source, field) the candidate values, the field's absence included."""
+    fields: dict[tuple[str, str], list[Any]] = {}
+    for compare in _compares(condition):
+        values = fields.setdefault((compare.source, compare.field), [None])
+        for value in _candidates(compare):
+            if value not in values:
+                values.append(value)
+    return fields
+
+
+def _build(choice: Mapping[tuple[str, str], Any], lead_id: str = "example") -> tuple[Lead, Event]:
+    attributes: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    email: str | None = None
+    for (source, name), value in choice.items():
+        if value is None:
+            continue
+        if source == "attr" and name == "email":
+            email = value if isinstance(value, str) and "@" in value else f"ana@{value}"
+        elif source == "attr" and name == "id":
+            continue
+        else:
+            _put(attributes if source == "attr" else properties, name, value)
+    lead = Lead(lead_id, email=email, attributes=attributes)
+    return lead, Event(lead_id, "example", at=_AS_OF, properties=properties)
+
+
+def _put(target: dict[str, Any], name: str, value: Any) -> None:
+    """Set ``name`` (dots reach into nested mappings, as conditions read them)."""
+    target[name] = value
+    if "." in name:
+        head, _, rest = name.partition(".")
+        nested = target.setdefault(head, {})
+        if isinstance(nested, dict):
+            _put(nested, rest, value)
+
+
+def find_example(
+    condition: Condition,
+    seed: int = 0,
+    extra: Mapping[tuple[str, str], Any] | None = None,
+    pool: Mapping[tuple[str, str], list[Any]] | None = None,
+) -> tuple[Lead, Event] | None:
+    """A lead and an event for which ``condition`` holds, found by search; or None.
+
+    ``extra`` fixes other fields (an example that must meet other rules too); ``pool``
+    offers more candidate values per field (those of the other rules' conditions).
+    """
+    fields = _fields(condition)
+    for key, values in (pool or {}).items():
+        if key in fields:
+            fields[key] += [v for v in values if v not in fields[key]]
+    for key, value in (extra or {}).items():
+        fields.setdefault(key, [value])
+    keys = list(fields)
+    test = condition._tester()
+    total = math.prod(len(fields[k]) for k in keys)
+    if total <= _TRIES:
+        choices: Iterator[tuple[Any, ...]] = itertools.product(*(fields[k] for k in keys))
+    else:
+        rng = random.Random(seed)
+        choices = (tuple(rng.choice(fields[k]) for k in keys) for _ in range(_TRIES))
+    for choice in choices:
+        try:
+            lead, event = _build(dict(zip(keys, choice, strict=True)))
+        except (ValidationError, TypeError):
+            continue
+        if test(lead, event):
+            return lead, event
+    return None
+
+
+# --- score ranges -----------------------------------------------------------------------
+
+
+def _engagement_limits(rule: EngagementRule, model: PointsModel) -> float:
+    """The most (in absolute value) one engagement rule can add."""
+    worth = abs(rule.points)
+    limits = [math.inf]
+    if rule.max_points is not None:
+        limits.append(rule.max_points)
+    if rule.max_times is not None:
+        limits.append(rule.max_times * worth)
+    decay = rule.decay if rule.decay is not None else model.decay
+    if rule.max_per_day is not None and (rule.within is not None or isinstance(decay, Expire)):
+        window = rule.within if rule.within is not None else decay.after  # type: ignore[union-attr]
+        days = math.floor(window / timedelta(days=1)) + 1  # UTC days the window touches
+        limits.append(rule.max_per_day * days * worth)
+    return min(limits)
+
+
+def _grouped(
+    model: PointsModel, parts: list[tuple[str | None, float, float]], kind: str | None = None
+) -> tuple[float, float]:
+    """Add up (group, low, high) parts, each group within its cap. For the fit or the
+    engagement score alone (``kind``), a cap counts only on a group of that kind: the cut
+    of a mixed group is an adjustment, outside both."""
+    low = high = 0.0
+    groups: dict[str, list[float]] = {}
+    for group, lo, hi in parts:
+        if (
+            group is not None
+            and group in model.group_caps
+            and (kind is None or model._group_kinds[group] == kind)
+        ):
+            sums = groups.setdefault(group, [0.0, 0.0])
+            sums[0] += lo
+            sums[1] += hi
+        else:
+            low += lo
+            high += hi
+    for group, (lo, hi) in groups.items():
+        cap: float = model.group_caps[group]  # type: ignore[assignment]
+        low += max(lo, -cap)
+        high += min(hi, cap)
+    return low, high
+
+
+# --- the check --------------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, ruleset: RuleSet, seed: int) -> None:
+        self.ruleset = ruleset
+        self.seed = seed
+        self.findings: list[Finding] = []
+        self.pool: dict[tuple[str, str], list[Any]] = {}  # the main model's candidates
+
+    def add(self, level: Level, subject: str, message: str) -> None:
+        self.findings.append(Finding(level, subject, message))
+
+    def rules(self, model: PointsModel, prefix: str) -> None:
+        pool: dict[tuple[str, str], list[Any]] = {}
+        for fit in model.fit:
+            for key, values in _fields(fit.condition).items():
+                pool.setdefault(key, []).extend(values)
+        for i, fit in enumerate(model.fit):
+            subject = f"{prefix}.fit[{i}] ({fit.name})"
+            example = find_example(fit.condition, self.seed, pool=pool)
+            if prefix == "scoring":
+                self.pool = pool
+            if example is None:
+                self.add(
+                    "warning",
+                    subject,
+                    f"no lead found that meets {fit.condition}: it may never apply",
+                )
+            if fit.points == 0:
+                self.add("warning", subject, "worth 0 points: it changes nothing")
+        for i, rule in enumerate(model.engagement):
+            subject = f"{prefix}.engagement[{i}] ({rule.name})"
+            if rule.where is not None and find_example(rule.where, self.seed) is None:
+                self.add(
+                    "warning",
+                    subject,
+                    f"no event found that meets {rule.where}: it may never count",
+                )
+            if rule.points == 0:
+                self.add("warning", subject, "worth 0 points: it changes nothing")
+
+    def ranges(self, model: PointsModel) -> tuple[Range, Range, Range]:
+        # every fit rule counts, even one without an example: a search that missed an
+        # example must not make the range claim less than is possible
+        fit_parts = [(r.group, min(r.points, 0.0), max(r.points, 0.0)) for r in model.fit]
+        engagement_parts = []
+        for rule in model.engagement:
+            most = _engagement_limits(rule, model)
+            engagement_parts.append(
+                (rule.group, -most if rule.points < 0 else 0.0, most if rule.points > 0 else 0.0)
+            )
+        open_ended = [
+            rule.name
+            for rule in model.engagement
+            if rule.points > 0 and math.isinf(_engagement_limits(rule, model))
+        ]
+        if open_ended:
+            self.add(
+                "info",
+                "scoring",
+                f"no cap on {', '.join(open_ended)}: engagement has no upper bound"
+                + (" (group caps aside)" if model.group_caps else ""),
+            )
+        fit = Range(*_grouped(model, fit_parts, "fit"))
+        engagement = Range(*_grouped(model, engagement_parts, "engagement"))
+        low, high = _grouped(model, fit_parts + engagement_parts)
+        if model.min_score is not None:
+            low, high = max(low, model.min_score), max(high, model.min_score)
+        if model.max_score is not None:
+            low, high = min(low, model.max_score), min(high, model.max_score)
+        return fit, engagement, Range(low, high)
+
+    def best(self, model: PointsModel) -> Example | None:
+        """A lead meeting every positive fit rule it can, and events earning every positive
+        engagement rule's most (to a bound, when a rule has no cap)."""
+        choice: dict[tuple[str, str], Any] = {}
+        for fit in sorted(model.fit, key=lambda r: -r.points):
+            if fit.points <= 0:
+                continue
+            found = find_example(fit.condition, self.seed, extra=choice, pool=self.pool)
+            if found is not None:
+                lead, _ = found
+                merged = dict(choice)
+                merged.update(_lead_fields(lead))
+                try:
+                    candidate, _ = _build(merged)
+                except (ValidationError, TypeError):
+                    continue
+                if fit.condition._tester()(candidate, None):
+                    choice = merged
+        lead, _ = _build(choice, "best")
+        events: list[Event] = []
+        for rule in model.engagement:
+            if rule.points <= 0:
+                continue
+            most = _engagement_limits(rule, model)
+            count = 1 if math.isinf(most) else max(1, math.ceil(most / rule.points))
+            props: Mapping[str, Any] = {}
+            if rule.where is not None:
+                found = find_example(rule.where, self.seed)
+                if found is None:
+                    continue
+                props = found[1].properties
+            per_day = rule.max_per_day or count
+            for i in range(count):
+                at = _AS_OF - timedelta(days=i // per_day, seconds=i % per_day)
+                events.append(
+                    Event("best", rule.event_type, at=at, properties=props, id=f"{rule.name}-{i}")
+                )
+        total = model.score(lead, events, as_of=_AS_OF).total
+        return Example(lead, tuple(events), _AS_OF, total)
+
+    def guard_possible(
+        self, guard: Guard | None, ranges: tuple[Range, Range, Range], where: str
+    ) -> bool:
+        fit, engagement, score = ranges
+        if guard is None:
+            return True
+        if isinstance(guard, ScoreAtLeast):
+            return self._threshold(guard.points, score, "score", where)
+        if isinstance(guard, FitAtLeast):
+            return self._threshold(guard.points, fit, "fit score", where)
+        if isinstance(guard, EngagementAtLeast):
+            return self._threshold(guard.points, engagement, "engagement score", where)
+        if isinstance(guard, FrameworkPassed):
+            if self.ruleset.framework is None:
+                self.add("error", where, "needs a framework to pass, and the rule set has none")
+                return False
+            return True
+        if isinstance(guard, AttrCondition):
+            if find_example(guard.condition, self.seed) is None:
+                self.add("warning", where, f"no lead found that meets {guard.condition}")
+                return False
+            return True
+        if isinstance(guard, (GuardAll, GuardAny)):
+            # every part is checked (and reported), not just up to the first answer
+            results = tuple(self.guard_possible(g, ranges, where) for g in guard.guards)
+            return all(results) if isinstance(guard, GuardAll) else any(results)
+        if isinstance(guard, GuardNot):
+            return True
+        return True  # EventSeen, NewActivity, custom guards: assume they can hold
+
+    def _threshold(self, points: float, reach: Range, what: str, where: str) -> bool:
+        if points > reach.maximum:
+            self.add(
+                "error",
+                where,
+                f"needs a {what} of {points:g}; at most {_show(reach.maximum)} is attainable",
+            )
+            return False
+        if points <= reach.minimum:
+            self.add(
+                "warning",
+                where,
+                f"needs a {what} of {points:g}, which every lead has from the start "
+                f"(the lowest is {_show(reach.minimum)})",
+            )
+        return True
+
+    def stages(self, ranges: tuple[Range, Range, Range]) -> tuple[str, ...]:
+        machine = self.ruleset.stages
+        possible: list[Transition] = []
+        for i, t in enumerate(machine.transitions):
+            where = f"stages.transitions[{i}] ({t.source} -> {t.target})"
+            if self.guard_possible(t.guard, ranges, where):
+                possible.append(t)
+        reached = [machine.first_stage()]
+        by_hand_only: dict[str, list[str]] = {}
+        frontier = list(reached)
+        while frontier:
+            source = frontier.pop(0)
+            for t in possible:
+                if t.source != source:
+                    continue
+                if not t.auto:
+                    by_hand_only.setdefault(t.target, []).append(t.source)
+                if t.target not in reached:
+                    reached.append(t.target)
+                    frontier.append(t.target)
+        automatic = {t.target for t in possible if t.auto and t.source in reached}
+        for name in machine.names():
+            if name not in reached:
+                self.add("error", f"stage {name}", "no lead can reach it")
+            elif name in by_hand_only and name not in automatic:
+                sources = ", ".join(by_hand_only[name])
+                self.add("info", f"stage {name}", f"reached by hand only (from {sources})")
+        order = {name: i for i, name in enumerate(machine.names())}
+        return tuple(sorted(reached, key=order.__getitem__))
+
+
+def _lead_fields(lead: Lead) -> dict[tuple[str, str], Any]:
+    fields: dict[tuple[str, str], Any] = {("attr", k): v for k, v in lead.attributes.items()}
+    if lead.email is not None:
+        fields[("attr", "email")] = lead.email
+    return fields
+
+
+def check_ruleset(ruleset: RuleSet, *, seed: int = 0) -> RulesetCheck:
+    """Check ``ruleset`` for rules that cannot fire, thresholds out of reach and stages no
+    lead can reach, and find the range of scores it gives (see the module's text).
+
+    The search is seeded (``seed``), so the same rule set always gives the same report.
+    Only a :class:`~leadqual.PointsModel` can be analysed; another model raises
+    :class:`~leadqual.errors.ValidationError`.
+    """
+    if not isinstance(ruleset, RuleSet):
+        raise ValidationError("ruleset", ruleset, "expected a RuleSet")
+    model = ruleset.model
+    if not isinstance(model, PointsModel):
+        raise ValidationError("ruleset.model", model, "only a PointsModel can be checked")
+    checker = _Checker(ruleset, seed)
+    checker.rules(model, "scoring")
+    for name, extra in ruleset.extra_models.items():
+        if isinstance(extra, PointsModel):
+            checker.rules(extra, f"extra_models.{name}")
+    ranges = checker.ranges(model)
+    best = checker.best(model)
+    reachable = checker.stages(ranges)
+    order = {level: i for i, level in enumerate(_LEVELS)}
+    findings = sorted(checker.findings, key=lambda f: order[f.level])
+    return RulesetCheck(ruleset.label, tuple(findings), *ranges, best, reachable)
