@@ -136,3 +136,24 @@ def ruleset():
     )
     pytester.makepyfile(test_mine="def test_it(ruleset):\n    assert ruleset == 'mine'\n")
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_the_plugin_and_the_helpers_load_without_hypothesis() -> None:
+    # the plugin is loaded by every pytest run where leadqual is installed: it must not
+    # need the testing extra; the strategies then say what to install
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['hypothesis'] = None\n"
+        "import leadqual.testing.plugin, leadqual.testing as t\n"
+        "t.scenario(__import__('leadqual').default_ruleset()).expect_stage('IQL')\n"
+        "try:\n"
+        "    t.events\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "pip install 'leadqual[testing]'" in out
