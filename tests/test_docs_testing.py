@@ -27,13 +27,18 @@ def test_the_doc_names_its_files() -> None:
     }
 
 
-def test_the_example_test_module_passes(pytester: pytest.Pytester) -> None:
+def lay_out(pytester: pytest.Pytester, rules: lq.RuleSet) -> None:
+    """The doc's project: its files, and ``rules`` where its pyproject.toml says."""
     for name, body in files_in_the_doc().items():
         path = pytester.path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(body, encoding="utf-8")
     (pytester.path / "rules").mkdir()
-    lq.dump(lq.default_ruleset(), pytester.path / "rules" / "leads.toml")
+    lq.dump(rules, pytester.path / "rules" / "leads.toml")
+
+
+def test_the_example_test_module_passes(pytester: pytest.Pytester) -> None:
+    lay_out(pytester, lq.default_ruleset())
     result = pytester.runpytest("-v", "-p", "no:cacheprovider")
     # 8 tests besides the golden one, which runs once per case (3)
     result.assert_outcomes(passed=11)
@@ -48,11 +53,6 @@ def test_the_example_test_module_passes(pytester: pytest.Pytester) -> None:
 
 def test_a_broken_rule_breaks_the_example_module(pytester: pytest.Pytester) -> None:
     # the module really tests the rules: halve the ebook's points and it fails
-    for name, body in files_in_the_doc().items():
-        path = pytester.path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(body, encoding="utf-8")
-    (pytester.path / "rules").mkdir()
     rules = lq.default_ruleset()
     model = rules.model
     assert isinstance(model, lq.PointsModel)
@@ -61,7 +61,7 @@ def test_a_broken_rule_breaks_the_example_module(pytester: pytest.Pytester) -> N
         model,
         engagement=[attrs.evolve(r, points=15) if r is ebook else r for r in model.engagement],
     )
-    lq.dump(attrs.evolve(rules, model=weaker), pytester.path / "rules" / "leads.toml")
+    lay_out(pytester, attrs.evolve(rules, model=weaker))
     result = pytester.runpytest("-p", "no:cacheprovider")
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 3

@@ -30,39 +30,38 @@ from leadqual.testing.assertions import (
 from leadqual.testing.lint import RulesetCheck, check_ruleset
 from leadqual.testing.scenario import DEFAULT_NOW, Scenario, scenario
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # re-exported: for type checkers, as the lazy names below
     from leadqual.testing.strategies import (
-        conditions,
-        decays,
-        engagement_rules,
-        event_streams,
-        events,
-        fit_rules,
-        frameworks,
-        guards,
-        json_values,
-        leads,
-        points_models,
-        rule_sets,
-        stage_machines,
+        conditions as conditions,
+        decays as decays,
+        engagement_rules as engagement_rules,
+        event_streams as event_streams,
+        events as events,
+        fit_rules as fit_rules,
+        frameworks as frameworks,
+        guards as guards,
+        json_values as json_values,
+        leads as leads,
+        points_models as points_models,
+        rule_sets as rule_sets,
+        stage_machines as stage_machines,
     )
 
-_STRATEGIES = frozenset(
-    {
-        "conditions",
-        "decays",
-        "engagement_rules",
-        "event_streams",
-        "events",
-        "fit_rules",
-        "frameworks",
-        "guards",
-        "json_values",
-        "leads",
-        "points_models",
-        "rule_sets",
-        "stage_machines",
-    }
+#: The strategies, imported on first use (they need hypothesis).
+_STRATEGIES = (
+    "conditions",
+    "decays",
+    "engagement_rules",
+    "event_streams",
+    "events",
+    "fit_rules",
+    "frameworks",
+    "guards",
+    "json_values",
+    "leads",
+    "points_models",
+    "rule_sets",
+    "stage_machines",
 )
 
 
@@ -84,18 +83,6 @@ __all__ = [
     "assert_score",
     "assert_stage",
     "check_ruleset",
-    "conditions",
-    "decays",
-    "engagement_rules",
-    "event_streams",
-    "events",
-    "fit_rules",
-    "frameworks",
-    "guards",
-    "json_values",
-    "leads",
-    "points_models",
-    "rule_sets",
     "scenario",
-    "stage_machines",
+    *_STRATEGIES,
 ]
