@@ -30,45 +30,21 @@ from leadqual.testing.assertions import (
 from leadqual.testing.lint import RulesetCheck, check_ruleset
 from leadqual.testing.scenario import DEFAULT_NOW, Scenario, scenario
 
-if TYPE_CHECKING:  # re-exported: for type checkers, as the lazy names below
-    from leadqual.testing.strategies import (
-        conditions as conditions,
-    )
-    from leadqual.testing.strategies import (
-        decays as decays,
-    )
-    from leadqual.testing.strategies import (
-        engagement_rules as engagement_rules,
-    )
-    from leadqual.testing.strategies import (
-        event_streams as event_streams,
-    )
-    from leadqual.testing.strategies import (
-        events as events,
-    )
-    from leadqual.testing.strategies import (
-        fit_rules as fit_rules,
-    )
-    from leadqual.testing.strategies import (
-        frameworks as frameworks,
-    )
-    from leadqual.testing.strategies import (
-        guards as guards,
-    )
-    from leadqual.testing.strategies import (
-        json_values as json_values,
-    )
-    from leadqual.testing.strategies import (
-        leads as leads,
-    )
-    from leadqual.testing.strategies import (
-        points_models as points_models,
-    )
-    from leadqual.testing.strategies import (
-        rule_sets as rule_sets,
-    )
-    from leadqual.testing.strategies import (
-        stage_machines as stage_machines,
+if TYPE_CHECKING:  # for type checkers: the names __getattr__ loads lazily
+    from leadqual.testing.strategies import (  # noqa: F401
+        conditions,
+        decays,
+        engagement_rules,
+        event_streams,
+        events,
+        fit_rules,
+        frameworks,
+        guards,
+        json_values,
+        leads,
+        points_models,
+        rule_sets,
+        stage_machines,
     )
 
 #: The strategies, imported on first use (they need hypothesis).
