@@ -1,4 +1,4 @@
-"""Write leadqual's bundled sample data: ~200 leads and their events, as JSONL.
+"""Write leadqual's bundled sample data: ~200 leads, their events and outcomes, as JSONL.
 
 The output is deterministic (seeded with ``random.Random(2026)``, stdlib only), so running
 this again reproduces the committed files byte for byte::
@@ -9,13 +9,16 @@ this again reproduces the committed files byte for byte::
 
 Most leads are cold (a few page views, an email open), some are warm (clicks, a download,
 a webinar), a few are hot (pricing pages, a demo request). A handful are students or
-competitors, and some profiles miss attributes, as CRM data does.
+competitors, and some profiles miss attributes, as CRM data does. The outcomes (won or
+lost deals) come from a documented process, :func:`outcomes`, in which fit and engagement
+really raise the chance to win.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -24,7 +27,7 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-from leadqual import Event, Lead
+from leadqual import Event, Lead, Outcome, Result
 
 SEED = 2026
 N_LEADS = 200
@@ -33,6 +36,7 @@ END = datetime(2026, 11, 20, tzinfo=timezone.utc)  # exclusive
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src" / "leadqual" / "data"
 LEADS_FILE = "sample_leads.jsonl"
 EVENTS_FILE = "sample_events.jsonl"
+OUTCOMES_FILE = "sample_outcomes.jsonl"
 
 FIRST_NAMES = (
     "Ana", "Ben", "Chloé", "Dev", "Elif", "Femi", "Grace", "Hiro", "Ines", "Jonas", "Kofi",
@@ -239,7 +243,70 @@ def generate(seed: int = SEED) -> tuple[list[Lead], list[Event]]:
     return leads, events
 
 
-def _jsonl(items: Sequence[Lead | Event]) -> str:
+def _logit_of_winning(lead: Lead, before: Sequence[Event]) -> float:
+    """The log-odds that ``lead`` wins, from its profile and the events ``before`` its close.
+
+    Fit and engagement really raise the chance: seniority, a target industry, a mid-market
+    company, intent events (demo request, pricing inquiry), content and email clicks; a
+    student or competitor address and an unsubscribe lower it. A budget of 10,000 or more
+    helps, and so does being in the US, which the default rules do not look at (a real
+    history always holds drivers a rule set misses).
+    """
+    attrs_ = lead.attributes
+    kinds = [e.type for e in before]
+    employees = attrs_.get("employees")
+    email = lead.email or ""
+    logit = -3.2
+    logit += 1.2 * (attrs_.get("title") in SENIOR_TITLES)
+    logit += 0.8 * (attrs_.get("industry") in TARGET_INDUSTRIES)
+    logit += 0.6 * (isinstance(employees, int) and 50 <= employees <= 5000)
+    logit += 1.0 * ("demo_request" in kinds) + 0.7 * ("pricing_inquiry" in kinds)
+    logit += 0.3 * min(kinds.count("content_download"), 3)
+    logit += 0.15 * min(kinds.count("email_click"), 4)
+    logit += 0.4 * ("webinar_attended" in kinds)
+    logit -= 0.8 * ("email_unsubscribe" in kinds)
+    logit -= 1.5 * email.endswith(".edu") + 3.0 * any(c in email for c in COMPETITORS)
+    budget = attrs_.get("budget")
+    logit += 0.5 * (isinstance(budget, int) and budget >= 10_000)
+    logit += 0.3 * (attrs_.get("country") == "US")
+    return logit
+
+
+def outcomes(leads: Sequence[Lead], events: Sequence[Event], seed: int = SEED) -> list[Outcome]:
+    """Won or lost deals for most leads that did something, drawn from
+    :func:`_logit_of_winning` with their own seeded generator (so the leads and events stay
+    as they are).
+
+    A lead with at least two events is worked by sales; three in four of those have closed:
+    the close comes 2 to 20 days after the event three quarters into its history, and only
+    the events before it count towards the chance of winning (later events are the
+    follow-up a back-test must not see). Won deals carry a value (the budget when known).
+    """
+    rng = Random(seed + 1)
+    by_lead: dict[str, list[Event]] = {}
+    for event in events:
+        by_lead.setdefault(event.lead_id, []).append(event)
+    out: list[Outcome] = []
+    for lead in leads:
+        history = by_lead.get(lead.id, [])
+        if len(history) < 2:
+            continue
+        pivot = history[max(0, -(-3 * len(history) // 4) - 1)]
+        close = pivot.at + timedelta(days=rng.randint(2, 20), hours=rng.randint(0, 23))
+        if rng.random() < 0.25:
+            continue  # still open
+        before = [e for e in history if e.at < close]
+        chance = 1 / (1 + math.exp(-_logit_of_winning(lead, before)))
+        if rng.random() < chance:
+            budget = lead.attributes.get("budget")
+            value = budget if isinstance(budget, int) else rng.randrange(5, 80) * 1000
+            out.append(Outcome(lead.id, Result.WON, at=close, value=value))
+        else:
+            out.append(Outcome(lead.id, Result.LOST, at=close))
+    return out
+
+
+def _jsonl(items: Sequence[Lead | Event | Outcome]) -> str:
     return "".join(json.dumps(item.to_dict(), ensure_ascii=False) + "\n" for item in items)
 
 
@@ -250,7 +317,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the files are stale")
     args = parser.parse_args(argv)
     leads, events = generate()
-    files = {LEADS_FILE: _jsonl(leads), EVENTS_FILE: _jsonl(events)}
+    files = {
+        LEADS_FILE: _jsonl(leads),
+        EVENTS_FILE: _jsonl(events),
+        OUTCOMES_FILE: _jsonl(outcomes(leads, events)),
+    }
     if args.check:
         stale = [
             name
@@ -265,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in files.items():
         with open(args.out / name, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
-    print(f"wrote {len(leads)} leads and {len(events)} events to {args.out}")
+    n_outcomes = files[OUTCOMES_FILE].count("\n")
+    print(f"wrote {len(leads)} leads, {len(events)} events and {n_outcomes} outcomes to {args.out}")
     return 0
 
 

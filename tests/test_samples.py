@@ -162,5 +162,5 @@ def test_generator_reproduces_the_bundled_files(tmp_path: Path) -> None:
         text=True,
     )
     data = files("leadqual") / "data"
-    for name in ("sample_leads.jsonl", "sample_events.jsonl"):
+    for name in ("sample_leads.jsonl", "sample_events.jsonl", "sample_outcomes.jsonl"):
         assert (tmp_path / name).read_bytes() == (data / name).read_bytes(), name

@@ -55,9 +55,10 @@ from leadqual.frameworks import (
     Verdict,
 )
 from leadqual.leads import Lead
+from leadqual.outcomes import Outcome, Result
 from leadqual.qualifier import Decision, Qualification, QualificationState, Qualifier
 from leadqual.rulesets import RuleSet, default_ruleset, dump, load
-from leadqual.samples import SAMPLE_AS_OF, sample_events, sample_leads
+from leadqual.samples import SAMPLE_AS_OF, sample_events, sample_leads, sample_outcomes
 from leadqual.scoring import (
     Contribution,
     Decay,
@@ -148,6 +149,7 @@ __all__ = [
     "NewActivity",
     "NoDecay",
     "Not",
+    "Outcome",
     "PointsModel",
     "PointsState",
     "Problem",
@@ -157,6 +159,7 @@ __all__ = [
     "Qualifier",
     "ReplayState",
     "RescoreReport",
+    "Result",
     "RowError",
     "RuleSet",
     "RuleSetError",
@@ -186,4 +189,5 @@ __all__ = [
     "load",
     "sample_events",
     "sample_leads",
+    "sample_outcomes",
 ]

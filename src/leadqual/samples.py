@@ -24,8 +24,9 @@ from typing import Any, TypeVar
 from leadqual.errors import LeadqualError, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
+from leadqual.outcomes import Outcome
 
-__all__ = ["SAMPLE_AS_OF", "sample_events", "sample_leads"]
+__all__ = ["SAMPLE_AS_OF", "sample_events", "sample_leads", "sample_outcomes"]
 
 #: The moment the sample is scored at: four days after its last event.
 SAMPLE_AS_OF = datetime(2026, 11, 24, tzinfo=timezone.utc)
@@ -66,6 +67,11 @@ def _events() -> tuple[Event, ...]:
     return _read("sample_events.jsonl", Event.from_dict)
 
 
+@lru_cache(maxsize=1)
+def _outcomes() -> tuple[Outcome, ...]:
+    return _read("sample_outcomes.jsonl", Outcome.from_dict)
+
+
 def sample_leads() -> list[Lead]:
     """The sample leads, ``L-0001`` to ``L-0200`` (a fresh list on each call).
 
@@ -83,3 +89,17 @@ def sample_events() -> list[Event]:
     ('evt-00001', True)
     """
     return list(_events())
+
+
+def sample_outcomes() -> list[Outcome]:
+    """How the sample leads' deals ended: won or lost, with the close time (a fresh list).
+
+    Leads with fewer than two events were never worked, and a quarter of the rest are still
+    open: they have no outcome. ``scripts/make_sample_data.py`` documents the process, in
+    which fit and engagement raise the chance to win.
+
+    >>> outcomes = sample_outcomes()
+    >>> len(outcomes), sum(o.won for o in outcomes)
+    (138, 20)
+    """
+    return list(_outcomes())

@@ -22,25 +22,30 @@ from leadqual.io.reader import (
     ErrorPolicy,
     EventReader,
     LeadReader,
+    OutcomeReader,
     Reader,
     read_events,
     read_leads,
+    read_outcomes,
 )
 from leadqual.io.segment import read_segment
-from leadqual.io.writer import write_events, write_leads
+from leadqual.io.writer import write_events, write_leads, write_outcomes
 
 __all__ = [
     "ErrorPolicy",
     "EventReader",
     "Format",
     "LeadReader",
+    "OutcomeReader",
     "Reader",
     "RowError",
     "Source",
     "Target",
     "read_events",
     "read_leads",
+    "read_outcomes",
     "read_segment",
     "write_events",
     "write_leads",
+    "write_outcomes",
 ]

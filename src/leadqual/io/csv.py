@@ -47,6 +47,7 @@ from leadqual.io.rows import BLANK_LINE, RowResult, row_error
 __all__ = [
     "EVENT_LAYOUT",
     "LEAD_LAYOUT",
+    "OUTCOME_LAYOUT",
     "Layout",
     "check_options",
     "open_csv",
@@ -93,6 +94,10 @@ EVENT_LAYOUT = Layout(
 )
 #: The CSV shape of :class:`~leadqual.leads.Lead`.
 LEAD_LAYOUT = Layout(fields=("id", "email"), required=("id",), bag="attributes")
+#: The CSV shape of :class:`~leadqual.outcomes.Outcome`.
+OUTCOME_LAYOUT = Layout(
+    fields=("lead_id", "result", "at", "value"), required=("lead_id", "result"), bag="details"
+)
 
 
 def _to_int(text: str) -> int:
@@ -396,6 +401,7 @@ def write_csv(records: Iterable[Mapping[str, Any]], stream: IO[str], layout: Lay
     writer.writerow([*fields, bag])
     count = 0
     for record in records:
-        writer.writerow([*(record.get(field) or "" for field in fields), encode(record[bag])])
+        cells = ["" if record.get(field) is None else record[field] for field in fields]
+        writer.writerow([*cells, encode(record.get(bag, {}))])
         count += 1
     return count

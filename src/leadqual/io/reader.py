@@ -30,13 +30,30 @@ import attrs
 
 from leadqual.errors import LeadqualError, RowError, ValidationError
 from leadqual.events import Event
-from leadqual.io.csv import EVENT_LAYOUT, LEAD_LAYOUT, Layout, check_options, open_csv
+from leadqual.io.csv import (
+    EVENT_LAYOUT,
+    LEAD_LAYOUT,
+    OUTCOME_LAYOUT,
+    Layout,
+    check_options,
+    open_csv,
+)
 from leadqual.io.files import Format, Source, open_source, resolve_format, source_name
 from leadqual.io.jsonl import parse_jsonl
 from leadqual.io.rows import Ignored, RowResult
 from leadqual.leads import Lead
+from leadqual.outcomes import Outcome
 
-__all__ = ["ErrorPolicy", "EventReader", "LeadReader", "Reader", "read_events", "read_leads"]
+__all__ = [
+    "ErrorPolicy",
+    "EventReader",
+    "LeadReader",
+    "OutcomeReader",
+    "Reader",
+    "read_events",
+    "read_leads",
+    "read_outcomes",
+]
 
 _T = TypeVar("_T")
 
@@ -170,6 +187,17 @@ class LeadReader(Reader[Lead]):
         return self
 
 
+@attrs.define(eq=False)
+class OutcomeReader(Reader[Outcome]):
+    """A :class:`Reader` of :class:`~leadqual.outcomes.Outcome` values."""
+
+    def __iter__(self) -> OutcomeReader:
+        return self
+
+    def __enter__(self) -> OutcomeReader:
+        return self
+
+
 def check_policy(errors: object) -> ErrorPolicy:
     """Return ``errors`` if it is a known :data:`ErrorPolicy`, else raise."""
     if errors not in _POLICIES:
@@ -258,3 +286,21 @@ def read_leads(
         source, format, columns, types, LEAD_LAYOUT, Lead.from_dict
     )
     return LeadReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
+
+
+def read_outcomes(
+    source: Source,
+    *,
+    format: Format | None = None,
+    columns: Mapping[str, str] | None = None,
+    types: Mapping[str, type[object]] | None = None,
+    errors: ErrorPolicy = "raise",
+) -> OutcomeReader:
+    """Stream the outcomes (won / lost deals) in a JSONL or CSV file; options as for
+    :func:`read_events`. A CSV file's columns other than ``lead_id``, ``result``, ``at``
+    and ``value`` go into each outcome's ``details``."""
+    policy = check_policy(errors)
+    fmt, name, rows, stream, owned = _open(
+        source, format, columns, types, OUTCOME_LAYOUT, Outcome.from_dict
+    )
+    return OutcomeReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)

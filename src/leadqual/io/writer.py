@@ -22,14 +22,15 @@ from typing import Any, TypeVar
 
 from leadqual.errors import ValidationError
 from leadqual.events import Event
-from leadqual.io.csv import EVENT_LAYOUT, LEAD_LAYOUT, Layout, write_csv
+from leadqual.io.csv import EVENT_LAYOUT, LEAD_LAYOUT, OUTCOME_LAYOUT, Layout, write_csv
 from leadqual.io.files import Format, Target, atomic_writer, resolve_format
 from leadqual.io.jsonl import write_jsonl
 from leadqual.leads import Lead
+from leadqual.outcomes import Outcome
 
-__all__ = ["write_events", "write_leads"]
+__all__ = ["write_events", "write_leads", "write_outcomes"]
 
-_V = TypeVar("_V", Event, Lead)
+_V = TypeVar("_V", Event, Lead, Outcome)
 
 
 def _records(values: Iterable[_V], kind: type[_V], field: str) -> Iterator[dict[str, Any]]:
@@ -72,3 +73,10 @@ def write_events(events: Iterable[Event], target: Target, *, format: Format | No
 def write_leads(leads: Iterable[Lead], target: Target, *, format: Format | None = None) -> int:
     """Write ``leads`` to a path or an open text file; as :func:`write_events`."""
     return _write(leads, Lead, "leads", LEAD_LAYOUT, target, format)
+
+
+def write_outcomes(
+    outcomes: Iterable[Outcome], target: Target, *, format: Format | None = None
+) -> int:
+    """Write ``outcomes`` to a path or an open text file; as :func:`write_events`."""
+    return _write(outcomes, Outcome, "outcomes", OUTCOME_LAYOUT, target, format)
