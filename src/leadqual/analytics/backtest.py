@@ -1,0 +1,375 @@
+"""Back-testing: how well a rule set ranks leads whose outcome is known.
+
+Each lead with an outcome is qualified at its *decision time*, the outcome's close time
+``at``, from its events strictly before then, so the result can never see the outcome or
+what followed it. With ``as_of``, every lead is qualified at ``as_of`` instead, from its
+events before it (outcomes without a close time need this). Then the scores are set against
+won and lost:
+
+>>> import leadqual as lq
+>>> report = backtest(lq.default_ruleset(), lq.sample_leads(), lq.sample_events(),
+...                   lq.sample_outcomes())
+>>> report.n, report.won, round(report.base_rate, 3)
+(138, 20, 0.145)
+>>> round(report.auc, 2)
+0.72
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from leadqual._fields import require_aware
+from leadqual._text import short_number as _num
+from leadqual.analytics.metrics import (
+    Decile,
+    PrecisionRecall,
+    deciles,
+    gini,
+    ks,
+    median,
+    precision_recall,
+    psi,
+    roc_auc,
+)
+from leadqual.errors import ValidationError
+from leadqual.events import Event
+from leadqual.leads import Lead
+from leadqual.outcomes import Outcome
+from leadqual.rulesets import RuleSet
+from leadqual.stages.guards import ScoreAtLeast
+
+__all__ = [
+    "BacktestReport",
+    "Comparison",
+    "LeadResult",
+    "StageChange",
+    "StageOutcomes",
+    "backtest",
+    "compare",
+    "mql_threshold",
+]
+
+_DAY = 86400.0
+
+
+@attrs.frozen
+class LeadResult:
+    """One lead of a back-test: its score and stage at ``decided_at``, and how it ended."""
+
+    lead_id: str
+    won: bool
+    score: float
+    stage: str
+    reached: tuple[str, ...]
+    decided_at: datetime
+    outcome: Outcome
+    entered: Mapping[str, datetime] = attrs.field(factory=dict, hash=False)
+
+
+@attrs.frozen
+class StageOutcomes:
+    """Of the leads that reached ``stage`` before their decision time: how many, how many
+    won, and the median days from entering the stage to the won close."""
+
+    stage: str
+    reached: int
+    won: int
+    win_rate: float | None
+    median_days_to_win: float | None
+
+
+@attrs.frozen
+class BacktestReport:
+    """What :func:`backtest` measured. Metrics that need won and lost leads both are
+    ``None`` when one of them is missing."""
+
+    ruleset: str
+    n: int
+    won: int
+    base_rate: float
+    auc: float | None
+    gini: float | None
+    ks: float | None
+    deciles: tuple[Decile, ...]
+    threshold: float | None
+    at_threshold: PrecisionRecall | None
+    top_k: int | None
+    at_top_k: PrecisionRecall | None
+    stages: tuple[StageOutcomes, ...]
+    psi: float | None
+    leads: tuple[LeadResult, ...] = attrs.field(repr=False)
+    left_out: Mapping[str, int] = attrs.field(factory=dict, hash=False)
+
+    def __str__(self) -> str:
+        def num(value: float | None, digits: int = 3) -> str:
+            return "n/a" if value is None else f"{value:.{digits}f}"
+
+        lines = [
+            f"back-test of {self.ruleset}: {self.n} leads, {self.won} won "
+            f"(base rate {self.base_rate:.1%})",
+            f"  AUC {num(self.auc)}   Gini {num(self.gini)}   KS {num(self.ks)}   "
+            f"PSI {num(self.psi)}",
+        ]
+        for label, value, pr in (
+            ("score >=", self.threshold, self.at_threshold),
+            ("top", self.top_k, self.at_top_k),
+        ):
+            if pr is not None and value is not None:
+                lines.append(
+                    f"  {label} {value:g}: {pr.selected} selected, precision "
+                    f"{pr.precision:.1%}, recall {pr.recall:.1%}, F1 {pr.f1:.3f}"
+                )
+        lines.append("  band  leads  won  win rate   lift  captured  scores")
+        for d in self.deciles:
+            lines.append(
+                f"  {d.band:>4}  {d.count:>5}  {d.won:>3}  {d.win_rate:>8.1%}  "
+                f"{d.lift:>5.2f}  {d.captured:>8.1%}  {_num(d.min_score)} to {_num(d.max_score)}"
+            )
+        lines.append("  stage reached   leads  won  win rate  median days to win")
+        for s in self.stages:
+            rate = "n/a" if s.win_rate is None else f"{s.win_rate:.1%}"
+            days = "n/a" if s.median_days_to_win is None else f"{s.median_days_to_win:.1f}"
+            lines.append(f"  {s.stage:<14} {s.reached:>6}  {s.won:>3}  {rate:>8}  {days:>18}")
+        if self.left_out:
+            left = ", ".join(f"{n} {why}" for why, n in self.left_out.items())
+            lines.append(f"  left out: {left}")
+        return "\n".join(lines)
+
+
+def _group(events: Iterable[Event]) -> dict[str, list[Event]]:
+    by_lead: dict[str, list[Event]] = {}
+    for i, event in enumerate(events):
+        if not isinstance(event, Event):
+            raise ValidationError(f"events[{i}]", event, "expected an Event")
+        by_lead.setdefault(event.lead_id, []).append(event)
+    return by_lead
+
+
+def mql_threshold(ruleset: RuleSet) -> float | None:
+    """The score the rule set's second funnel stage (MQL in the default funnel) asks for,
+    when its entry guard is a plain score threshold; else None."""
+    funnel = ruleset.stages.funnel()
+    if len(funnel) < 2:
+        return None
+    guard = ruleset.stages.entry_guard(funnel[1])
+    return guard.points if isinstance(guard, ScoreAtLeast) else None
+
+
+def _qualify_all(
+    ruleset: RuleSet,
+    leads: Iterable[Lead],
+    events: Iterable[Event],
+    outcomes: Iterable[Outcome],
+    as_of: datetime | None,
+) -> tuple[list[LeadResult], dict[str, int]]:
+    if as_of is not None:
+        require_aware("as_of", as_of)
+    by_outcome: dict[str, Outcome] = {}
+    for i, outcome in enumerate(outcomes):
+        if not isinstance(outcome, Outcome):
+            raise ValidationError(f"outcomes[{i}]", outcome, "expected an Outcome")
+        if outcome.lead_id in by_outcome:
+            raise ValidationError(
+                f"outcomes[{i}].lead_id", outcome.lead_id, "this lead has an outcome already"
+            )
+        if outcome.at is None and as_of is None:
+            raise ValidationError(
+                f"outcomes[{i}].at",
+                None,
+                "has no close time: pass as_of to decide every lead at one moment",
+            )
+        by_outcome[outcome.lead_id] = outcome
+    by_lead = _group(events)
+    qualifier = ruleset.qualifier()
+    results: list[LeadResult] = []
+    left_out: dict[str, int] = {}
+    seen: set[str] = set()
+    for i, lead in enumerate(leads):
+        if not isinstance(lead, Lead):
+            raise ValidationError(f"leads[{i}]", lead, "expected a Lead")
+        seen.add(lead.id)
+        found = by_outcome.get(lead.id)
+        if found is None:
+            left_out["leads without an outcome"] = left_out.get("leads without an outcome", 0) + 1
+            continue
+        moment = as_of if as_of is not None else found.at
+        assert moment is not None  # checked above
+        before = [e for e in by_lead.get(lead.id, ()) if e.at < moment]
+        q = qualifier.qualify(lead, before, as_of=moment)
+        entered: dict[str, datetime] = {}
+        for record in q.history:
+            entered.setdefault(record.target, record.at)
+        results.append(
+            LeadResult(
+                lead.id, found.won, q.score.total, q.stage, q.reached(), moment, found, entered
+            )
+        )
+    unknown = sum(1 for lead_id in by_outcome if lead_id not in seen)
+    if unknown:
+        left_out["outcomes of unknown leads"] = unknown
+    return results, left_out
+
+
+def backtest(
+    ruleset: RuleSet,
+    leads: Iterable[Lead],
+    events: Iterable[Event],
+    outcomes: Iterable[Outcome],
+    *,
+    as_of: datetime | None = None,
+    top_k: int | None = None,
+    threshold: float | None = None,
+) -> BacktestReport:
+    """Replay each lead with an outcome through ``ruleset`` at its decision time and
+    measure how well the scores rank won above lost leads.
+
+    ``threshold`` (by default the score the MQL stage asks for) and ``top_k`` (a capacity:
+    the k best-scored leads) give precision, recall and F1 of those selections. The PSI
+    compares the scores of the earlier half of the leads (by decision time) with the later
+    half. Leads without an outcome, and outcomes of leads not given, are left out and
+    counted in ``left_out``; two outcomes for one lead, or an outcome without a close time
+    and no ``as_of``, raise :class:`~leadqual.errors.ValidationError`.
+    """
+    if not isinstance(ruleset, RuleSet):
+        raise ValidationError("ruleset", ruleset, "expected a RuleSet")
+    k: Any = top_k
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+        raise ValidationError("top_k", top_k, "expected a whole number of at least 1")
+    results, left_out = _qualify_all(ruleset, leads, events, outcomes, as_of)
+    return _report(ruleset, results, left_out, top_k, threshold)
+
+
+def _report(
+    ruleset: RuleSet,
+    results: Sequence[LeadResult],
+    left_out: dict[str, int],
+    top_k: int | None,
+    threshold: float | None,
+) -> BacktestReport:
+    labels = [r.won for r in results]
+    scores = [r.score for r in results]
+    n, won = len(results), sum(labels)
+    both = 0 < won < n
+    cut = threshold if threshold is not None else mql_threshold(ruleset)
+    at_threshold = precision_recall(labels, [s >= cut for s in scores]) if cut is not None else None
+    at_top_k = None
+    if top_k is not None:
+        order = sorted(range(n), key=lambda i: -scores[i])[:top_k]
+        chosen = set(order)
+        at_top_k = precision_recall(labels, [i in chosen for i in range(n)])
+    stages = []
+    for stage in ruleset.stages.names():
+        members = [r for r in results if stage in r.reached]
+        winners = [r for r in members if r.won]
+        days = [
+            (r.outcome.at - r.entered[stage]).total_seconds() / _DAY
+            for r in winners
+            if r.outcome.at is not None and stage in r.entered
+        ]
+        stages.append(
+            StageOutcomes(
+                stage,
+                len(members),
+                len(winners),
+                len(winners) / len(members) if members else None,
+                median(days) if days else None,
+            )
+        )
+    by_time = sorted(results, key=lambda r: (r.decided_at, r.lead_id))
+    half = len(by_time) // 2
+    drift = (
+        psi([r.score for r in by_time[:half]], [r.score for r in by_time[half:]]) if half else None
+    )
+    return BacktestReport(
+        ruleset=ruleset.label,
+        n=n,
+        won=won,
+        base_rate=won / n if n else 0.0,
+        auc=roc_auc(labels, scores) if both else None,
+        gini=gini(labels, scores) if both else None,
+        ks=ks(labels, scores) if both else None,
+        deciles=deciles(labels, scores),
+        threshold=cut,
+        at_threshold=at_threshold,
+        top_k=top_k,
+        at_top_k=at_top_k,
+        stages=tuple(stages),
+        psi=drift,
+        leads=tuple(results),
+        left_out=left_out,
+    )
+
+
+@attrs.frozen
+class StageChange:
+    """A lead whose stage at its decision time differs between two rule sets."""
+
+    lead_id: str
+    old: str
+    new: str
+    won: bool
+
+
+@attrs.frozen
+class Comparison:
+    """Two back-tests side by side, and the leads whose stage changes.
+
+    ``promoted`` are the changes to a later funnel stage, ``demoted`` to an earlier one
+    (side stages such as NURTURE count as before the funnel's first stage).
+    """
+
+    old: BacktestReport
+    new: BacktestReport
+    changes: tuple[StageChange, ...]
+    promoted: tuple[StageChange, ...]
+    demoted: tuple[StageChange, ...]
+
+    def __str__(self) -> str:
+        def auc(report: BacktestReport) -> str:
+            return "n/a" if report.auc is None else f"{report.auc:.3f}"
+
+        def won(changes: tuple[StageChange, ...]) -> str:
+            return f"{len(changes)} ({sum(c.won for c in changes)} of them won)"
+
+        lines = [
+            f"{self.old.ruleset} -> {self.new.ruleset}: AUC {auc(self.old)} -> {auc(self.new)}",
+            f"  {len(self.changes)} leads change stage; promoted {won(self.promoted)}, "
+            f"demoted {won(self.demoted)}",
+        ]
+        for c in self.changes[:20]:
+            lines.append(f"    {c.lead_id}: {c.old} -> {c.new}{' (won)' if c.won else ''}")
+        if len(self.changes) > 20:
+            lines.append(f"    ... and {len(self.changes) - 20} more")
+        return "\n".join(lines)
+
+
+def compare(
+    old: RuleSet,
+    new: RuleSet,
+    leads: Iterable[Lead],
+    events: Iterable[Event],
+    outcomes: Iterable[Outcome],
+    *,
+    as_of: datetime | None = None,
+    top_k: int | None = None,
+) -> Comparison:
+    """Back-test ``old`` and ``new`` on the same history; list the leads whose stage at
+    their decision time changes, and how many of those promoted or demoted won."""
+    lead_list, event_list, outcome_list = list(leads), list(events), list(outcomes)
+    before = backtest(old, lead_list, event_list, outcome_list, as_of=as_of, top_k=top_k)
+    after = backtest(new, lead_list, event_list, outcome_list, as_of=as_of, top_k=top_k)
+    new_stage = {r.lead_id: r.stage for r in after.leads}
+    changes = tuple(
+        StageChange(r.lead_id, r.stage, new_stage[r.lead_id], r.won)
+        for r in before.leads
+        if new_stage[r.lead_id] != r.stage
+    )
+    order = {name: i + 1 for i, name in enumerate(new.stages.funnel())}
+    promoted = tuple(c for c in changes if order.get(c.new, 0) > order.get(c.old, 0))
+    demoted = tuple(c for c in changes if order.get(c.new, 0) < order.get(c.old, 0))
+    return Comparison(before, after, changes, promoted, demoted)
