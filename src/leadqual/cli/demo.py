@@ -6,6 +6,8 @@ leadqual demo: 200 sample leads, ... events, 14 rules (5 fit, 9 engagement), as 
 showing the top 2 of 200 leads; explain one with: leadqual demo --lead L-...
 <BLANKLINE>
 funnel: ...
+back-test of default@2026.11.0: 138 leads, 20 won (base rate 14.5%)
+...
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 
+import attrs
+
 from leadqual._text import short_number as _num
+from leadqual.analytics import backtest
 from leadqual.default_model import default_model
 from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
 from leadqual.qualifier import Qualification, Qualifier
 from leadqual.rulesets import default_ruleset
-from leadqual.samples import SAMPLE_AS_OF, sample_events, sample_leads
+from leadqual.samples import SAMPLE_AS_OF, sample_events, sample_leads, sample_outcomes
 from leadqual.scoring.points import PointsModel
 from leadqual.scoring.protocol import Score
 from leadqual.stages import StageMachine
@@ -159,7 +164,9 @@ def _top(rules: Iterable[tuple[str, float]]) -> str:
 
 
 def report(top: int = DEFAULT_TOP, model: PointsModel | None = None) -> str:
-    """The demo's table: a summary, the ``top`` highest-scoring leads, the funnel."""
+    """The demo's table: a summary, the ``top`` highest-scoring leads, the funnel, and a
+    back-test of the rules on the sample's won and lost deals."""
+    rules = default_ruleset() if model is None else attrs.evolve(default_ruleset(), model=model)
     qualifier = default_qualifier(model)
     model = qualifier.model if isinstance(qualifier.model, PointsModel) else default_model()
     results = qualify_samples(qualifier)
@@ -194,6 +201,12 @@ def report(top: int = DEFAULT_TOP, model: PointsModel | None = None) -> str:
     )
     lines.append("")
     lines.append(funnel_summary(results, qualifier.stages))
+    lines.append("")
+    lines.append(str(backtest(rules, sample_leads(), sample_events(), sample_outcomes())))
+    lines.append(
+        "(each lead with a known outcome qualified at its close, from the events before it; "
+        "run your own with: leadqual backtest)"
+    )
     return "\n".join(lines)
 
 

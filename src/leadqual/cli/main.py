@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 
 from leadqual._version import __version__
-from leadqual.cli import data, demo, rules
+from leadqual.cli import analytics, data, demo, rules
 from leadqual.errors import LeadqualError
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser(commands)
     rules.add_parsers(commands)
     data.add_parsers(commands)
+    analytics.add_parsers(commands)
     return parser
 
 

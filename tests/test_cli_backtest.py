@@ -1,0 +1,97 @@
+"""``leadqual backtest`` over lead, event and outcome files (run as a user would)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import attrs
+import pytest
+
+import leadqual as lq
+from leadqual.analytics import backtest
+from leadqual.io import write_events, write_leads, write_outcomes
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "leadqual", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("history")
+    paths = {
+        "rules": str(folder / "rules.toml"),
+        "looser": str(folder / "looser.toml"),
+        "leads": str(folder / "leads.jsonl"),
+        "events": str(folder / "events.csv"),
+        "outcomes": str(folder / "outcomes.csv"),
+    }
+    rules = lq.default_ruleset()
+    lq.dump(rules, paths["rules"])
+    looser = attrs.evolve(rules, version="2026.12.0", stages=lq.StageMachine.default(60))
+    lq.dump(looser, paths["looser"])
+    write_leads(lq.sample_leads(), paths["leads"])
+    write_events(lq.sample_events(), paths["events"])
+    write_outcomes(lq.sample_outcomes(), paths["outcomes"])
+    return paths
+
+
+def args(files: dict[str, str], *more: str) -> list[str]:
+    return [
+        "backtest",
+        "--rules",
+        files["rules"],
+        "--leads",
+        files["leads"],
+        "--events",
+        files["events"],
+        "--outcomes",
+        files["outcomes"],
+        *more,
+    ]
+
+
+def test_prints_the_report(files: dict[str, str]) -> None:
+    done = run(*args(files, "--top-k", "20"))
+    assert done.returncode == 0, done.stderr
+    expected = backtest(
+        lq.default_ruleset(),
+        lq.sample_leads(),
+        lq.sample_events(),
+        lq.sample_outcomes(),
+        top_k=20,
+    )
+    assert done.stdout.strip() == str(expected)
+    assert "top 20: 20 selected" in done.stdout
+
+
+def test_compares_two_rule_files(files: dict[str, str]) -> None:
+    done = run(*args(files, "--compare", files["looser"]))
+    assert done.returncode == 0, done.stderr
+    assert "default@2026.11.0 -> default@2026.12.0: AUC" in done.stdout
+    assert "leads change stage; promoted" in done.stdout
+
+
+def test_as_of_decides_everyone_at_one_moment(files: dict[str, str]) -> None:
+    done = run(*args(files, "--as-of", "2026-11-24T00:00:00Z"))
+    assert done.returncode == 0, done.stderr
+    assert "back-test of default@2026.11.0: 138 leads" in done.stdout
+
+
+def test_errors_are_one_line(files: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "outcomes.jsonl"
+    bad.write_text('{"lead_id": "L-0001", "result": "maybe"}\n', encoding="utf-8")
+    done = run(*args({**files, "outcomes": str(bad)}))
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0
+    assert "outcomes.jsonl:1: result" in done.stderr
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text('{"lead_id": "L-0001", "result": "won"}\n', encoding="utf-8")
+    done = run(*args({**files, "outcomes": str(undated)}))
+    assert done.returncode == 1
+    assert "pass as_of" in done.stderr
+    assert run("backtest", "--rules", files["rules"]).returncode == 2
