@@ -48,7 +48,8 @@ def test_demo_lists_sample_leads_best_first() -> None:
 
 def test_demo_prints_a_consistent_funnel() -> None:
     out = run("demo").stdout
-    funnel = out[out.index("funnel: 200 leads") :].splitlines()[2:]
+    section = out[out.index("funnel: 200 leads") : out.index("back-test of")]
+    funnel = [line for line in section.splitlines()[2:] if line.strip()]
     table = {line.split()[0]: [int(x) for x in line.split()[1:3]] for line in funnel}
     assert list(table)[:5] == ["IQL", "MQL", "SQL", "OPPORTUNITY", "CUSTOMER"]
     assert sum(now for now, _ in table.values()) == 200
@@ -58,6 +59,14 @@ def test_demo_prints_a_consistent_funnel() -> None:
     assert table["MQL"][1] > 0  # the sample really produces MQLs
     mql_line = next(line for line in funnel if line.split()[0] == "MQL")
     assert mql_line.split()[-1] == f"{table['MQL'][1] / 200:.1%}"
+
+
+def test_demo_ends_with_a_back_test() -> None:
+    out = run("demo").stdout
+    tail = out[out.index("back-test of") :]
+    assert tail.startswith("back-test of default@2026.11.0: 138 leads, 20 won")
+    auc = float(tail.split("AUC ")[1].split()[0])
+    assert auc > 0.65  # the sample's outcomes follow fit and engagement
 
 
 def test_demo_top_limits_rows() -> None:
