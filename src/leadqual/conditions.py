@@ -282,8 +282,8 @@ def _regex_risk(pattern: str) -> str | None:
     same rules apply, but the group itself never backtracks, so it adds nothing outside.
     """
     try:
-        from re import _constants as sre_constants  # type: ignore[attr-defined]
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
+        from re import _constants as sre_constants  # type: ignore[attr-defined,unused-ignore]
+        from re import _parser as sre_parse  # type: ignore[attr-defined,unused-ignore]
     except ImportError:  # Python 3.10
         import sre_constants
         import sre_parse
