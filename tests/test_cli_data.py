@@ -152,3 +152,51 @@ def test_file_problems_are_one_line_errors(files: dict[str, str], tmp_path: Path
     assert nested.returncode == 1
     assert "deep.jsonl:1" in nested.stderr
     assert "Traceback" not in nested.stderr
+
+
+def test_funnel_options(files: dict[str, str]) -> None:
+    result = run(
+        "funnel",
+        *inputs(files),
+        "--as-of",
+        AS_OF,
+        "--cohort",
+        "month",
+        "--by",
+        "lead_source",
+        "--mode",
+        "any",
+        "--sla",
+        "MQL=3d",
+        "--period",
+        "2026-09-01T00:00:00Z",
+        "2026-10-01T00:00:00Z",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "funnel (any) as of 2026-11-24T00:00:00+00:00" in result.stdout
+    assert "cohort 2026-09, lead_source " in result.stdout
+    assert "SLA: stage, limit, in stage, due, past due" in result.stdout
+    assert "flow: stage, at start, in, out, at end" in result.stdout
+    for bad in ("MQL", "MQL=3", "MQL=xh", "=3d", "MQL=-1d"):
+        wrong = run("funnel", *inputs(files), "--sla", bad)
+        assert wrong.returncode == 1, bad
+        assert "--sla" in wrong.stderr
+    unknown = run("funnel", *inputs(files), "--sla", "LEADS=3d")
+    assert unknown.returncode == 1
+    assert "no stage has this name" in unknown.stderr
+
+
+def test_score_writes_transitions_for_the_funnel(files: dict[str, str], tmp_path: Path) -> None:
+    from leadqual.analytics import funnel, read_journeys
+
+    path = tmp_path / "transitions.jsonl"
+    result = run("score", *inputs(files), "--as-of", AS_OF, "--transitions", str(path))
+    assert result.returncode == 0, result.stderr
+    journeys = read_journeys(path)
+    assert len(journeys) == 200
+    from_file = funnel(path, stages=lq.default_ruleset(), as_of=lq.SAMPLE_AS_OF)
+    now = {row["stage"]: row["now"] for row in from_file.rows()}
+    expected_now: dict[str, int] = {}
+    for q in expected().values():
+        expected_now[q.stage] = expected_now.get(q.stage, 0) + 1
+    assert {k: v for k, v in now.items() if v} == expected_now

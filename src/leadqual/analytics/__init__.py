@@ -1,4 +1,4 @@
-"""Analytics: back-test a rule set on won and lost leads, and the metrics behind it.
+"""Analytics: funnel reports, back-tests on won and lost leads, and the metrics behind them.
 
 Reads what the rest of leadqual produces and never feeds back into scoring. Pure Python:
 nothing here needs numpy or scikit-learn.
@@ -13,6 +13,16 @@ from leadqual.analytics.backtest import (
     backtest,
     compare,
     mql_threshold,
+)
+from leadqual.analytics.funnel import (
+    FunnelReport,
+    Journey,
+    PastDue,
+    Visit,
+    funnel,
+    journeys_from_engine,
+    read_journeys,
+    write_journeys,
 )
 from leadqual.analytics.metrics import (
     Decile,
@@ -31,19 +41,27 @@ __all__ = [
     "BacktestReport",
     "Comparison",
     "Decile",
+    "FunnelReport",
+    "Journey",
     "LeadResult",
+    "PastDue",
     "PrecisionRecall",
     "StageChange",
     "StageOutcomes",
+    "Visit",
     "backtest",
     "compare",
     "deciles",
+    "funnel",
     "gini",
+    "journeys_from_engine",
     "ks",
     "median",
     "mql_threshold",
     "percentile",
     "precision_recall",
     "psi",
+    "read_journeys",
     "roc_auc",
+    "write_journeys",
 ]

@@ -8,12 +8,12 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
-from leadqual.cli.demo import funnel_summary
+from leadqual.analytics.funnel import funnel, journeys_from_engine, write_journeys
 from leadqual.engine import Engine
 from leadqual.errors import ValidationError
 from leadqual.events import Event
@@ -52,6 +52,11 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     _inputs(score)
     score.add_argument("--out", metavar="FILE", help="write results here (.jsonl or .csv)")
+    score.add_argument(
+        "--transitions",
+        metavar="FILE",
+        help="also write every lead's transitions (JSONL) for leadqual.analytics.funnel",
+    )
     score.set_defaults(run=run_score)
     explain = commands.add_parser(
         "explain",
@@ -67,6 +72,30 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description="Qualify every lead and print the funnel: per stage, now and reached.",
     )
     _inputs(funnel)
+    funnel.add_argument(
+        "--mode",
+        choices=("strict", "any"),
+        default="strict",
+        help="strict: count a lead in a stage only if it passed every earlier stage in order "
+        "(default); any: every stage reached",
+    )
+    funnel.add_argument(
+        "--cohort", choices=("month", "week"), help="one table per month or week of entry"
+    )
+    funnel.add_argument("--by", metavar="ATTR", help="one table per value of a lead attribute")
+    funnel.add_argument(
+        "--sla",
+        action="append",
+        default=[],
+        metavar="STAGE=TIME",
+        help="time allowed in a stage, e.g. SQL=24h or MQL=3d (repeatable): due and past due",
+    )
+    funnel.add_argument(
+        "--period",
+        nargs=2,
+        metavar=("START", "END"),
+        help="ISO 8601 times: leads in each stage at START and END, entries and exits between",
+    )
     funnel.set_defaults(run=run_funnel)
 
 
@@ -151,6 +180,7 @@ def run_score(args: argparse.Namespace) -> int:
                 f"{row['lead_id']:<12} {row['stage']:<13} {row['score']:>8} {row['fit']:>6} "
                 f"{row['grade'] or '-':<5}  {row.get('framework', '-')}"
             )
+        _write_transitions(args, engine, as_of)
         return 0
     fmt = infer_format(args.out)
     written = 0
@@ -168,7 +198,14 @@ def run_score(args: argparse.Namespace) -> int:
                     writer.writerow({k: "" if v is None else v for k, v in row.items()})
                     written += 1
     print(f"{written} leads qualified as of {as_of.isoformat()} -> {args.out}", file=sys.stderr)
+    _write_transitions(args, engine, as_of)
     return 0
+
+
+def _write_transitions(args: argparse.Namespace, engine: Engine, as_of: datetime) -> None:
+    if args.transitions is not None:
+        n = write_journeys(journeys_from_engine(engine, as_of), args.transitions)
+        print(f"{n} leads' transitions -> {args.transitions}", file=sys.stderr)
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -190,10 +227,42 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def run_funnel(args: argparse.Namespace) -> int:
-    """Print the funnel of every lead."""
+    """Print the funnel of every lead (by cohort or attribute, with SLAs and a period)."""
     rules, engine = _load(args)
     as_of = _as_of(args, engine)
-    results = [engine.get(lead_id, as_of) for lead_id in engine.lead_ids()]
-    print(f"{rules.label} as of {as_of.isoformat()}")
-    print(funnel_summary(results, rules.stages))
+    sla = dict(_sla(item) for item in args.sla)
+    period = None
+    if args.period:
+        start, end = (parse_timestamp("--period", value) for value in args.period)
+        period = (start, end)
+    report = funnel(
+        journeys_from_engine(engine, as_of),
+        stages=rules.stages,
+        mode=args.mode,
+        cohort=args.cohort,
+        by=args.by,
+        sla=sla or None,
+        period=period,
+        as_of=as_of,
+    )
+    print(f"{rules.label}: {len(engine)} leads")
+    print(report)
     return 0
+
+
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def _sla(text: str) -> tuple[str, timedelta]:
+    """``SQL=24h`` as ``("SQL", timedelta(hours=24))``."""
+    stage, sep, amount = text.partition("=")
+    unit = _UNITS.get(amount[-1:].lower()) if amount else None
+    try:
+        number = float(amount[:-1]) if unit else None
+    except ValueError:
+        number = None
+    if not sep or not stage or unit is None or number is None or number <= 0:
+        raise ValidationError(
+            "--sla", text, "expected STAGE=TIME with a unit m, h, d or w (SQL=24h, MQL=3d)"
+        )
+    return stage, timedelta(**{unit: number})

@@ -1,0 +1,217 @@
+"""Funnel reports against a small hand-written history."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import leadqual as lq
+from leadqual import ValidationError
+from leadqual.analytics.funnel import Journey, funnel, read_journeys, write_journeys
+from leadqual.stages.machine import TransitionRecord
+
+UTC = timezone.utc
+T0 = datetime(2026, 1, 30, tzinfo=UTC)
+MACHINE = lq.StageMachine.default()
+
+
+def d(n: float) -> datetime:
+    return T0 + timedelta(days=n)
+
+
+def rec(source: str, target: str, day: float) -> TransitionRecord:
+    return TransitionRecord(source, target, d(day), "test")
+
+
+def journeys() -> list[Journey]:
+    return [
+        Journey("A", "IQL", d(0), (rec("IQL", "MQL", 2), rec("MQL", "SQL", 5)), {"src": "ads"}),
+        Journey(
+            "B",
+            "IQL",
+            d(0),
+            (rec("IQL", "MQL", 1), rec("MQL", "NURTURE", 3), rec("NURTURE", "MQL", 10)),
+            {"src": "ads"},
+        ),
+        # a skip with its pass through MQL recorded at one instant
+        Journey("C", "IQL", d(1), (rec("IQL", "MQL", 4), rec("MQL", "SQL", 4)), {"src": "web"}),
+        # moved by hand straight to SQL: no pass through MQL
+        Journey("D", "IQL", d(0), (rec("IQL", "SQL", 6),), {"src": "web"}),
+        Journey("E", "IQL", d(2), (rec("IQL", "DISQUALIFIED", 3),), {"src": "web"}),
+        Journey("F", "IQL", d(5)),
+    ]
+
+
+def table(report: lq.analytics.FunnelReport) -> dict[str, dict[str, object]]:
+    return {row["stage"]: row for row in report.rows()}
+
+
+def test_strict_counts_by_hand() -> None:
+    rows = table(funnel(journeys(), stages=MACHINE, as_of=d(12)))
+    iql, mql, sql = rows["IQL"], rows["MQL"], rows["SQL"]
+    assert (iql["entered"], iql["now"], iql["forward"], iql["left_to"]) == (
+        6,
+        1,
+        4,
+        {"DISQUALIFIED": 1},
+    )
+    # B is one lead in MQL with two visits; it left once to NURTURE
+    assert (mql["entered"], mql["visits"], mql["now"], mql["forward"]) == (3, 4, 1, 2)
+    assert mql["left_to"] == {"NURTURE": 1}
+    assert mql["conversion"] == pytest.approx(3 / 6)
+    # D skipped MQL without a recorded pass: strict leaves it out of SQL
+    assert (sql["entered"], sql["now"]) == (2, 3)
+    assert sql["conversion"] == pytest.approx(2 / 3)
+    assert sql["from_first"] == pytest.approx(2 / 6)
+    # the latest stay in MQL of the leads that left it: A 3 days, C 0 (B is still there)
+    assert mql["days_latest_median"] == pytest.approx(1.5)
+    assert mql["days_latest_p90"] == pytest.approx(2.7)
+    # in IQL: A 2, B 1, C 3, D 6, E 1 days
+    assert iql["days_latest_median"] == pytest.approx(2)
+    assert rows["NURTURE"]["forward"] == 0
+    assert rows["NURTURE"]["entered"] == 1
+
+
+def test_any_mode_counts_every_stage_reached() -> None:
+    rows = table(funnel(journeys(), stages=MACHINE, mode="any", as_of=d(12)))
+    assert rows["SQL"]["entered"] == 3
+    assert rows["SQL"]["conversion"] == pytest.approx(1.0)
+
+
+def test_cumulative_time_over_re_entries() -> None:
+    # B re-entered MQL and left again on day 11: 2 days then 1 day
+    later = [
+        *journeys()[:1],
+        Journey(
+            "B",
+            "IQL",
+            d(0),
+            (
+                rec("IQL", "MQL", 1),
+                rec("MQL", "NURTURE", 3),
+                rec("NURTURE", "MQL", 10),
+                rec("MQL", "SQL", 11),
+            ),
+        ),
+    ]
+    rows = table(funnel(later, stages=MACHINE, as_of=d(12)))
+    assert rows["MQL"]["visits"] == 3
+    # latest stays: A 3, B 1; all stays added up: A 3, B 2 + 1 = 3
+    assert rows["MQL"]["days_latest_median"] == pytest.approx(2)
+    assert rows["MQL"]["days_total_median"] == pytest.approx(3)
+
+
+def test_as_of_cuts_the_history() -> None:
+    rows = table(funnel(journeys(), stages=MACHINE, as_of=d(4.5)))
+    assert rows["SQL"]["entered"] == 1  # only C by then (A on day 5, D on day 6)
+    assert rows["MQL"]["now"] == 1  # A
+
+
+def test_cohorts_and_attributes() -> None:
+    report = funnel(journeys(), stages=MACHINE, cohort="month", by="src", as_of=d(12))
+    keys = {(row["cohort"], row["src"]) for row in report.rows()}
+    assert keys == {
+        ("2026-01", "ads"),
+        ("2026-01", "web"),
+        ("2026-02", "web"),
+        ("2026-02", "(none)"),
+    }
+    entered = {
+        (row["cohort"], row["src"]): row["entered"]
+        for row in report.rows()
+        if row["stage"] == "IQL"
+    }
+    assert entered == {
+        ("2026-01", "ads"): 2,
+        ("2026-01", "web"): 2,
+        ("2026-02", "web"): 1,
+        ("2026-02", "(none)"): 1,
+    }
+    weeks = funnel(journeys(), stages=MACHINE, cohort="week")
+    assert {row["cohort"] for row in weeks.rows()} == {"2026-W05", "2026-W06"}
+
+
+def test_flow_over_a_period() -> None:
+    report = funnel(journeys(), stages=MACHINE, period=(d(2), d(6)))
+    assert report.flow is not None
+    iql = next(row for row in report.flow if row["stage"] == "IQL")
+    assert (iql["at_start"], iql["inflow"], iql["outflow"], iql["at_end"]) == (3, 1, 3, 1)
+    for row in report.flow:
+        assert row["at_end"] == row["at_start"] + row["inflow"] - row["outflow"]
+
+
+def test_sla() -> None:
+    report = funnel(
+        journeys(),
+        stages=MACHINE,
+        as_of=d(12),
+        sla={"MQL": timedelta(days=1), "SQL": timedelta(days=30)},
+    )
+    assert report.sla is not None
+    sla = {row["stage"]: row for row in report.sla}
+    assert (sla["MQL"]["in_stage"], sla["MQL"]["due"], sla["MQL"]["past_due"]) == (1, 0, 1)
+    assert (sla["SQL"]["in_stage"], sla["SQL"]["past_due"]) == (3, 0)
+    (late,) = report.past_due
+    assert (late.lead_id, late.stage, late.overdue) == ("B", "MQL", timedelta(days=1))
+    assert "past due: B in MQL" in str(report)
+
+
+def test_sources_give_the_same_counts(tmp_path: Path) -> None:
+    path = tmp_path / "transitions.jsonl"
+    assert write_journeys(journeys(), path) == 6
+    assert read_journeys(path) == journeys_without_attributes()
+    from_file = funnel(path, stages=MACHINE, as_of=d(12))
+    from_journeys = funnel(journeys(), stages=MACHINE, as_of=d(12))
+    assert from_file.rows() == from_journeys.rows()
+    # pairs of records know nothing of F, which never moved
+    pairs = [(j.lead_id, r) for j in journeys() for r in j.records]
+    rows = table(funnel(pairs, stages=MACHINE, as_of=d(12)))
+    assert rows["IQL"]["entered"] == 5
+
+
+def journeys_without_attributes() -> list[Journey]:
+    import attrs
+
+    return [attrs.evolve(j, attributes={}) for j in journeys()]
+
+
+def test_an_engine_and_its_rule_set() -> None:
+    engine = lq.Engine(lq.default_ruleset())
+    for lead in lq.sample_leads():
+        engine.add_lead(lead)
+    engine.apply(lq.sample_events())
+    report = funnel(engine, as_of=lq.SAMPLE_AS_OF, by="lead_source")
+    iql = [row for row in report.rows() if row["stage"] == "IQL"]
+    assert sum(row["entered"] for row in iql) == 200
+    assert sum(row["now"] for row in report.rows()) == 200
+    assert "lead_source" in str(report)
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(ValidationError, match="stages"):
+        funnel(journeys())
+    with pytest.raises(ValidationError, match="mode"):
+        funnel(journeys(), stages=MACHINE, mode="loose")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="cohort"):
+        funnel(journeys(), stages=MACHINE, cohort="year")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="as_of"):
+        funnel(journeys(), stages=MACHINE, sla={"MQL": timedelta(days=1)})
+    with pytest.raises(ValidationError):
+        funnel(journeys(), stages=MACHINE, as_of=d(1), sla={"MQL": 3})  # type: ignore[dict-item]
+    with pytest.raises(ValidationError, match="stage"):
+        funnel([Journey("X", "LEAD", None)], stages=MACHINE)
+    with pytest.raises(ValidationError, match="pairs"):
+        funnel([("A",)], stages=MACHINE)  # type: ignore[list-item]
+
+
+def test_to_pandas_says_what_to_install() -> None:
+    report = funnel(journeys(), stages=MACHINE)
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="pip install pandas"):
+            report.to_pandas()
+    else:
+        assert len(report.to_pandas()) == len(report.rows())
