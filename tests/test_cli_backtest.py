@@ -95,3 +95,64 @@ def test_errors_are_one_line(files: dict[str, str], tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "pass as_of" in done.stderr
     assert run("backtest", "--rules", files["rules"]).returncode == 2
+
+
+def test_calibrate_writes_a_rule_file_the_backtest_reads(
+    files: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "calibrated.toml"
+    done = run(
+        "calibrate",
+        "--leads",
+        files["leads"],
+        "--events",
+        files["events"],
+        "--outcomes",
+        files["outcomes"],
+        "--out",
+        str(out),
+        "--mql-capacity",
+        "20",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "calibrated on 138 leads, 20 won" in done.stdout
+    rules = lq.load(out)
+    assert rules.name == "calibrated"
+    assert rules.model.rule("demo-request").points > 0  # type: ignore[attr-defined]
+    from leadqual.testing import check_ruleset
+
+    assert check_ruleset(rules).findings_at("error") == ()  # every stage can be reached
+    again = run(*args({**files, "rules": str(out)}))
+    assert again.returncode == 0, again.stderr
+    assert "back-test of calibrated@1: 138 leads" in again.stdout
+    # without events, from the profiles alone
+    profiles = run(
+        "calibrate",
+        "--leads",
+        files["leads"],
+        "--outcomes",
+        files["outcomes"],
+        "--out",
+        str(tmp_path / "fit-only.toml"),
+        "--as-of",
+        "2026-11-24T00:00:00Z",
+    )
+    assert profiles.returncode == 0, profiles.stderr
+    assert lq.load(tmp_path / "fit-only.toml").model.engagement == ()  # type: ignore[attr-defined]
+    impossible = run(
+        "calibrate",
+        "--leads",
+        files["leads"],
+        "--outcomes",
+        files["outcomes"],
+        "--out",
+        str(tmp_path / "x.toml"),
+        "--as-of",
+        "2026-11-24T00:00:00Z",
+        "--mql-precision",
+        "1.0",
+    )
+    # on the profiles alone no score band is all winners: a clear error, no file
+    assert impossible.returncode == 1
+    assert "--mql-precision" in impossible.stderr
+    assert not (tmp_path / "x.toml").exists()

@@ -1,7 +1,8 @@
-"""Analytics: funnel reports, back-tests on won and lost leads, and the metrics behind them.
+"""Analytics: funnel reports, back-tests on won and lost leads, the metrics behind them,
+and points calibrated from that history.
 
-Reads what the rest of leadqual produces and never feeds back into scoring. Pure Python:
-nothing here needs numpy or scikit-learn.
+Reads what the rest of leadqual produces and never feeds back into scoring. Pure Python,
+except :func:`calibrate`, which fits with scikit-learn (the ``analytics`` extra).
 """
 
 from leadqual.analytics.backtest import (
@@ -13,6 +14,14 @@ from leadqual.analytics.backtest import (
     backtest,
     compare,
     mql_threshold,
+)
+from leadqual.analytics.calibrate import (
+    CalibratedRule,
+    Calibration,
+    CrossValidation,
+    MissingExtra,
+    calibrate,
+    cross_validate,
 )
 from leadqual.analytics.funnel import (
     FunnelReport,
@@ -39,18 +48,24 @@ from leadqual.analytics.metrics import (
 
 __all__ = [
     "BacktestReport",
+    "CalibratedRule",
+    "Calibration",
     "Comparison",
+    "CrossValidation",
     "Decile",
     "FunnelReport",
     "Journey",
     "LeadResult",
+    "MissingExtra",
     "PastDue",
     "PrecisionRecall",
     "StageChange",
     "StageOutcomes",
     "Visit",
     "backtest",
+    "calibrate",
     "compare",
+    "cross_validate",
     "deciles",
     "funnel",
     "gini",

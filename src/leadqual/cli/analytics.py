@@ -1,4 +1,5 @@
-"""``leadqual backtest``: how well a rule file ranks leads whose outcome is known."""
+"""``leadqual backtest`` (how well a rule file ranks leads whose outcome is known) and
+``leadqual calibrate`` (points derived from that history)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from typing import Any
 
 from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
-from leadqual.analytics import backtest, compare
+from leadqual.analytics import backtest, calibrate, compare
+from leadqual.errors import ValidationError
+from leadqual.events import Event
 from leadqual.io import read_events, read_leads, read_outcomes
-from leadqual.rulesets import load
+from leadqual.rulesets import RuleSet, default_ruleset, dump, load
+from leadqual.stages import StageMachine
 
-__all__ = ["add_parsers", "run_backtest"]
+__all__ = ["add_parsers", "run_backtest", "run_calibrate"]
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,6 +48,39 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="decide every lead at this ISO 8601 time (needed when outcomes have no close time)",
     )
     parser.set_defaults(run=run_backtest)
+    cal = commands.add_parser(
+        "calibrate",
+        help="derive a points model from won and lost leads (needs leadqual[analytics])",
+        description=(
+            "Fit points to the outcomes of OUTCOMES (scorecard scale: every --pdo points "
+            "double the odds of winning) and write a rule file with them, the default "
+            "funnel and framework (BANT), MQL at the threshold chosen by --mql-precision "
+            "or --mql-capacity (default: even odds, --base-score)."
+        ),
+    )
+    cal.add_argument("--leads", required=True, metavar="FILE", help="leads (.jsonl or .csv)")
+    cal.add_argument("--events", metavar="FILE", help="events (.jsonl or .csv); optional")
+    cal.add_argument("--outcomes", required=True, metavar="FILE", help="won / lost outcomes")
+    cal.add_argument("--out", required=True, metavar="RULES", help="the rule file to write")
+    cal.add_argument("--name", default="calibrated", help="the rule set's name")
+    cal.add_argument("--version", default="1", help="the rule set's version")
+    cal.add_argument("--pdo", type=float, default=20, help="points that double the odds")
+    cal.add_argument("--base-score", type=float, default=100, help="points at --base-odds")
+    cal.add_argument("--base-odds", type=float, default=1.0, help="odds of winning there")
+    cal.add_argument("--max-bins", type=int, default=5, help="bins per numeric attribute")
+    cal.add_argument("--seed", type=int, default=0)
+    cal.add_argument("--as-of", metavar="TIME", help="decide every lead at this time")
+    group = cal.add_mutually_exclusive_group()
+    group.add_argument(
+        "--mql-precision",
+        type=float,
+        metavar="P",
+        help="MQL at the lowest score where at least P of the history won",
+    )
+    group.add_argument(
+        "--mql-capacity", type=int, metavar="N", help="MQL at the score of the N-th best lead"
+    )
+    cal.set_defaults(run=run_calibrate)
 
 
 def run_backtest(args: argparse.Namespace) -> int:
@@ -68,4 +105,54 @@ def run_backtest(args: argparse.Namespace) -> int:
     print(result.new)
     print()
     print(result)
+    return 0
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    """Fit points, print the calibration, write the rule file."""
+    as_of = parse_timestamp("--as-of", args.as_of) if args.as_of else None
+    with paused():
+        with read_leads(args.leads) as leads_reader:
+            leads = list(leads_reader)
+        events: list[Event] = []
+        if args.events:
+            with read_events(args.events) as events_reader:
+                events = list(events_reader)
+        with read_outcomes(args.outcomes) as outcomes_reader:
+            outcomes = list(outcomes_reader)
+    result = calibrate(
+        leads,
+        events,
+        outcomes,
+        pdo=args.pdo,
+        base_score=args.base_score,
+        base_odds=args.base_odds,
+        max_bins=args.max_bins,
+        seed=args.seed,
+        as_of=as_of,
+    )
+    threshold: float = args.base_score
+    if args.mql_precision is not None:
+        found = result.threshold_for_precision(args.mql_precision)
+        if found is None:
+            raise ValidationError(
+                "--mql-precision", args.mql_precision, "no score reaches it on this history"
+            )
+        threshold = found
+    elif args.mql_capacity is not None:
+        threshold = result.threshold_for_capacity(args.mql_capacity)
+    rules = RuleSet(
+        args.name,
+        args.version,
+        model=result.model,
+        stages=StageMachine.default(mql_score=threshold),
+        framework=default_ruleset().framework,
+        description=(
+            f"calibrated on {result.n} leads ({result.won} won); every {args.pdo:g} points "
+            f"double the odds of winning; MQL at {threshold:g}"
+        ),
+    )
+    dump(rules, args.out)
+    print(result)
+    print(f"MQL at {threshold:g} points -> {args.out}")
     return 0
