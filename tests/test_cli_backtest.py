@@ -156,3 +156,28 @@ def test_calibrate_writes_a_rule_file_the_backtest_reads(
     assert impossible.returncode == 1
     assert "--mql-precision" in impossible.stderr
     assert not (tmp_path / "x.toml").exists()
+
+
+def test_html_reports(files: dict[str, str], tmp_path: Path) -> None:
+    page = tmp_path / "backtest.html"
+    done = run(*args(files, "--html", str(page)))
+    assert done.returncode == 0, done.stderr
+    text = page.read_text(encoding="utf-8")
+    assert '<section id="charts">' in text
+    assert text.count("<svg") == 3
+    funnel_page = tmp_path / "funnel.html"
+    done = run(
+        "funnel",
+        "--rules",
+        files["rules"],
+        "--leads",
+        files["leads"],
+        "--events",
+        files["events"],
+        "--cohort",
+        "month",
+        "--html",
+        str(funnel_page),
+    )
+    assert done.returncode == 0, done.stderr
+    assert '<section id="cohorts">' in funnel_page.read_text(encoding="utf-8")

@@ -21,6 +21,7 @@ __all__ = [
     "InvalidTransition",
     "LeadqualError",
     "ListenerError",
+    "MissingExtra",
     "Problem",
     "RowError",
     "RuleSetError",
@@ -96,6 +97,11 @@ class DuplicateEventError(ValidationError):
             f"id: two different events share the id {self.value!r} (they differ in {differ}): "
             f"{_short_repr(self.first)} and {_short_repr(self.second)}"
         )
+
+
+class MissingExtra(LeadqualError, ImportError):
+    """An optional extra is not installed; the message names it and how to install it
+    (``pip install 'leadqual[analytics]'``)."""
 
 
 class InvalidTransition(LeadqualError):

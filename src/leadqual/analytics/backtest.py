@@ -105,6 +105,19 @@ class BacktestReport:
     leads: tuple[LeadResult, ...] = attrs.field(repr=False)
     left_out: Mapping[str, int] = attrs.field(factory=dict, hash=False)
 
+    def plot(self) -> Any:
+        """The gain chart, the scores by outcome and the win rate by score band, side by
+        side in one matplotlib figure (the ``plot`` extra)."""
+        from leadqual.analytics.charts import backtest_figure
+
+        return backtest_figure(self)
+
+    def html(self, title: str = "Back-test") -> str:
+        """The report as one self-contained HTML page (charts with the ``plot`` extra)."""
+        from leadqual.analytics.html import backtest_html
+
+        return backtest_html(self, title)
+
     def __str__(self) -> str:
         def num(value: float | None, digits: int = 3) -> str:
             return "n/a" if value is None else f"{value:.{digits}f}"
@@ -328,6 +341,12 @@ class Comparison:
     changes: tuple[StageChange, ...]
     promoted: tuple[StageChange, ...]
     demoted: tuple[StageChange, ...]
+
+    def html(self, title: str = "Back-test: two rule sets") -> str:
+        """Both reports and the changes as one self-contained HTML page."""
+        from leadqual.analytics.html import backtest_html
+
+        return backtest_html(self, title)
 
     def __str__(self) -> str:
         def auc(report: BacktestReport) -> str:

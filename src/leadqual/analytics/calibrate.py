@@ -33,7 +33,7 @@ import attrs
 from leadqual._fields import require_aware
 from leadqual.analytics.metrics import roc_auc
 from leadqual.conditions import Attr, Condition
-from leadqual.errors import LeadqualError, ValidationError
+from leadqual.errors import MissingExtra, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
 from leadqual.outcomes import Outcome
@@ -50,10 +50,6 @@ __all__ = [
 ]
 
 _NOW = datetime(2000, 1, 1, tzinfo=timezone.utc)  # when neither close nor as_of is known
-
-
-class MissingExtra(LeadqualError, ImportError):
-    """An optional extra is not installed; the message names it."""
 
 
 def _sklearn() -> Any:

@@ -256,6 +256,18 @@ class FunnelReport:
             raise ImportError("FunnelReport.to_pandas() needs pandas: pip install pandas") from None
         return pd.DataFrame(self.rows())
 
+    def plot(self) -> Any:
+        """Funnel bars with conversion rates, as a matplotlib figure (the ``plot`` extra)."""
+        from leadqual.analytics.charts import funnel_figure
+
+        return funnel_figure(self)
+
+    def html(self, title: str = "Funnel") -> str:
+        """The report as one self-contained HTML page (charts with the ``plot`` extra)."""
+        from leadqual.analytics.html import funnel_html
+
+        return funnel_html(self, title)
+
     def __str__(self) -> str:
         lines = [
             f"funnel ({self.mode})" + (f" as of {self.as_of.isoformat()}" if self.as_of else "")

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
-from leadqual.analytics import backtest, calibrate, compare
+from leadqual.analytics import BacktestReport, Comparison, backtest, calibrate, compare
+from leadqual.analytics.html import write_html
 from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.io import read_events, read_leads, read_outcomes
@@ -46,6 +48,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--as-of",
         metavar="TIME",
         help="decide every lead at this ISO 8601 time (needed when outcomes have no close time)",
+    )
+    parser.add_argument(
+        "--html", metavar="FILE", help="also write the report as one self-contained HTML page"
     )
     parser.set_defaults(run=run_backtest)
     cal = commands.add_parser(
@@ -96,15 +101,20 @@ def run_backtest(args: argparse.Namespace) -> int:
         with read_outcomes(args.outcomes) as outcomes_reader:
             outcomes = list(outcomes_reader)
     options: dict[str, Any] = {"as_of": as_of, "top_k": args.top_k}
+    report: BacktestReport | Comparison
     if other is None:
-        print(backtest(rules, leads, events, outcomes, **options))
-        return 0
-    result = compare(rules, other, leads, events, outcomes, **options)
-    print(result.old)
-    print()
-    print(result.new)
-    print()
-    print(result)
+        report = backtest(rules, leads, events, outcomes, **options)
+        print(report)
+    else:
+        report = compare(rules, other, leads, events, outcomes, **options)
+        print(report.old)
+        print()
+        print(report.new)
+        print()
+        print(report)
+    if args.html:
+        write_html(report.html(f"Back-test of {rules.label}"), args.html)
+        print(f"back-test report -> {args.html}", file=sys.stderr)
     return 0
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
 from leadqual.analytics.funnel import funnel, journeys_from_engine, write_journeys
+from leadqual.analytics.html import write_html
 from leadqual.engine import Engine
 from leadqual.errors import ValidationError
 from leadqual.events import Event
@@ -95,6 +96,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         nargs=2,
         metavar=("START", "END"),
         help="ISO 8601 times: leads in each stage at START and END, entries and exits between",
+    )
+    funnel.add_argument(
+        "--html", metavar="FILE", help="also write the report as one self-contained HTML page"
     )
     funnel.set_defaults(run=run_funnel)
 
@@ -247,6 +251,9 @@ def run_funnel(args: argparse.Namespace) -> int:
     )
     print(f"{rules.label}: {len(engine)} leads")
     print(report)
+    if args.html:
+        write_html(report.html(f"Funnel of {rules.label}"), args.html)
+        print(f"funnel report -> {args.html}", file=sys.stderr)
     return 0
 
 

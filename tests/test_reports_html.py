@@ -1,0 +1,171 @@
+"""HTML pages and figures of the funnel and back-test reports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import leadqual as lq
+from leadqual.analytics import backtest, compare, funnel
+from leadqual.analytics.html import backtest_html, funnel_html, write_html
+
+
+class Sections(HTMLParser):
+    """The ids of the sections of a page, the number of inline SVGs, and its links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.svgs = 0
+        self.external: list[str] = []
+        self.tables = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "section" and values.get("id"):
+            self.ids.append(str(values["id"]))
+        if tag == "svg":
+            self.svgs += 1
+        if tag == "table":
+            self.tables += 1
+        for name in ("src", "href"):
+            link = values.get(name)
+            if link and not link.startswith("#"):
+                self.external.append(link)
+
+
+def parse(page: str) -> Sections:
+    parser = Sections()
+    parser.feed(page)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def engine() -> lq.Engine:
+    engine = lq.Engine(lq.default_ruleset())
+    for lead in lq.sample_leads():
+        engine.add_lead(lead)
+    engine.apply(lq.sample_events())
+    return engine
+
+
+@pytest.fixture(scope="module")
+def report() -> lq.analytics.BacktestReport:
+    return backtest(
+        lq.default_ruleset(), lq.sample_leads(), lq.sample_events(), lq.sample_outcomes(), top_k=20
+    )
+
+
+def test_the_funnel_page(engine: lq.Engine) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    rep = funnel(
+        engine,
+        cohort="month",
+        period=(start, start + timedelta(days=30)),
+        sla={"MQL": timedelta(days=30)},
+    )
+    page = funnel_html(rep, "Funnel <Q4>")
+    found = parse(page)
+    assert found.ids == ["charts", "cohorts", "funnel", "flow", "sla"]
+    assert found.svgs == 1
+    assert found.external == []  # opens offline
+    assert "<title>Funnel &lt;Q4&gt;</title>" in page
+    assert "L-0046" in page  # the past-due leads are listed
+
+
+def test_the_backtest_page(report: lq.analytics.BacktestReport) -> None:
+    found = parse(backtest_html(report))
+    assert found.ids == ["summary", "charts", "bands", "stages"]
+    assert found.svgs == 3
+    assert found.external == []
+
+
+def test_the_comparison_page() -> None:
+    looser = lq.RuleSet(
+        "default",
+        "next",
+        model=lq.default_model(),
+        stages=lq.StageMachine.default(60),
+        framework=lq.default_ruleset().framework,
+    )
+    result = compare(
+        lq.default_ruleset(), looser, lq.sample_leads(), lq.sample_events(), lq.sample_outcomes()
+    )
+    found = parse(result.html())
+    assert found.ids[0] == "changes"
+    assert "summary-old" in found.ids
+    assert "summary-new" in found.ids
+    assert found.svgs == 6
+
+
+def test_pages_are_the_same_each_time(report: lq.analytics.BacktestReport) -> None:
+    assert backtest_html(report) == backtest_html(report)
+
+
+def test_plot_returns_figures(engine: lq.Engine, report: lq.analytics.BacktestReport) -> None:
+    from matplotlib.figure import Figure
+
+    figure = funnel(engine).plot()
+    assert isinstance(figure, Figure)
+    assert len(figure.axes) == 1
+    assert len(report.plot().axes) == 3
+
+
+def test_written_atomically(tmp_path: Path, report: lq.analytics.BacktestReport) -> None:
+    path = tmp_path / "report.html"
+    write_html(report.html(), path)
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_without_matplotlib_the_tables_stay_and_the_page_says_why() -> None:
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "import leadqual as lq\n"
+        "from leadqual.analytics import backtest\n"
+        "r = backtest(lq.default_ruleset(), lq.sample_leads(), lq.sample_events(),\n"
+        "             lq.sample_outcomes())\n"
+        "print(r.html())\n"
+        "try:\n"
+        "    r.plot()\n"
+        "except ImportError as exc:\n"
+        "    print('PLOT:', exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    found = parse(out)
+    assert found.svgs == 0
+    assert found.tables >= 2
+    assert "pip install 'leadqual[plot]'" in out
+    assert "PLOT: charts need matplotlib" in out
+
+
+def test_the_core_works_with_no_extra_installed() -> None:
+    # none of the optional packages: leadqual scores, qualifies, back-tests and counts
+    code = (
+        "import sys\n"
+        "for name in ('hypothesis', 'sklearn', 'matplotlib', 'numpy', 'pandas', 'scipy'):\n"
+        "    sys.modules[name] = None\n"
+        "import leadqual as lq\n"
+        "from leadqual.analytics import backtest, funnel\n"
+        "rules = lq.default_ruleset()\n"
+        "engine = lq.Engine(rules)\n"
+        "for lead in lq.sample_leads():\n"
+        "    engine.add_lead(lead)\n"
+        "engine.apply(lq.sample_events())\n"
+        "q = engine.get('L-0001', lq.SAMPLE_AS_OF)\n"
+        "r = backtest(rules, lq.sample_leads(), lq.sample_events(), lq.sample_outcomes())\n"
+        "f = funnel(engine)\n"
+        "print(q.stage, round(r.auc, 3), f.rows()[0]['entered'])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split()[1:] == ["0.717", "200"]
