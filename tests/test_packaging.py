@@ -49,3 +49,26 @@ def test_facade_exports_every_public_name_it_lists() -> None:
 def test_errors_derive_from_one_base() -> None:
     assert issubclass(leadqual.ValidationError, leadqual.LeadqualError)
     assert issubclass(leadqual.DuplicateEventError, leadqual.ValidationError)
+
+
+def test_optional_extras_and_the_test_extra_pulls_them_in() -> None:
+    requires = metadata.requires("leadqual") or []
+
+    def extra(name: str) -> set[str]:
+        return {
+            re.split(r"[ ;<>=!~]", req, maxsplit=1)[0].lower()
+            for req in requires
+            if f'extra == "{name}"' in req.replace("'", '"')
+        }
+
+    assert extra("analytics") == {"scikit-learn"}
+    assert extra("plot") == {"matplotlib"}
+    assert extra("testing") == {"hypothesis"}
+    # (the build expands the self-reference leadqual[analytics,plot,testing])
+    assert extra("test") >= extra("analytics") | extra("plot") | extra("testing")
+
+
+def test_the_pytest_plugin_is_registered_and_outcomes_ship() -> None:
+    plugins = {ep.name: ep.value for ep in metadata.entry_points(group="pytest11")}
+    assert plugins.get("leadqual") == "leadqual.testing.plugin"
+    assert (files("leadqual") / "data" / "sample_outcomes.jsonl").is_file()
