@@ -160,3 +160,20 @@ def test_auc_matches_the_scores_it_reports(rows: list[tuple[int, int, bool]]) ->
     for r in report.leads:
         counted = [e for e in events if e.lead_id == r.lead_id and e.at < r.decided_at]
         assert r.score == 30 * len(counted)
+
+
+def test_review_edge_cases() -> None:
+    leads, events, outcomes = history()
+    # a lead given twice is refused, not counted twice
+    with pytest.raises(ValidationError, match="given twice"):
+        backtest(RULES, [*leads, leads[0]], events, outcomes)
+    # decided at one moment for all: no earlier and later half for the PSI
+    assert backtest(RULES, leads, events, outcomes, as_of=day(20)).psi is None
+    # stages entered after the close do not count towards days to win
+    late = backtest(RULES, leads, events, outcomes, as_of=day(20))
+    for stage in late.stages:
+        assert stage.median_days_to_win is None or stage.median_days_to_win >= 0
+    # the first stage's days to win run from the lead's first event: A 1 -> 5, B 1 -> 6
+    report = backtest(RULES, leads, events, outcomes)
+    iql = next(s for s in report.stages if s.stage == "IQL")
+    assert iql.median_days_to_win == pytest.approx(4.5)

@@ -214,3 +214,24 @@ def test_without_scikit_learn_the_error_names_the_extra() -> None:
     ).stdout
     assert "pip install 'leadqual[analytics]'" in out
     assert issubclass(MissingExtra, ImportError)
+
+
+def test_review_edge_cases() -> None:
+    leads, events, outcomes = history(600, seed=5)
+    # an event type called "base" does not clash with the base rule
+    renamed = [attrs_evolve(e, type="base") if e.type == "page_view" else e for e in events]
+    names = [rule.name for rule in calibrate(leads, renamed, outcomes).model.rules()]
+    assert names.count("base") == 1
+    assert "base-x" in names
+    # a numeric attribute where most leads share the lowest value still gets bins
+    skewed = [
+        lead.with_attributes(visits=0 if i % 10 < 8 else 5 + i % 7) for i, lead in enumerate(leads)
+    ]
+    result = calibrate(skewed, events, outcomes)
+    assert any(rule.name.startswith("visits") for rule in result.rules)
+
+
+def attrs_evolve(event: Event, **changes: object) -> Event:
+    import attrs
+
+    return attrs.evolve(event, **changes)

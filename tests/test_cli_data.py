@@ -177,7 +177,7 @@ def test_funnel_options(files: dict[str, str]) -> None:
     assert "cohort 2026-09, lead_source " in result.stdout
     assert "SLA: stage, limit, in stage, due, past due" in result.stdout
     assert "flow: stage, at start, in, out, at end" in result.stdout
-    for bad in ("MQL", "MQL=3", "MQL=xh", "=3d", "MQL=-1d"):
+    for bad in ("MQL", "MQL=3", "MQL=xh", "=3d", "MQL=-1d", "MQL=nanh", "MQL=infd"):
         wrong = run("funnel", *inputs(files), "--sla", bad)
         assert wrong.returncode == 1, bad
         assert "--sla" in wrong.stderr

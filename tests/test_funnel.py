@@ -61,8 +61,8 @@ def test_strict_counts_by_hand() -> None:
     assert (mql["entered"], mql["visits"], mql["now"], mql["forward"]) == (3, 4, 1, 2)
     assert mql["left_to"] == {"NURTURE": 1}
     assert mql["conversion"] == pytest.approx(3 / 6)
-    # D skipped MQL without a recorded pass: strict leaves it out of SQL
-    assert (sql["entered"], sql["now"]) == (2, 3)
+    # D skipped MQL without a recorded pass: strict leaves it out of SQL, now included
+    assert (sql["entered"], sql["now"]) == (2, 2)
     assert sql["conversion"] == pytest.approx(2 / 3)
     assert sql["from_first"] == pytest.approx(2 / 6)
     # the latest stay in MQL of the leads that left it: A 3 days, C 0 (B is still there)
@@ -76,8 +76,10 @@ def test_strict_counts_by_hand() -> None:
 
 def test_any_mode_counts_every_stage_reached() -> None:
     rows = table(funnel(journeys(), stages=MACHINE, mode="any", as_of=d(12)))
-    assert rows["SQL"]["entered"] == 3
-    assert rows["SQL"]["conversion"] == pytest.approx(1.0)
+    assert (rows["SQL"]["entered"], rows["SQL"]["now"]) == (3, 3)
+    # conversion: of the 3 MQLs, A and C went on to SQL (D reached SQL without MQL)
+    assert rows["SQL"]["conversion"] == pytest.approx(2 / 3)
+    assert rows["SQL"]["from_first"] == pytest.approx(3 / 6)
 
 
 def test_cumulative_time_over_re_entries() -> None:
@@ -215,3 +217,16 @@ def test_to_pandas_says_what_to_install() -> None:
             report.to_pandas()
     else:
         assert len(report.to_pandas()) == len(report.rows())
+
+
+def test_leads_not_yet_started_and_pairs_out_of_order() -> None:
+    # G enters the funnel on day 9: as of day 5 it is nowhere, and no SLA counts it
+    later = [*journeys(), Journey("G", "IQL", d(9))]
+    rows = table(funnel(later, stages=MACHINE, as_of=d(5), sla={"IQL": timedelta(days=1)}))
+    early = table(funnel(journeys(), stages=MACHINE, as_of=d(5)))
+    assert rows["IQL"]["entered"] == early["IQL"]["entered"]
+    assert rows["IQL"]["now"] == early["IQL"]["now"]
+    # record pairs in any order give the same journey
+    pairs = [("A", rec("MQL", "SQL", 5)), ("A", rec("IQL", "MQL", 2))]
+    counted = table(funnel(pairs, stages=MACHINE, as_of=d(10)))
+    assert [counted[s]["entered"] for s in ("IQL", "MQL", "SQL")] == [1, 1, 1]

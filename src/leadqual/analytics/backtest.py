@@ -74,7 +74,8 @@ class LeadResult:
 @attrs.frozen
 class StageOutcomes:
     """Of the leads that reached ``stage`` before their decision time: how many, how many
-    won, and the median days from entering the stage to the won close."""
+    won, and the median days from entering the stage (the first stage: from the lead's first
+    event) to the won close, counting only entries before the close."""
 
     stage: str
     reached: int
@@ -199,12 +200,15 @@ def _qualify_all(
         by_outcome[outcome.lead_id] = outcome
     by_lead = _group(events)
     qualifier = ruleset.qualifier()
+    first = ruleset.stages.first_stage()
     results: list[LeadResult] = []
     left_out: dict[str, int] = {}
     seen: set[str] = set()
     for i, lead in enumerate(leads):
         if not isinstance(lead, Lead):
             raise ValidationError(f"leads[{i}]", lead, "expected a Lead")
+        if lead.id in seen:
+            raise ValidationError(f"leads[{i}].id", lead.id, "this lead is given twice")
         seen.add(lead.id)
         found = by_outcome.get(lead.id)
         if found is None:
@@ -215,6 +219,8 @@ def _qualify_all(
         before = [e for e in by_lead.get(lead.id, ()) if e.at < moment]
         q = qualifier.qualify(lead, before, as_of=moment)
         entered: dict[str, datetime] = {}
+        if before:  # the lead entered the funnel with its first event
+            entered[first] = min(e.at for e in before)
         for record in q.history:
             entered.setdefault(record.target, record.at)
         results.append(
@@ -244,9 +250,10 @@ def backtest(
     ``threshold`` (by default the score the MQL stage asks for) and ``top_k`` (a capacity:
     the k best-scored leads) give precision, recall and F1 of those selections. The PSI
     compares the scores of the earlier half of the leads (by decision time) with the later
-    half. Leads without an outcome, and outcomes of leads not given, are left out and
-    counted in ``left_out``; two outcomes for one lead, or an outcome without a close time
-    and no ``as_of``, raise :class:`~leadqual.errors.ValidationError`.
+    half (``None`` when every lead is decided at one moment). Leads without an outcome,
+    and outcomes of leads not given, are left out and counted in ``left_out``; a lead given
+    twice, two outcomes for one lead, or an outcome without a close time and no
+    ``as_of``, raise :class:`~leadqual.errors.ValidationError`.
     """
     if not isinstance(ruleset, RuleSet):
         raise ValidationError("ruleset", ruleset, "expected a RuleSet")
@@ -282,7 +289,7 @@ def _report(
         days = [
             (r.outcome.at - r.entered[stage]).total_seconds() / _DAY
             for r in winners
-            if r.outcome.at is not None and stage in r.entered
+            if r.outcome.at is not None and stage in r.entered and r.entered[stage] <= r.outcome.at
         ]
         stages.append(
             StageOutcomes(
@@ -295,8 +302,11 @@ def _report(
         )
     by_time = sorted(results, key=lambda r: (r.decided_at, r.lead_id))
     half = len(by_time) // 2
+    spread = bool(by_time) and by_time[0].decided_at != by_time[-1].decided_at
     drift = (
-        psi([r.score for r in by_time[:half]], [r.score for r in by_time[half:]]) if half else None
+        psi([r.score for r in by_time[:half]], [r.score for r in by_time[half:]])
+        if half and spread
+        else None  # one decision time for all (as_of): no earlier and later half
     )
     return BacktestReport(
         ruleset=ruleset.label,

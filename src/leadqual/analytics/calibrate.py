@@ -224,9 +224,12 @@ def _attribute_features(
             ordered = sorted(present)
             # as many quantile bins as hold min_share of the leads each, up to max_bins
             n_bins = max(1, min(max_bins, int(len(present) // max(2, min_share * len(rows)))))
+            distinct = sorted(set(ordered))
             cuts: list[float] = []
             for k in range(1, n_bins):
                 cut = ordered[min(len(ordered) - 1, (k * len(ordered)) // n_bins)]
+                if cut == ordered[0] and len(distinct) > 1:
+                    cut = distinct[1]  # most leads share the lowest value: cut just above it
                 if cut > ordered[0] and cut not in cuts:
                     cuts.append(cut)
             edges: list[float | None] = [None, *cuts, None]
@@ -434,7 +437,7 @@ def _calibrate_rows(
     calibrated: list[CalibratedRule] = []
     error = abs(base_exact - base_points)
     worst: dict[str, float] = {}
-    used: set[str] = set()
+    used: set[str] = {"base"}  # the rule every lead gets
     for feature, beta, column in zip(
         features, coefficients, zip(*matrix, strict=False), strict=True
     ):

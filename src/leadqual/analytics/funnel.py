@@ -6,19 +6,22 @@ stay in a stage is a *visit*: a lead recycled from MQL to NURTURE and back to MQ
 lead in MQL with two visits. Per stage the report counts, over leads:
 
 - ``entered``: leads that were ever in the stage (``visits`` counts every stay);
-- ``now``: leads in it at ``as_of``;
+- ``now``: leads in it at ``as_of`` (counted as ``entered`` is: in strict mode, a lead
+  moved by hand past a stage is in neither);
 - ``forward`` / ``back``: leads that left it, at least once, for a later / an earlier funnel
   stage; ``left_to``: leads that left it for each side stage (NURTURE, DISQUALIFIED...);
 - ``conversion``: of the leads that entered the stage before it in the funnel, the share that
-  entered this one; ``from_first``: the same from the first funnel stage;
+  entered this one too; ``from_first``: the leads that entered this stage over those that
+  entered the first;
 - time in stage, in days, of the leads that have left the stage (a lead still there has no
   finished stay to measure): the median and 90th percentile of their latest visit
   (``days_latest``) and of all their visits added up (``days_total``).
 
 Two counting modes, because tools disagree: ``mode="strict"`` counts a lead in a funnel
 stage only if it passed every earlier funnel stage, in order (a pass recorded on a skip,
-such as IQL -> MQL -> SQL at one instant, counts); ``mode="any"`` counts every stage a lead
-reached. Side stages are counted the same way in both.
+such as IQL -> MQL -> SQL at one instant, counts; the order is that of each stage's first
+entry); ``mode="any"`` counts every stage a lead reached. Side stages are counted the same way
+in both. A lead that entered the funnel after ``as_of`` is not counted at all.
 
 >>> import leadqual as lq
 >>> engine = lq.Engine(lq.default_ruleset())
@@ -100,7 +103,10 @@ class Journey:
     attributes: JsonMap = attrs.field(default=EMPTY_MAP, converter=_attributes)
 
     def visits(self, until: datetime | None = None) -> list[Visit]:
-        """The stays, in order, of the records up to ``until`` (all when None)."""
+        """The stays, in order, of the records up to ``until`` (all when None); none when
+        the lead entered the funnel after ``until``."""
+        if until is not None and self.started_at is not None and self.started_at > until:
+            return []
         out: list[Visit] = []
         stage, since = self.stage, self.started_at
         for record in self.records:
@@ -210,10 +216,11 @@ def _journeys_from_pairs(pairs: Iterable[Any]) -> list[Journey]:
         if not isinstance(record, TransitionRecord):
             raise ValidationError(f"source[{i}]", pair, "expected (lead_id, TransitionRecord)")
         by_lead.setdefault(lead_id, []).append(record)
-    return [
-        Journey(lead_id, records[0].source, None, tuple(sorted(records, key=lambda r: r.at)))
-        for lead_id, records in sorted(by_lead.items())
-    ]
+    out = []
+    for lead_id, records in sorted(by_lead.items(), key=lambda item: str(item[0])):
+        ordered = sorted(records, key=lambda r: r.at)
+        out.append(Journey(lead_id, ordered[0].source, None, tuple(ordered)))
+    return out
 
 
 @attrs.frozen
@@ -347,13 +354,20 @@ def _table(
     left_to: dict[str, dict[str, int]] = {name: {} for name in names}
     latest: dict[str, list[float]] = {name: [] for name in names}
     total: dict[str, list[float]] = {name: [] for name in names}
+    both = dict.fromkeys(names, 0)  # leads counted in a funnel stage and the one before
     for journey in journeys:
         stays = journey.visits(as_of)
+        if not stays:
+            continue  # not in the funnel yet at as_of
         counted = _counted(stays, funnel_stages, mode)
         by_stage: dict[str, list[Visit]] = {}
         for visit in stays:
             by_stage.setdefault(visit.stage, []).append(visit)
-        now[stays[-1].stage] = now.get(stays[-1].stage, 0) + 1
+        if stays[-1].stage in counted:
+            now[stays[-1].stage] = now.get(stays[-1].stage, 0) + 1
+        for i in range(1, len(funnel_stages)):
+            if funnel_stages[i] in counted and funnel_stages[i - 1] in counted:
+                both[funnel_stages[i]] += 1
         for stage, own in by_stage.items():
             if stage not in entered or stage not in counted:
                 continue
@@ -389,7 +403,7 @@ def _table(
                 "back": back[name],
                 "left_to": dict(sorted(left_to[name].items())),
                 "conversion": (
-                    entered[name] / entered[previous]
+                    both[name] / entered[previous]
                     if previous is not None and entered[previous]
                     else None
                 ),
@@ -443,11 +457,13 @@ def _flow(
                     continue
                 began = visit.entered_at
                 ended = visit.left_at
-                if (began is None or began <= start) and (ended is None or ended > start):
+                if began is None:
+                    continue  # a stay whose start is unknown (pairs): left out of the flow
+                if began <= start and (ended is None or ended > start):
                     at_start += 1
-                if (began is None or began <= end) and (ended is None or ended > end):
+                if began <= end and (ended is None or ended > end):
                     at_end += 1
-                if began is not None and start < began <= end:
+                if start < began <= end:
                     inflow += 1
                 if ended is not None and start < ended <= end:
                     outflow += 1
@@ -474,7 +490,10 @@ def _sla(
     for stage, limit in limits.items():
         in_stage = due = 0
         for journey in journeys:
-            visit = journey.visits(as_of)[-1]
+            stays = journey.visits(as_of)
+            if not stays:
+                continue
+            visit = stays[-1]
             if visit.stage != stage or visit.entered_at is None:
                 continue
             in_stage += 1
@@ -521,7 +540,8 @@ def funnel(
     funnel; ``by`` splits by a lead attribute (``leads`` give the attributes when the
     source does not); both together give a table per pair. ``period=(start, end)`` adds
     the flow per stage: leads in it at the start and at the end, entries and exits
-    between. ``sla`` (stage -> timedelta) counts, as of ``as_of``, the leads in each
+    between (a stay whose start is unknown, from record pairs, is left out of the flow).
+    ``sla`` (stage -> timedelta) counts, as of ``as_of``, the leads in each
     stage that are within their time and past it, and lists the late ones.
     Pairs of records know nothing of leads that never moved: pass an engine or a
     transitions file to count those too.

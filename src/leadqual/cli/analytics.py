@@ -60,7 +60,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
             "Fit points to the outcomes of OUTCOMES (scorecard scale: every --pdo points "
             "double the odds of winning) and write a rule file with them, the default "
             "funnel and framework (BANT), MQL at the threshold chosen by --mql-precision "
-            "or --mql-capacity (default: even odds, --base-score)."
+            "or --mql-capacity (default: the score of even odds)."
         ),
     )
     cal.add_argument("--leads", required=True, metavar="FILE", help="leads (.jsonl or .csv)")
@@ -141,7 +141,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
         seed=args.seed,
         as_of=as_of,
     )
-    threshold: float = args.base_score
+    threshold: float = round(result.offset, 1)  # even odds of winning on this scale
     if args.mql_precision is not None:
         found = result.threshold_for_precision(args.mql_precision)
         if found is None:

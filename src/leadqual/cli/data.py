@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -268,7 +269,14 @@ def _sla(text: str) -> tuple[str, timedelta]:
         number = float(amount[:-1]) if unit else None
     except ValueError:
         number = None
-    if not sep or not stage or unit is None or number is None or number <= 0:
+    if (
+        not sep
+        or not stage
+        or unit is None
+        or number is None
+        or not math.isfinite(number)
+        or number <= 0
+    ):
         raise ValidationError(
             "--sla", text, "expected STAGE=TIME with a unit m, h, d or w (SQL=24h, MQL=3d)"
         )
