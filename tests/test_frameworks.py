@@ -995,7 +995,7 @@ def lead_histories(draw: st.DrawFn) -> tuple[Lead, list[Event]]:
     base = draw(leads())
     lead = base.with_attributes(**draw(_framework_attributes))
     types = ("demo_request", "content_download", "webinar_attended", "page_view", "email_click")
-    drawn = draw(st.lists(events(lead_ids=(lead.id,), types=types), max_size=12))
+    drawn = draw(st.lists(events(lead_ids=(lead.id,), types=types, with_ids=None), max_size=12))
     first: dict[str, Event] = {}
     history = []
     for e in drawn:

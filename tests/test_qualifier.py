@@ -196,9 +196,9 @@ def _machine(threshold: int, needs_framework: bool) -> StageMachine:
     return StageMachine.default(mql_score=threshold, sql_requires=None, recycle_below=threshold / 2)
 
 
-histories = st.lists(events(lead_ids=("L-1",), span=timedelta(days=120)), max_size=25).map(
-    lambda es: [attrs.evolve(e, id=f"e{i}") if e.id else e for i, e in enumerate(es)]
-)
+histories = st.lists(
+    events(lead_ids=("L-1",), span=timedelta(days=120), with_ids=None), max_size=25
+).map(lambda es: [attrs.evolve(e, id=f"e{i}") if e.id else e for i, e in enumerate(es)])
 
 
 @given(

@@ -66,7 +66,7 @@ def test_files_with_lists_folders_and_default_names(tmp_path: Path) -> None:
     write(tmp_path, "a.json", {"expect": {"stage": "IQL"}})
     write(tmp_path, "notes.txt", "not a case")
     cases = load_cases(tmp_path)
-    assert [c.name for c in cases] == ["a", "more[0]", "more[1]"]
+    assert [c.name for c in cases] == ["a", "b/more[0]", "b/more[1]"]
     for case in cases:
         case.check(RULES)
 
@@ -132,3 +132,41 @@ def test_two_cases_with_one_name_are_refused(tmp_path: Path) -> None:
     write(tmp_path, "b.json", {"name": "same", "expect": {"stage": "IQL"}})
     with pytest.raises(GoldenError, match="used in"):
         load_cases(tmp_path)
+
+
+def test_review_edge_cases(tmp_path: Path) -> None:
+    # one name per folder: emea/vp and us/vp do not collide
+    write(tmp_path, "emea/vp.json", {"expect": {"stage": "IQL"}})
+    write(tmp_path, "us/vp.json", {"expect": {"stage": "IQL"}})
+    assert [c.name for c in load_cases(tmp_path)] == ["emea/vp", "us/vp"]
+    # an event dated after the default now moves now, instead of silently not counting
+    write(
+        tmp_path,
+        "later.json",
+        {
+            "events": [{"type": "demo_request", "at": "2026-03-01T00:00:00Z"}],
+            "expect": {"contributions": {"demo-request": 40}},
+        },
+    )
+    # numbers that cannot be times, and lists where mappings belong, are golden errors
+    write(
+        tmp_path,
+        "bad/nan.json",
+        {"events": [{"type": "x", "days_ago": 1e20}], "expect": {"stage": "IQL"}},
+    )
+    write(
+        tmp_path,
+        "bad/props.json",
+        {"events": [{"type": "x", "properties": [1, 2]}], "expect": {"stage": "IQL"}},
+    )
+    with pytest.raises(GoldenError, match=r"nan\.json"):
+        load_cases(tmp_path)
+    cases = {c.name: c for c in load_cases(tmp_path, broken=True)}
+    cases["later"].check(RULES)
+    with pytest.raises(GoldenError, match="sensible size"):
+        cases["bad/nan.json"].check(RULES)
+    with pytest.raises(GoldenError, match=r"props\.json"):
+        cases["bad/props"].check(RULES)
+    write(tmp_path / "empty", "list.json", [])
+    with pytest.raises(GoldenError, match="empty list"):
+        load_cases(tmp_path / "empty")

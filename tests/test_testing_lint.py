@@ -158,3 +158,60 @@ def test_every_score_lies_in_the_reported_range(
 def test_the_report_is_the_same_every_time() -> None:
     assert check_ruleset(DEFAULT) == check_ruleset(DEFAULT)
     assert attrs.asdict(check_ruleset(DEFAULT), recurse=False)["label"] == DEFAULT.label
+
+
+def test_review_edge_cases() -> None:
+    from leadqual import Schedule
+    from leadqual.stages.guards import EventSeen, FitAtLeast, GuardAny
+
+    # a 1.5-day window touches up to 3 UTC days; a schedule factor above 1 lifts points
+    model = PointsModel(
+        engagement=[
+            EngagementRule(
+                "pricing",
+                "page_view",
+                10,
+                max_per_day=1,
+                within=timedelta(days=1.5),
+            ),
+            EngagementRule(
+                "webinar",
+                "webinar",
+                10,
+                max_times=1,
+                decay=Schedule([(timedelta(days=7), 2.0)]),
+            ),
+        ]
+    )
+    report = check_ruleset(ruleset(model))
+    assert report.engagement.maximum >= 50
+    # a condition the search cannot satisfy is a warning; the stage behind it stays reachable
+    stages = lq.StageMachine(
+        [lq.Stage("A", 0), lq.Stage("B", 1), lq.Stage("C", 2)],
+        [
+            lq.Transition("A", "B", AttrCondition(Attr("id").startswith("VIP-"))),
+            lq.Transition("B", "C", GuardAny((ScoreAtLeast(10**6), EventSeen(("t",))))),
+        ],
+    )
+    found = check_ruleset(ruleset(PointsModel(), stages))
+    assert found.reachable == ("A", "B", "C")
+    assert not found.findings_at("error")  # the dead alternative is a warning
+    assert any("1e+06" in str(f) for f in found.findings_at("warning"))
+    # an automatic skip fires only if the skipped stage's entry guard can hold
+    skipping = lq.StageMachine(
+        [lq.Stage("A", 0), lq.Stage("B", 1), lq.Stage("C", 2)],
+        [
+            lq.Transition("A", "B", FitAtLeast(5)),
+            lq.Transition("A", "C", ScoreAtLeast(10)),
+            lq.Transition("B", "C", ScoreAtLeast(10)),
+        ],
+    )
+    model = PointsModel(engagement=[EngagementRule("x", "x", 20)])
+    blocked = check_ruleset(ruleset(model, skipping))
+    assert blocked.reachable == ("A",)
+    assert any("skips B" in str(f) for f in blocked.findings_at("error"))
+    # a tiny step to a big cap does not build a million example events
+    big = PointsModel(engagement=[EngagementRule("x", "t", 0.01, max_points=10_000)])
+    best = check_ruleset(ruleset(big)).best
+    assert best is not None
+    assert len(best.events) <= 1000

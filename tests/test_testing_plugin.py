@@ -157,3 +157,26 @@ def test_the_plugin_and_the_helpers_load_without_hypothesis() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert "pip install 'leadqual[testing]'" in out
+
+
+def test_fixtures_work_in_given_tests_and_with_email(
+    pytester: pytest.Pytester, rules_file: Path
+) -> None:
+    pytester.makepyfile(
+        test_given="""
+from hypothesis import given, settings, strategies as st
+
+@settings(max_examples=5, deadline=None)
+@given(st.sampled_from(["VP Sales", "Analyst"]))
+def test_any_title(qualify, scenario, title):
+    assert qualify({"title": title}).stage == "IQL"
+    scenario().lead(title=title).expect_stage("IQL")
+
+def test_email_in_the_mapping(qualify):
+    result = qualify({"title": "Student", "email": "bo@uni.edu", "id": "S-1"})
+    assert result.lead.id == "S-1"
+    assert result.score.by_rule()["student-email"] == -20
+"""
+    )
+    result = pytester.runpytest("--leadqual-rules", str(rules_file))
+    result.assert_outcomes(passed=2)

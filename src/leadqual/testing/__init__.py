@@ -11,8 +11,8 @@
 - :mod:`~leadqual.testing.plugin`: the pytest plugin (fixtures ``ruleset``, ``qualify``
   and ``scenario``), registered when leadqual is installed.
 
-Install the ``testing`` extra (``pip install 'leadqual[testing]'``): the strategies and
-``check_ruleset``'s search need hypothesis. The other tools load without it, so that the
+Install the ``testing`` extra (``pip install 'leadqual[testing]'``): the strategies need
+hypothesis. The other tools (``check_ruleset`` included) load and work without it, so that the
 pytest plugin never breaks a test run where hypothesis is missing; a strategy named from
 here then raises an :class:`ImportError` that says what to install.
 """

@@ -28,8 +28,9 @@ relative to ``now``, or absolute), sales decisions, and what is expected::
       }
     }
 
-Keys, all optional but ``expect``: ``name`` (default: the file name), ``now`` (ISO
-8601; default :data:`~leadqual.testing.scenario.DEFAULT_NOW`), ``lead`` (``id``,
+Keys, all optional but ``expect``: ``name`` (default: the file's path in the folder), ``now``
+(ISO 8601; default :data:`~leadqual.testing.scenario.DEFAULT_NOW`, or the latest ``at`` of
+the case when that is later), ``lead`` (``id``,
 ``email``, ``attributes``), ``events`` (``type``; ``days_ago``, ``hours_ago``,
 ``minutes_ago`` or ``at``; ``times``, ``every_days``, ``properties``, ``source``),
 ``decisions`` (``target``; ``days_ago`` or ``at``; ``reason``). ``expect`` holds any of
@@ -42,9 +43,10 @@ missing type) raises :class:`GoldenError` naming the file and the place in it.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -99,6 +101,8 @@ def _number(where: str, value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValidationError(where, value, "expected a number")
+    if not math.isfinite(value) or abs(value) > 1e6:
+        raise ValidationError(where, value, "expected a finite number of a sensible size")
     return value
 
 
@@ -120,6 +124,8 @@ class GoldenCase:
     name: str
     source: str
     data: Mapping[str, Any] = attrs.field(repr=False, eq=False)
+    #: why the file could not be read, for a case that stands for a broken file
+    error: str | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -128,10 +134,11 @@ class GoldenCase:
 
     def scenario(self, rules: RuleSet | Qualifier) -> Scenario:
         """The case as a :class:`~leadqual.testing.scenario.Scenario` under ``rules``."""
+        if self.error is not None:
+            raise GoldenError(self.error)
         data = self.data
-        now = data.get("now")
-        built = scenario(rules, now=DEFAULT_NOW if now is None else parse_timestamp("now", now))
         try:
+            built = scenario(rules, now=_now_of(data))
             lead = data.get("lead") or {}
             built = built.lead(
                 lead.get("id", "L-1"),
@@ -155,7 +162,7 @@ class GoldenCase:
                     reason=decision.get("reason", "decided in a golden case"),
                     **_moment(f"decisions[{i}]", decision),
                 )
-        except ValidationError as exc:
+        except (ValidationError, TypeError, ValueError, OverflowError) as exc:
             raise GoldenError(f"{self.source}: case {self.name!r}: {exc}") from None
         return built
 
@@ -228,7 +235,20 @@ def _validate(case: Any, where: str) -> None:
         raise ValidationError(f"{where}.expect.path", path, "expected a list of stage names")
 
 
-def _read(path: Path) -> list[GoldenCase]:
+def _now_of(data: Mapping[str, Any]) -> datetime:
+    """The case's ``now``: as given, else the default, or the latest absolute time in the
+    case when that is later (an event dated after ``now`` would not count)."""
+    if data.get("now") is not None:
+        return parse_timestamp("now", data["now"])
+    moments = [DEFAULT_NOW]
+    for key in ("events", "decisions"):
+        for i, item in enumerate(data.get(key) or ()):
+            if "at" in item:
+                moments.append(parse_timestamp(f"{key}[{i}].at", item["at"]))
+    return max(moments)
+
+
+def _read(path: Path, root: Path) -> list[GoldenCase]:
     try:
         with path.open(encoding="utf-8") as handle:
             content = json.load(handle)
@@ -245,23 +265,41 @@ def _read(path: Path) -> list[GoldenCase]:
             _validate(case, where)
         except ValidationError as exc:
             raise GoldenError(f"{path}: {exc}") from None
-        default = path.stem if not many else f"{path.stem}[{i}]"
+        stem = path.relative_to(root).with_suffix("").as_posix() if root != path else path.stem
+        default = stem if not many else f"{stem}[{i}]"
         out.append(GoldenCase(case.get("name", default), str(path), case))
+    if many and not out:
+        raise GoldenError(f"{path}: an empty list: no case in it")
     return out
 
 
-def load_cases(where: str | os.PathLike[str]) -> list[GoldenCase]:
+def load_cases(where: str | os.PathLike[str], *, broken: bool = False) -> list[GoldenCase]:
     """Every case in a ``.json`` file, or in the ``.json`` files under a directory
-    (searched recursively, in file-name order). No case at all raises
-    :class:`GoldenError`: an empty folder is more likely a wrong path than a choice."""
+    (searched recursively, in path order; a case is named after its path in the folder,
+    ``emea/vp``, unless it has a ``name``). No case at all raises :class:`GoldenError`: an
+    empty folder is more likely a wrong path than a choice.
+
+    A file that cannot be read raises :class:`GoldenError`, or with ``broken=True`` becomes
+    one case that fails with that error when it runs (so one bad file does not stop a test
+    run, and is still seen)."""
     path = Path(where)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.json") if p.is_file())
+        root = path
     elif path.is_file():
         files = [path]
+        root = path
     else:
         raise GoldenError(f"{path}: no such file or directory")
-    cases = [case for file in files for case in _read(file)]
+    cases: list[GoldenCase] = []
+    for file in files:
+        try:
+            cases += _read(file, root)
+        except GoldenError as exc:
+            if not broken:
+                raise
+            name = file.relative_to(root).as_posix() if root != file else file.name
+            cases.append(GoldenCase(name, str(file), {}, error=str(exc)))
     if not cases:
         raise GoldenError(f"{path}: no golden case (*.json) found")
     names: dict[str, str] = {}
@@ -276,9 +314,9 @@ def load_cases(where: str | os.PathLike[str]) -> list[GoldenCase]:
 
 def parametrize(where: str | os.PathLike[str], argname: str = "case") -> Callable[[_F], _F]:
     """``pytest.mark.parametrize`` over the cases in ``where``: one test per case, named
-    after it."""
+    after it; a file that cannot be read is one test that fails with the reason."""
     import pytest
 
-    cases: Sequence[GoldenCase] = load_cases(where)
+    cases: Sequence[GoldenCase] = load_cases(where, broken=True)
     mark: Callable[[_F], _F] = pytest.mark.parametrize(argname, cases, ids=[c.id for c in cases])
     return mark

@@ -65,7 +65,7 @@ from leadqual.events import Event
 from leadqual.leads import Lead
 from leadqual.rulesets import RuleSet
 from leadqual.scoring.decay import Expire
-from leadqual.scoring.points import PointsModel
+from leadqual.scoring.points import PointsModel, _never_grows
 from leadqual.scoring.rules import EngagementRule
 from leadqual.stages.guards import (
     AttrCondition,
@@ -86,6 +86,7 @@ Level = Literal["error", "warning", "info"]
 _LEVELS: tuple[Level, ...] = ("error", "warning", "info")
 _AS_OF = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
 _TRIES = 2000  # combinations tried per condition
+_MAX_EXAMPLE_EVENTS = 1000  # events per rule in the highest-scoring example
 
 
 @attrs.frozen
@@ -267,14 +268,27 @@ def _build_text(items: list[tuple[Any, Any]], extra: int) -> str:
     return "".join(out)
 
 
+def _other_than(value: Any) -> list[Any]:
+    """Values of the same kind as ``value`` that differ from it (and one of another kind)."""
+    if isinstance(value, bool):
+        return [not value]
+    if isinstance(value, (int, float)):
+        return [value + 1, value - 1]
+    if isinstance(value, str):
+        return [value + "x", "other"]
+    return ["other"]
+
+
 def _candidates(compare: Compare) -> list[Any]:
     """Values that may make ``compare`` true, or false, for a search to combine."""
     op, value = compare.op, compare.value
     out: list[Any] = []
     if op in ("eq", "ne"):
-        out += [value, "other" if not isinstance(value, str) else value + "x"]
+        out += [value, *_other_than(value)]
     elif op in ("in", "not_in"):
         out += [*value, "none of these"]
+        for item in value:
+            out += _other_than(item)
     elif op in ("lt", "lte", "gt", "gte"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             out += [value - 1, value, value + 1]
@@ -320,6 +334,8 @@ def _build(choice: Mapping[tuple[str, str], Any], lead_id: str = "example") -> t
         if source == "attr" and name == "email":
             email = value if isinstance(value, str) and "@" in value else f"ana@{value}"
         elif source == "attr" and name == "id":
+            if isinstance(value, str) and value.strip():
+                lead_id = value
             continue
         else:
             _put(attributes if source == "attr" else properties, name, value)
@@ -381,12 +397,14 @@ def _engagement_limits(rule: EngagementRule, model: PointsModel) -> float:
     limits = [math.inf]
     if rule.max_points is not None:
         limits.append(rule.max_points)
+    decay = rule.decay if rule.decay is not None else model.decay
+    if not _never_grows(decay):
+        return min(limits)  # a decay that can raise points: only a points cap bounds it
     if rule.max_times is not None:
         limits.append(rule.max_times * worth)
-    decay = rule.decay if rule.decay is not None else model.decay
     if rule.max_per_day is not None and (rule.within is not None or isinstance(decay, Expire)):
         window = rule.within if rule.within is not None else decay.after  # type: ignore[union-attr]
-        days = math.floor(window / timedelta(days=1)) + 1  # UTC days the window touches
+        days = math.ceil(window / timedelta(days=1)) + 1  # UTC days the window can touch
         limits.append(rule.max_per_day * days * worth)
     return min(limits)
 
@@ -516,6 +534,7 @@ class _Checker:
                 continue
             most = _engagement_limits(rule, model)
             count = 1 if math.isinf(most) else max(1, math.ceil(most / rule.points))
+            count = min(count, _MAX_EXAMPLE_EVENTS)  # a tiny step to a big cap: enough
             props: Mapping[str, Any] = {}
             if rule.where is not None:
                 found = find_example(rule.where, self.seed)
@@ -526,7 +545,7 @@ class _Checker:
             for i in range(count):
                 at = _AS_OF - timedelta(days=i // per_day, seconds=i % per_day)
                 events.append(
-                    Event("best", rule.event_type, at=at, properties=props, id=f"{rule.name}-{i}")
+                    Event(lead.id, rule.event_type, at=at, properties=props, id=f"{rule.name}-{i}")
                 )
         total = model.score(lead, events, as_of=_AS_OF).total
         return Example(lead, tuple(events), _AS_OF, total)
@@ -550,16 +569,33 @@ class _Checker:
             return True
         if isinstance(guard, AttrCondition):
             if find_example(guard.condition, self.seed) is None:
+                # a search that finds nothing proves nothing: warn, and go on as if it could
                 self.add("warning", where, f"no lead found that meets {guard.condition}")
-                return False
             return True
-        if isinstance(guard, (GuardAll, GuardAny)):
+        if isinstance(guard, GuardAll):
             # every part is checked (and reported), not just up to the first answer
             results = tuple(self.guard_possible(g, ranges, where) for g in guard.guards)
-            return all(results) if isinstance(guard, GuardAll) else any(results)
+            return all(results)
+        if isinstance(guard, GuardAny):
+            before = len(self.findings)
+            results = tuple(self.guard_possible(g, ranges, where) for g in guard.guards)
+            if any(results):  # a dead alternative is worth a warning, not an error
+                self.findings[before:] = [
+                    attrs.evolve(f, level="warning") if f.level == "error" else f
+                    for f in self.findings[before:]
+                ]
+                return True
+            return False
         if isinstance(guard, GuardNot):
             return True
         return True  # EventSeen, NewActivity, custom guards: assume they can hold
+
+    def _quietly(self, guard: Guard | None, ranges: tuple[Range, Range, Range]) -> bool:
+        """Whether ``guard`` can hold, without reporting anything."""
+        before = len(self.findings)
+        possible = self.guard_possible(guard, ranges, "")
+        del self.findings[before:]
+        return possible
 
     def _threshold(self, points: float, reach: Range, what: str, where: str) -> bool:
         if points > reach.maximum:
@@ -583,8 +619,23 @@ class _Checker:
         possible: list[Transition] = []
         for i, t in enumerate(machine.transitions):
             where = f"stages.transitions[{i}] ({t.source} -> {t.target})"
-            if self.guard_possible(t.guard, ranges, where):
-                possible.append(t)
+            if not self.guard_possible(t.guard, ranges, where):
+                continue
+            # an automatic move past funnel stages fires only if each one's entry guard holds
+            blocked = [
+                stage
+                for stage in (machine.skipped(t.source, t.target) if t.auto else ())
+                if not self._quietly(machine.entry_guard(stage), ranges)
+            ]
+            if blocked:
+                self.add(
+                    "error",
+                    where,
+                    f"skips {', '.join(blocked)}, whose entry guard can never hold, so it "
+                    "never fires",
+                )
+                continue
+            possible.append(t)
         reached = [machine.first_stage()]
         by_hand_only: dict[str, list[str]] = {}
         frontier = list(reached)

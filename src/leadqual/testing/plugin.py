@@ -9,12 +9,15 @@ relative to that file), then use:
   with problems fails each test that uses it, listing every problem);
 - ``qualify``: ``qualify(lead, events=(), *, as_of=None, decisions=())`` returns the
   :class:`~leadqual.Qualification`; ``lead`` is a :class:`~leadqual.Lead` or a mapping of
-  attributes, and ``as_of`` defaults to the latest event or decision (else
+  attributes (``id`` and ``email`` in it become the lead's own fields), and ``as_of``
+  defaults to the latest event or decision (else
   :data:`~leadqual.testing.scenario.DEFAULT_NOW`);
 - ``scenario``: ``scenario(now=...)`` starts a
   :class:`~leadqual.testing.scenario.Scenario` under the rule set.
 
-A project that defines fixtures of the same names keeps its own (pytest prefers them).
+All three are session-scoped (they only read the rule set), so they work in hypothesis
+``@given`` tests too. A project that defines fixtures of the same names keeps its own
+(pytest prefers them).
 """
 
 from __future__ import annotations
@@ -84,18 +87,22 @@ def ruleset(pytestconfig: pytest.Config) -> RuleSet:
     try:
         return load(path)
     except LeadqualError as exc:
-        pytest.fail(f"leadqual: {exc}", pytrace=False)
+        message = f"leadqual: {exc}"
+    pytest.fail(message, pytrace=False)
 
 
 def _lead(value: Lead | Mapping[str, Any]) -> Lead:
     if isinstance(value, Lead):
         return value
     if isinstance(value, Mapping):
-        return Lead("L-1", attributes=value)
+        attributes = dict(value)  # id and email are the lead's own fields
+        lead_id = attributes.pop("id", "L-1")
+        email = attributes.pop("email", None)
+        return Lead(lead_id, email=email, attributes=attributes)
     raise ValidationError("lead", value, "expected a Lead or a mapping of attributes")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def qualify(ruleset: RuleSet) -> Callable[..., Qualification]:
     """``qualify(lead, events=(), *, as_of=None, decisions=())`` under the rule set."""
     qualifier = ruleset.qualifier()
@@ -114,14 +121,14 @@ def qualify(ruleset: RuleSet) -> Callable[..., Qualification]:
         if as_of is None:
             moments = [e.at for e in history] + [d.at for d in made]
             as_of = max(moments) if moments else DEFAULT_NOW
-        if not isinstance(lead, Lead) and history:
-            who = Lead(history[0].lead_id, attributes=who.attributes)
+        if not isinstance(lead, Lead) and "id" not in lead and history:
+            who = Lead(history[0].lead_id, email=who.email, attributes=who.attributes)
         return qualifier.qualify(who, history, as_of=as_of, decisions=made)
 
     return run
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def scenario(ruleset: RuleSet) -> Callable[..., Scenario]:
     """``scenario(now=DEFAULT_NOW)``: a :class:`~leadqual.testing.scenario.Scenario`
     under the rule set."""

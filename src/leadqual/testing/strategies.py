@@ -155,12 +155,14 @@ def events(
     *,
     start: datetime = _EPOCH,
     span: timedelta = timedelta(days=365),
-    with_ids: bool | None = None,
+    with_ids: bool | None = False,
 ) -> st.SearchStrategy[Event]:
     """Events for ``lead_ids`` of ``types``, at times within ``span`` after ``start``.
 
-    ``with_ids``: ``True`` always sets an id, ``False`` never, ``None`` sometimes.
-    Ids are drawn from a small pool, so the same id recurs (as a delivery retry would).
+    ``with_ids``: ``True`` always sets an id, ``False`` (the default) never, ``None``
+    sometimes. Ids are drawn from a small pool, so in a list two *different* events may
+    share one: draw lists with ``unique_by=lambda e: e.id``, or use :func:`event_streams`,
+    whose ids are unique per event and whose redeliveries are true copies.
     """
     if with_ids is None:
         ids: st.SearchStrategy[str | None] = st.one_of(
