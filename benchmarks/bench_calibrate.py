@@ -25,7 +25,12 @@ from datetime import datetime, timedelta, timezone
 
 import leadqual as lq
 from leadqual.analytics import roc_auc
-from leadqual.analytics.calibrate import _calibrate_rows, _decisions, _design
+from leadqual.analytics.calibrate import (
+    _calibrate_rows,
+    _decisions,
+    _design,
+    stratified_folds,
+)
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -82,13 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
     leads, events, outcomes = history(args.leads, args.seed)
     rows = _decisions(leads, events, outcomes, None)
-    rng = random.Random(args.seed)
-    won = [i for i, r in enumerate(rows) if r[2]]
-    lost = [i for i, r in enumerate(rows) if not r[2]]
-    rng.shuffle(won)
-    rng.shuffle(lost)
-    fold_of = {i: k % args.folds for k, i in enumerate(won)}
-    fold_of |= {i: k % args.folds for k, i in enumerate(lost)}
+    fold_of = stratified_folds([r[2] for r in rows], args.folds, args.seed)
     aucs: dict[str, list[float]] = {"points": [], "logistic": [], "boosting": []}
     times: dict[str, float] = {"points": 0.0, "logistic": 0.0, "boosting": 0.0}
     settings = {

@@ -25,6 +25,7 @@ import attrs
 
 from leadqual._fields import require_aware
 from leadqual._text import short_number as _num
+from leadqual.analytics._history import group_events, index_outcomes
 from leadqual.analytics.metrics import (
     Decile,
     PrecisionRecall,
@@ -155,15 +156,6 @@ class BacktestReport:
         return "\n".join(lines)
 
 
-def _group(events: Iterable[Event]) -> dict[str, list[Event]]:
-    by_lead: dict[str, list[Event]] = {}
-    for i, event in enumerate(events):
-        if not isinstance(event, Event):
-            raise ValidationError(f"events[{i}]", event, "expected an Event")
-        by_lead.setdefault(event.lead_id, []).append(event)
-    return by_lead
-
-
 def mql_threshold(ruleset: RuleSet) -> float | None:
     """The score the rule set's second funnel stage (MQL in the default funnel) asks for,
     when its entry guard is a plain score threshold; else None."""
@@ -183,22 +175,8 @@ def _qualify_all(
 ) -> tuple[list[LeadResult], dict[str, int]]:
     if as_of is not None:
         require_aware("as_of", as_of)
-    by_outcome: dict[str, Outcome] = {}
-    for i, outcome in enumerate(outcomes):
-        if not isinstance(outcome, Outcome):
-            raise ValidationError(f"outcomes[{i}]", outcome, "expected an Outcome")
-        if outcome.lead_id in by_outcome:
-            raise ValidationError(
-                f"outcomes[{i}].lead_id", outcome.lead_id, "this lead has an outcome already"
-            )
-        if outcome.at is None and as_of is None:
-            raise ValidationError(
-                f"outcomes[{i}].at",
-                None,
-                "has no close time: pass as_of to decide every lead at one moment",
-            )
-        by_outcome[outcome.lead_id] = outcome
-    by_lead = _group(events)
+    by_outcome = index_outcomes(outcomes, need_close=as_of is None)
+    by_lead = group_events(events)
     qualifier = ruleset.qualifier()
     first = ruleset.stages.first_stage()
     results: list[LeadResult] = []

@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 
 from leadqual._fields import require_aware
+from leadqual.analytics._history import group_events, index_outcomes
 from leadqual.analytics.metrics import roc_auc
 from leadqual.conditions import Attr, Condition
 from leadqual.errors import MissingExtra, ValidationError
@@ -47,6 +48,7 @@ __all__ = [
     "MissingExtra",
     "calibrate",
     "cross_validate",
+    "stratified_folds",
 ]
 
 _NOW = datetime(2000, 1, 1, tzinfo=timezone.utc)  # when neither close nor as_of is known
@@ -165,20 +167,8 @@ def _decisions(
     """Each lead with an outcome, its events before its decision time, won, and that time."""
     if as_of is not None:
         require_aware("as_of", as_of)
-    by_outcome: dict[str, Outcome] = {}
-    for i, outcome in enumerate(outcomes):
-        if not isinstance(outcome, Outcome):
-            raise ValidationError(f"outcomes[{i}]", outcome, "expected an Outcome")
-        if outcome.lead_id in by_outcome:
-            raise ValidationError(
-                f"outcomes[{i}].lead_id", outcome.lead_id, "this lead has an outcome already"
-            )
-        by_outcome[outcome.lead_id] = outcome
-    by_lead: dict[str, list[Event]] = {}
-    for i, event in enumerate(events):
-        if not isinstance(event, Event):
-            raise ValidationError(f"events[{i}]", event, "expected an Event")
-        by_lead.setdefault(event.lead_id, []).append(event)
+    by_outcome = index_outcomes(outcomes, need_close=False)
+    by_lead = group_events(events)
     rows = []
     for i, lead in enumerate(leads):
         if not isinstance(lead, Lead):
@@ -516,6 +506,17 @@ class CrossValidation:
         return sum(self.logistic) / len(self.logistic)
 
 
+def stratified_folds(labels: Sequence[bool], folds: int, seed: int) -> dict[int, int]:
+    """The fold of each index: won and lost leads each dealt round the folds after a
+    seeded shuffle, so every fold holds about the same share of wins."""
+    rng = random.Random(seed)
+    won = [i for i, label in enumerate(labels) if label]
+    lost = [i for i, label in enumerate(labels) if not label]
+    rng.shuffle(won)
+    rng.shuffle(lost)
+    return {i: k % folds for k, i in enumerate(won)} | {i: k % folds for k, i in enumerate(lost)}
+
+
 def cross_validate(
     leads: Iterable[Lead],
     events: Iterable[Event],
@@ -548,12 +549,7 @@ def cross_validate(
         raise ValidationError("options", sorted(unknown), "not options of calibrate")
     settings.update(options)
     rows = _decisions(leads, events, outcomes, as_of)
-    rng = random.Random(seed)
-    won = [i for i, row in enumerate(rows) if row[2]]
-    lost = [i for i, row in enumerate(rows) if not row[2]]
-    rng.shuffle(won)
-    rng.shuffle(lost)
-    fold_of = {i: k % folds for k, i in enumerate(won)} | {i: k % folds for k, i in enumerate(lost)}
+    fold_of = stratified_folds([row[2] for row in rows], folds, seed)
     points_aucs: list[float] = []
     logistic_aucs: list[float] = []
     for fold in range(folds):
