@@ -22,6 +22,7 @@ from leadqual.analytics.calibrate import (
     MissingExtra,
     calibrate,
     cross_validate,
+    stratified_folds,
 )
 from leadqual.analytics.funnel import (
     FunnelReport,
@@ -36,6 +37,7 @@ from leadqual.analytics.funnel import (
 from leadqual.analytics.metrics import (
     Decile,
     PrecisionRecall,
+    average_ranks,
     deciles,
     gini,
     ks,
@@ -62,6 +64,7 @@ __all__ = [
     "StageChange",
     "StageOutcomes",
     "Visit",
+    "average_ranks",
     "backtest",
     "calibrate",
     "compare",
@@ -78,5 +81,6 @@ __all__ = [
     "psi",
     "read_journeys",
     "roc_auc",
+    "stratified_folds",
     "write_journeys",
 ]
