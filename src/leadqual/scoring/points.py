@@ -43,6 +43,7 @@ from leadqual.scoring.rules import EngagementRule, FitRule
 __all__ = ["PointsModel", "PointsState", "check_event"]
 
 _DAY = 86400.0
+_NOTHING_FOLDED = (0, -math.inf, 0.0)
 _TS = attrgetter("_ts")
 
 
@@ -164,6 +165,7 @@ class PointsModel:
     _limits: tuple[tuple[float | None, float | None, str | None], ...] = attrs.field(
         init=False, eq=False, repr=False, hash=False
     )
+    _positive_slots: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         _unique_names(self.fit, self.engagement)
@@ -214,6 +216,7 @@ class PointsModel:
         setattr_(self, "_gains", tuple(max(r.points, 0) for r in self.engagement))
         setattr_(self, "_bounded", all(_never_grows(plan.decay) for plan in self._plans))
         setattr_(self, "_limits", tuple(_limit(plan) for plan in self._plans))
+        setattr_(self, "_positive_slots", tuple(i for i, g in enumerate(self._gains) if g > 0))
 
     def start(self, lead: Lead, *, track_ids: bool = True) -> PointsState:
         """A fresh incremental state for ``lead``.
@@ -318,20 +321,18 @@ class PointsState:
     """
 
     __slots__ = (
-        "_acc",
         "_bound",
+        "_decayed",
         "_fit",
-        "_fit_capped",
-        "_fit_free",
+        "_fit_bound",
+        "_fit_split",
         "_fit_total",
-        "_gained",
         "_index",
         "_lead_id",
         "_lists",
-        "_raw",
-        "_ref",
         "_seen",
         "_ties",
+        "_touched",
         "lead",
         "model",
     )
@@ -348,23 +349,13 @@ class PointsState:
         self._fit_total = sum(part[1] for part in self._fit)
         # what the score can never exceed: every positive point, undecayed and uncapped
         self._bound: float = sum(part[1] for part in self._fit if part[1] > 0)
-        # per rule, for the tighter bound of upper_bound(): the positive points counted
-        # (undecayed) and, for a half-life, their decayed sum at the time _ref
-        n = len(model.engagement)
-        self._raw: list[float] = [0.0] * n
-        self._gained: list[int] = []  # the rules with points in _raw, in order
-        self._acc: list[float] = [0.0] * n
-        self._ref: list[float] = [-math.inf] * n
-        caps = model.group_caps
-        self._fit_capped: dict[str, float] = dict.fromkeys(caps, 0.0)
-        free: float = 0.0
-        for part in self._fit:
-            if part[1] > 0:
-                if part[6] in caps:
-                    self._fit_capped[part[6]] += part[1]  # type: ignore[index]
-                else:
-                    free += part[1]
-        self._fit_free = free
+        self._fit_bound = self._bound
+        # for the tighter bound of upper_bound(), built on first use (applying an event
+        # costs nothing more): per half-life rule, how many of its events are folded into
+        # a decayed sum, the time of the last one, and the sum then
+        self._decayed: dict[int, tuple[int, float, float]] | None = None
+        self._fit_split: tuple[float, dict[str, float]] = (0.0, {})
+        self._touched: list[int] = []  # the rules that counted an event, in order
 
     def apply(self, event: Event) -> None:
         """Take one event into account (the same event id twice counts once)."""
@@ -395,12 +386,11 @@ class PointsState:
                 counted = lists[slot]
                 if counted is None:
                     lists[slot] = [event]
-                    if gains[slot]:
-                        self._gain(slot, ts)
+                    self._bound += gains[slot]
+                    self._touched.append(slot)
                 elif counted[-1]._ts < ts:
                     counted.append(event)
-                    if gains[slot]:
-                        self._gain(slot, ts)
+                    self._bound += gains[slot]
                 else:  # out of order, simultaneous, or a redelivered copy
                     at = bisect_right(counted, ts, key=_TS)
                     if event_id is not None and seen is None:
@@ -412,24 +402,9 @@ class PointsState:
                     if at and counted[at - 1]._ts == ts:
                         self._ties = True
                     counted.insert(at, event)
-                    if gains[slot]:
-                        self._gain(slot, ts)
-
-    def _gain(self, slot: int, ts: float) -> None:
-        """Account for a rule counting positive points at ``ts`` in the bounds."""
-        gain = self.model._gains[slot]
-        self._bound += gain
-        if not self._raw[slot]:
-            self._gained.append(slot)
-        self._raw[slot] += gain
-        half_life = self.model._plans[slot].half_life
-        if half_life is not None:
-            ref = self._ref[slot]
-            if ts >= ref:
-                self._acc[slot] = self._acc[slot] * math.pow(0.5, (ts - ref) / half_life) + gain
-                self._ref[slot] = ts
-            else:
-                self._acc[slot] += gain * math.pow(0.5, (ref - ts) / half_life)
+                    self._bound += gains[slot]
+                    if self._decayed is not None:
+                        self._decayed.pop(slot, None)  # not appended: fold it all again
 
     def apply_all(self, events: Iterable[Event]) -> None:
         """Apply each event in turn."""
@@ -457,7 +432,7 @@ class PointsState:
         if not model._bounded:
             return None
         total = self._bound
-        if self._gained or model.group_caps:
+        if self._bound != self._fit_bound or model.group_caps:
             total = self._capped_bound(now)
         if model.max_score is not None and total > model.max_score:
             total = model.max_score
@@ -468,18 +443,44 @@ class PointsState:
         return total + abs(total) * 1e-9 + 1e-9
 
     def _capped_bound(self, now: float | None) -> float:
-        caps = self.model.group_caps
-        groups = dict(self._fit_capped) if caps else {}
-        total = self._fit_free
-        raw, acc, ref = self._raw, self._acc, self._ref
-        limits = self.model._limits
-        for slot in self._gained:
-            bound = raw[slot]
+        model = self.model
+        caps = model.group_caps
+        folded = self._decayed
+        if folded is None:
+            folded = self._decayed = {}
+            # the positive fit points, outside capped groups and in each of them
+            free: float = 0.0
+            in_groups: dict[str, float] = dict.fromkeys(caps, 0.0)
+            for part in self._fit:
+                if part[1] > 0:
+                    if part[6] in in_groups:
+                        in_groups[part[6]] += part[1]
+                    else:
+                        free += part[1]
+            self._fit_split = (free, in_groups)
+        total, fit_groups = self._fit_split
+        groups = dict(fit_groups) if caps else fit_groups
+        lists, gains, limits = self._lists, model._gains, model._limits
+        power = math.pow
+        for slot in self._touched:
+            gain = gains[slot]
+            if gain <= 0:
+                continue
+            counted = lists[slot]
+            assert counted is not None  # touched: it holds an event
+            bound = gain * len(counted)
             half_life, cap, group = limits[slot]
-            if half_life is not None and now is not None and now >= ref[slot]:
-                decayed = acc[slot] * math.pow(0.5, (now - ref[slot]) / half_life)
-                if decayed < bound:
-                    bound = decayed
+            if half_life is not None and now is not None:
+                n, ref, acc = folded.get(slot, _NOTHING_FOLDED)
+                if n != len(counted):
+                    for event in counted[n:]:  # appended since: later than ref
+                        acc = acc * power(0.5, (event._ts - ref) / half_life) + gain
+                        ref = event._ts
+                    folded[slot] = (len(counted), ref, acc)
+                if now >= ref:
+                    decayed = acc * power(0.5, (now - ref) / half_life)
+                    if decayed < bound:
+                        bound = decayed
             if cap is not None and bound > cap:
                 bound = cap
             if group in groups:
