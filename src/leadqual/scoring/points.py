@@ -332,7 +332,6 @@ class PointsState:
         "_lists",
         "_seen",
         "_ties",
-        "_touched",
         "lead",
         "model",
     )
@@ -354,8 +353,7 @@ class PointsState:
         # costs nothing more): per half-life rule, how many of its events are folded into
         # a decayed sum, the time of the last one, and the sum then
         self._decayed: dict[int, tuple[int, float, float]] | None = None
-        self._fit_split: tuple[float, dict[str, float]] = (0.0, {})
-        self._touched: list[int] = []  # the rules that counted an event, in order
+        self._fit_split: tuple[float, dict[str, float]] | None = None
 
     def apply(self, event: Event) -> None:
         """Take one event into account (the same event id twice counts once)."""
@@ -387,7 +385,6 @@ class PointsState:
                 if counted is None:
                     lists[slot] = [event]
                     self._bound += gains[slot]
-                    self._touched.append(slot)
                 elif counted[-1]._ts < ts:
                     counted.append(event)
                     self._bound += gains[slot]
@@ -458,16 +455,16 @@ class PointsState:
                     else:
                         free += part[1]
             self._fit_split = (free, in_groups)
+        assert self._fit_split is not None  # set with _decayed
         total, fit_groups = self._fit_split
         groups = dict(fit_groups) if caps else fit_groups
         lists, gains, limits = self._lists, model._gains, model._limits
         power = math.pow
-        for slot in self._touched:
-            gain = gains[slot]
-            if gain <= 0:
-                continue
+        for slot in model._positive_slots:
             counted = lists[slot]
-            assert counted is not None  # touched: it holds an event
+            if counted is None:
+                continue
+            gain = gains[slot]
             bound = gain * len(counted)
             half_life, cap, group = limits[slot]
             if half_life is not None and now is not None:
