@@ -17,9 +17,7 @@ def test_version_matches_metadata() -> None:
 def test_runtime_dependencies_are_attrs_and_typing_extensions_only() -> None:
     requires = [req for req in metadata.requires("leadqual") or [] if "extra ==" not in req]
     names = {re.split(r"[ ;<>=!~\[]", req, maxsplit=1)[0].lower(): req for req in requires}
-    assert set(names) == {"attrs", "typing-extensions", "tomli"}
-    # tomli reads TOML rule files on Python 3.10 only (3.11 has tomllib)
-    assert "python_version < '3.11'" in names["tomli"].replace('"', "'")
+    assert set(names) == {"attrs", "typing-extensions"}
 
 
 def test_ships_py_typed_and_sample_data() -> None:
@@ -64,11 +62,23 @@ def test_optional_extras_and_the_test_extra_pulls_them_in() -> None:
     assert extra("analytics") == {"scikit-learn"}
     assert extra("plot") == {"matplotlib"}
     assert extra("testing") == {"hypothesis"}
+    # tomli reads TOML rule files on Python 3.10 only (3.11 has tomllib)
+    assert extra("toml") == {"tomli"}
     # (the build expands the self-reference leadqual[analytics,plot,testing])
-    assert extra("test") >= extra("analytics") | extra("plot") | extra("testing")
+    assert extra("test") >= extra("analytics") | extra("plot") | extra("testing") | extra("toml")
 
 
 def test_the_pytest_plugin_is_registered_and_outcomes_ship() -> None:
     plugins = {ep.name: ep.value for ep in metadata.entry_points(group="pytest11")}
     assert plugins.get("leadqual") == "leadqual.testing.plugin"
     assert (files("leadqual") / "data" / "sample_outcomes.jsonl").is_file()
+
+
+def test_the_default_rules_json_copy_equals_the_toml_file() -> None:
+    # where TOML cannot be read (Python 3.10 without the toml extra) the JSON copy is used
+    from leadqual.rulesets.files import loads
+
+    data = files("leadqual") / "data"
+    from_toml = loads((data / "default_rules.toml").read_text("utf-8"), "toml")
+    from_json = loads((data / "default_rules.json").read_text("utf-8"), "json")
+    assert from_json == from_toml

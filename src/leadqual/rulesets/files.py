@@ -90,6 +90,8 @@ def dump(ruleset: RuleSet, path: str | os.PathLike[str], *, format: str | None =
 
 
 def default_ruleset() -> RuleSet:
-    """The bundled rule set: common B2B practice (see ``leadqual/data/default_rules.toml``)."""
-    text = (files("leadqual") / "data" / "default_rules.toml").read_text(encoding="utf-8")
-    return loads(text, "toml", source="default_rules.toml")
+    """The bundled rule set: common B2B practice (see ``leadqual/data/default_rules.toml``;
+    where TOML cannot be read, Python 3.10 without the ``toml`` extra, its JSON copy)."""
+    name = "default_rules.toml" if toml.CAN_READ else "default_rules.json"
+    text = (files("leadqual") / "data" / name).read_text(encoding="utf-8")
+    return loads(text, "toml" if toml.CAN_READ else "json", source=name)

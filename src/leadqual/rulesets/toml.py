@@ -1,8 +1,8 @@
 """Reading and writing the TOML of rule files, with no third-party writer.
 
-Reading uses :mod:`tomllib` (``tomli`` on Python 3.10). Writing covers exactly the plain
-data of rule sets: tables, arrays of tables, inline tables, arrays, strings, numbers and
-booleans (rule sets hold no dates and no ``None``).
+Reading uses :mod:`tomllib` (on Python 3.10, ``tomli`` from the ``toml`` extra). Writing
+covers exactly the plain data of rule sets: tables, arrays of tables, inline tables, arrays,
+strings, numbers and booleans (rule sets hold no dates and no ``None``).
 
 >>> print(dumps({"name": "demo", "scoring": {"fit": [{"name": "big", "points": 10,
 ...     "condition": {"attr": "employees", "op": "gte", "value": 50}}]}}))
@@ -28,20 +28,41 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from leadqual.errors import MissingExtra
+
+_reader: Any
 if sys.version_info >= (3, 11):
-    import tomllib
+    import tomllib as _reader
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    try:
+        import tomli as _reader  # type: ignore[import-not-found,no-redef,unused-ignore]
+    except ImportError:
+        _reader = None
 
-__all__ = ["TOMLDecodeError", "dumps", "loads"]
+__all__ = ["CAN_READ", "TOMLDecodeError", "dumps", "loads"]
 
-TOMLDecodeError = tomllib.TOMLDecodeError
+#: Whether TOML can be read here: always from Python 3.11 (``tomllib``); on 3.10 with
+#: the ``toml`` extra (``tomli``).
+CAN_READ = _reader is not None
+
+
+class _NoReaderError(ValueError):
+    """Stands for the reader's error class where there is no reader (never raised)."""
+
+
+TOMLDecodeError: type[ValueError] = _reader.TOMLDecodeError if CAN_READ else _NoReaderError
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def loads(text: str) -> dict[str, Any]:
-    """Parse TOML text."""
-    data: dict[str, Any] = tomllib.loads(text)
+    """Parse TOML text (:class:`~leadqual.errors.MissingExtra` on Python 3.10 without the
+    ``toml`` extra)."""
+    if _reader is None:  # pragma: no cover - Python 3.10 without tomli
+        raise MissingExtra(
+            "reading TOML on Python 3.10 needs tomli: pip install 'leadqual[toml]' "
+            "(or use a .json rule file)"
+        )
+    data: dict[str, Any] = _reader.loads(text)
     return data
 
 
