@@ -23,9 +23,8 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import require_aware
 from leadqual._text import short_number as _num
-from leadqual.analytics._history import group_events, index_outcomes
+from leadqual.analytics._history import decisions
 from leadqual.analytics.metrics import (
     Decile,
     PrecisionRecall,
@@ -173,28 +172,11 @@ def _qualify_all(
     outcomes: Iterable[Outcome],
     as_of: datetime | None,
 ) -> tuple[list[LeadResult], dict[str, int]]:
-    if as_of is not None:
-        require_aware("as_of", as_of)
-    by_outcome = index_outcomes(outcomes, need_close=as_of is None)
-    by_lead = group_events(events)
+    rows, by_outcome, left_out = decisions(leads, events, outcomes, as_of=as_of)
     qualifier = ruleset.qualifier()
     first = ruleset.stages.first_stage()
     results: list[LeadResult] = []
-    left_out: dict[str, int] = {}
-    seen: set[str] = set()
-    for i, lead in enumerate(leads):
-        if not isinstance(lead, Lead):
-            raise ValidationError(f"leads[{i}]", lead, "expected a Lead")
-        if lead.id in seen:
-            raise ValidationError(f"leads[{i}].id", lead.id, "this lead is given twice")
-        seen.add(lead.id)
-        found = by_outcome.get(lead.id)
-        if found is None:
-            left_out["leads without an outcome"] = left_out.get("leads without an outcome", 0) + 1
-            continue
-        moment = as_of if as_of is not None else found.at
-        assert moment is not None  # checked above
-        before = [e for e in by_lead.get(lead.id, ()) if e.at < moment]
+    for lead, before, won, moment in rows:
         q = qualifier.qualify(lead, before, as_of=moment)
         entered: dict[str, datetime] = {}
         if before:  # the lead entered the funnel with its first event
@@ -203,12 +185,16 @@ def _qualify_all(
             entered.setdefault(record.target, record.at)
         results.append(
             LeadResult(
-                lead.id, found.won, q.score.total, q.stage, q.reached(), moment, found, entered
+                lead.id,
+                won,
+                q.score.total,
+                q.stage,
+                q.reached(),
+                moment,
+                by_outcome[lead.id],
+                entered,
             )
         )
-    unknown = sum(1 for lead_id in by_outcome if lead_id not in seen)
-    if unknown:
-        left_out["outcomes of unknown leads"] = unknown
     return results, left_out
 
 

@@ -30,8 +30,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import require_aware
-from leadqual.analytics._history import group_events, index_outcomes
+from leadqual.analytics._history import Decision, decisions
 from leadqual.analytics.metrics import roc_auc
 from leadqual.conditions import Attr, Condition
 from leadqual.errors import MissingExtra, ValidationError
@@ -163,33 +162,10 @@ def _decisions(
     events: Iterable[Event],
     outcomes: Iterable[Outcome],
     as_of: datetime | None,
-) -> list[tuple[Lead, list[Event], bool, datetime]]:
-    """Each lead with an outcome, its events before its decision time, won, and that time."""
-    if as_of is not None:
-        require_aware("as_of", as_of)
-    by_outcome = index_outcomes(outcomes, need_close=False)
-    by_lead = group_events(events)
-    rows = []
-    for i, lead in enumerate(leads):
-        if not isinstance(lead, Lead):
-            raise ValidationError(f"leads[{i}]", lead, "expected a Lead")
-        found = by_outcome.get(lead.id)
-        if found is None:
-            continue
-        moment = as_of if as_of is not None else found.at
-        if moment is None:
-            own = by_lead.get(lead.id, [])
-            if own:
-                raise ValidationError(
-                    "as_of",
-                    None,
-                    f"the outcome of {lead.id} has no close time and the lead has events: "
-                    "pass as_of",
-                )
-            moment = _NOW
-        before = [e for e in by_lead.get(lead.id, ()) if e.at < moment]
-        rows.append((lead, before, found.won, moment))
-    return rows
+) -> list[Decision]:
+    """Each lead with an outcome, its events before its decision time, won, and that time
+    (profiles alone, with neither events nor close times, are decided at one moment)."""
+    return decisions(leads, events, outcomes, as_of=as_of, undated_at=_NOW)[0]
 
 
 def _is_number(value: Any) -> bool:
@@ -197,7 +173,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _attribute_features(
-    rows: Sequence[tuple[Lead, list[Event], bool, datetime]],
+    rows: Sequence[Decision],
     names: Iterable[str],
     max_bins: int,
     min_share: float,
@@ -255,9 +231,7 @@ def _attribute_features(
     return features
 
 
-def _event_features(
-    rows: Sequence[tuple[Lead, list[Event], bool, datetime]], types: Iterable[str]
-) -> list[_Feature]:
+def _event_features(rows: Sequence[Decision], types: Iterable[str]) -> list[_Feature]:
     features = []
     for kind in types:
         counts = [sum(1 for e in before if e.type == kind) for _, before, _, _ in rows]
@@ -280,9 +254,7 @@ def _event_features(
     return features
 
 
-def _design(
-    rows: Sequence[tuple[Lead, list[Event], bool, datetime]], features: Sequence[_Feature]
-) -> list[list[float]]:
+def _design(rows: Sequence[Decision], features: Sequence[_Feature]) -> list[list[float]]:
     tests = [f.condition._tester() if f.condition is not None else None for f in features]
     matrix = []
     for lead, before, _, _ in rows:
@@ -300,7 +272,7 @@ def _design(
 _MAX_CATEGORIES = 20
 
 
-def _describes(rows: Sequence[tuple[Lead, list[Event], bool, datetime]], key: str) -> bool:
+def _describes(rows: Sequence[Decision], key: str) -> bool:
     """Whether an attribute describes leads rather than identifies them: numbers do; text
     does when its common values (each at least 5 % of the leads) cover half of them, unlike
     names, companies or free text."""
@@ -320,7 +292,7 @@ def _describes(rows: Sequence[tuple[Lead, list[Event], bool, datetime]], key: st
 
 
 def _names(
-    rows: Sequence[tuple[Lead, list[Event], bool, datetime]],
+    rows: Sequence[Decision],
     attributes: Iterable[str] | None,
     event_types: Iterable[str] | None,
 ) -> tuple[list[str], list[str]]:
@@ -383,7 +355,7 @@ def calibrate(
 
 
 def _calibrate_rows(
-    rows: Sequence[tuple[Lead, list[Event], bool, datetime]],
+    rows: Sequence[Decision],
     *,
     attributes: Iterable[str] | None,
     event_types: Iterable[str] | None,
