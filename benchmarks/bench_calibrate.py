@@ -90,23 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     fold_of = stratified_folds([r[2] for r in rows], args.folds, args.seed)
     aucs: dict[str, list[float]] = {"points": [], "logistic": [], "boosting": []}
     times: dict[str, float] = {"points": 0.0, "logistic": 0.0, "boosting": 0.0}
-    settings = {
-        "attributes": None,
-        "event_types": None,
-        "pdo": 20,
-        "base_score": 100,
-        "base_odds": 1.0,
-        "max_bins": 5,
-        "min_share": 0.05,
-        "regularization": 1.0,
-        "seed": args.seed,
-    }
     for fold in range(args.folds):
         train = [rows[i] for i in sorted(fold_of) if fold_of[i] != fold]
         test = [rows[i] for i in sorted(fold_of) if fold_of[i] == fold]
         labels = [r[2] for r in test]
         t0 = time.perf_counter()
-        result, features, _ = _calibrate_rows(train, **settings)
+        result, features, _ = _calibrate_rows(train, seed=args.seed)
         times["points"] += time.perf_counter() - t0
         x_train, y_train = _design(train, features), [r[2] for r in train]
         x_test = _design(test, features)

@@ -21,6 +21,7 @@ carry everything (no events) and outcomes without a close time work too, with ``
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 import random
@@ -357,17 +358,18 @@ def calibrate(
 def _calibrate_rows(
     rows: Sequence[Decision],
     *,
-    attributes: Iterable[str] | None,
-    event_types: Iterable[str] | None,
-    pdo: float,
-    base_score: float,
-    base_odds: float,
-    max_bins: int,
-    min_share: float,
-    regularization: float,
-    seed: int,
+    attributes: Iterable[str] | None = None,
+    event_types: Iterable[str] | None = None,
+    pdo: float = 20,
+    base_score: float = 100,
+    base_odds: float = 1.0,
+    max_bins: int = 5,
+    min_share: float = 0.05,
+    regularization: float = 1.0,
+    seed: int = 0,
 ) -> tuple[Calibration, list[_Feature], Any]:
-    """Fit ``rows``; also return the features and the fitted regression."""
+    """Fit ``rows`` (options and defaults as :func:`calibrate`'s); also return the features
+    and the fitted regression."""
     logistic = _sklearn()
     for name, value in (("pdo", pdo), ("base_odds", base_odds)):
         number: Any = value
@@ -459,6 +461,10 @@ def _calibrate_rows(
     return calibration, features, fitted
 
 
+#: The keyword options calibrate() passes on, which cross_validate() accepts too.
+_OPTIONS = frozenset(inspect.signature(_calibrate_rows).parameters) - {"rows", "seed"}
+
+
 @attrs.frozen
 class CrossValidation:
     """Held-out AUCs, fold by fold: of the calibrated (rounded) points, and of the same
@@ -505,21 +511,9 @@ def cross_validate(
     count: Any = folds
     if isinstance(count, bool) or not isinstance(count, int) or count < 2:
         raise ValidationError("folds", folds, "expected a whole number of at least 2")
-    settings: dict[str, Any] = {
-        "attributes": None,
-        "event_types": None,
-        "pdo": 20,
-        "base_score": 100,
-        "base_odds": 1.0,
-        "max_bins": 5,
-        "min_share": 0.05,
-        "regularization": 1.0,
-        "seed": seed,
-    }
-    unknown = set(options) - set(settings)
+    unknown = set(options) - _OPTIONS
     if unknown:
         raise ValidationError("options", sorted(unknown), "not options of calibrate")
-    settings.update(options)
     rows = _decisions(leads, events, outcomes, as_of)
     fold_of = stratified_folds([row[2] for row in rows], folds, seed)
     points_aucs: list[float] = []
@@ -530,7 +524,7 @@ def cross_validate(
         labels = [row[2] for row in test]
         if not 0 < sum(labels) < len(labels):
             continue
-        result, features, fitted = _calibrate_rows(train, **settings)
+        result, features, fitted = _calibrate_rows(train, seed=seed, **options)
         points = [result.model.score(lead, before, as_of=at).total for lead, before, _, at in test]
         exact = [float(p) for p in fitted.decision_function(_design(test, features))]
         points_aucs.append(roc_auc(labels, points))
