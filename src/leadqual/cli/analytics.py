@@ -14,6 +14,8 @@ from leadqual.analytics.html import write_html
 from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.io import read_events, read_leads, read_outcomes
+from leadqual.leads import Lead
+from leadqual.outcomes import Outcome
 from leadqual.rulesets import RuleSet, default_ruleset, dump, load
 from leadqual.stages import StageMachine
 
@@ -88,18 +90,25 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     cal.set_defaults(run=run_calibrate)
 
 
+def _history(args: argparse.Namespace) -> tuple[list[Lead], list[Event], list[Outcome]]:
+    """The leads, events (none without ``--events``) and outcomes the command names."""
+    with paused():
+        with read_leads(args.leads) as leads:
+            lead_list = list(leads)
+        event_list: list[Event] = []
+        if args.events:
+            with read_events(args.events) as events:
+                event_list = list(events)
+        with read_outcomes(args.outcomes) as outcomes:
+            return lead_list, event_list, list(outcomes)
+
+
 def run_backtest(args: argparse.Namespace) -> int:
     """Print the back-test report (or the comparison of two rule files)."""
     rules = load(args.rules)
     other = load(args.compare) if args.compare else None
     as_of = parse_timestamp("--as-of", args.as_of) if args.as_of else None
-    with paused():
-        with read_leads(args.leads) as leads_reader:
-            leads = list(leads_reader)
-        with read_events(args.events) as events_reader:
-            events = list(events_reader)
-        with read_outcomes(args.outcomes) as outcomes_reader:
-            outcomes = list(outcomes_reader)
+    leads, events, outcomes = _history(args)
     options: dict[str, Any] = {"as_of": as_of, "top_k": args.top_k}
     report: BacktestReport | Comparison
     if other is None:
@@ -121,15 +130,7 @@ def run_backtest(args: argparse.Namespace) -> int:
 def run_calibrate(args: argparse.Namespace) -> int:
     """Fit points, print the calibration, write the rule file."""
     as_of = parse_timestamp("--as-of", args.as_of) if args.as_of else None
-    with paused():
-        with read_leads(args.leads) as leads_reader:
-            leads = list(leads_reader)
-        events: list[Event] = []
-        if args.events:
-            with read_events(args.events) as events_reader:
-                events = list(events_reader)
-        with read_outcomes(args.outcomes) as outcomes_reader:
-            outcomes = list(outcomes_reader)
+    leads, events, outcomes = _history(args)
     result = calibrate(
         leads,
         events,
