@@ -33,6 +33,13 @@ def require_number(field: str, value: Any) -> float:
     return value
 
 
+def require_count(field: str, value: Any, minimum: int = 1) -> int:
+    """Return ``value`` if it is a whole number (not a bool) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValidationError(field, value, f"expected a whole number >= {minimum}")
+    return value
+
+
 def require_items(field: str, value: Any, problem: str) -> tuple[Any, ...]:
     """The items of a list-like ``value`` (not a string or a mapping), else raise."""
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):

@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from leadqual._fields import require_count
 from leadqual._text import short_number as _num
 from leadqual.analytics._history import decisions
 from leadqual.analytics.metrics import (
@@ -221,9 +222,8 @@ def backtest(
     """
     if not isinstance(ruleset, RuleSet):
         raise ValidationError("ruleset", ruleset, "expected a RuleSet")
-    k: Any = top_k
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
-        raise ValidationError("top_k", top_k, "expected a whole number of at least 1")
+    if top_k is not None:
+        require_count("top_k", top_k)
     results, left_out = _qualify_all(ruleset, leads, events, outcomes, as_of)
     return _report(ruleset, results, left_out, top_k, threshold)
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import attrs
 
+from leadqual._fields import require_count
 from leadqual.analytics._history import Decision, decisions
 from leadqual.analytics.metrics import roc_auc
 from leadqual.conditions import Attr, Condition
@@ -127,9 +128,7 @@ class Calibration:
     def threshold_for_capacity(self, leads: int) -> float:
         """The score of the ``leads``-th best lead of the history: what a team that can work
         that many leads would set as its threshold."""
-        count: Any = leads
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValidationError("leads", leads, "expected a whole number of at least 1")
+        require_count("leads", leads)
         ordered = sorted(self.scores, reverse=True)
         return ordered[min(leads, len(ordered)) - 1]
 
@@ -375,9 +374,7 @@ def _calibrate_rows(
         number: Any = value
         if isinstance(number, bool) or not isinstance(number, (int, float)) or not number > 0:
             raise ValidationError(name, value, "expected a number above 0")
-    bins: Any = max_bins
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
-        raise ValidationError("max_bins", max_bins, "expected a whole number of at least 2")
+    require_count("max_bins", max_bins, 2)
     labels = [won for *_, won, _ in rows]
     if not 0 < sum(labels) < len(labels):
         raise ValidationError(
@@ -508,9 +505,7 @@ def cross_validate(
     """Calibrate on all folds but one and measure the AUC on the one left out, in turn
     (folds drawn with ``seed``, stratified by outcome), for the rounded points and for the
     logistic regression behind them; ``options`` go to :func:`calibrate`."""
-    count: Any = folds
-    if isinstance(count, bool) or not isinstance(count, int) or count < 2:
-        raise ValidationError("folds", folds, "expected a whole number of at least 2")
+    require_count("folds", folds, 2)
     unknown = set(options) - _OPTIONS
     if unknown:
         raise ValidationError("options", sorted(unknown), "not options of calibrate")

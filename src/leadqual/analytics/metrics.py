@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from leadqual._fields import require_count
 from leadqual.errors import ValidationError
 
 __all__ = [
@@ -164,9 +165,7 @@ def deciles(labels: Sequence[bool], scores: Sequence[float], bands: int = 10) ->
     size (the first bands one larger when the count does not divide). Leads with equal
     scores keep their input order, so the table is deterministic."""
     _check(labels, scores)
-    count: Any = bands
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValidationError("bands", bands, "expected a whole number of at least 1")
+    require_count("bands", bands)
     n = len(labels)
     if n == 0:
         return ()

@@ -30,7 +30,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from leadqual._fields import require_aware, require_number, require_text
+from leadqual._fields import require_aware, require_count, require_number, require_text
 from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not
 from leadqual.errors import DuplicateEventError, ValidationError
 from leadqual.events import Event
@@ -176,8 +176,7 @@ def _truth(value: Any) -> bool | None:
 
 
 def _count(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError("count", value, "expected a whole number >= 1")
+    require_count("count", value)
 
 
 def _aware(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

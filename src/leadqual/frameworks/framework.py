@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import require_items, require_text
+from leadqual._fields import require_count, require_items, require_text
 from leadqual.errors import ValidationError
 from leadqual.frameworks.checks import Check, CheckResult, Facts, Verdict
 
@@ -73,8 +73,7 @@ class AllPass:
 
 
 def _k(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError("k", value, "expected a whole number >= 1")
+    require_count("k", value)
 
 
 @attrs.frozen

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import attrs
 
-from leadqual._fields import require_aware
+from leadqual._fields import require_aware, require_count
 from leadqual._text import short_number as _num
 from leadqual._text import signed_number
 from leadqual.errors import ValidationError
@@ -66,8 +66,7 @@ def _contributions(value: Iterable[Contribution]) -> tuple[Contribution, ...]:
 
 
 def _check_count(name: str, n: object) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValidationError(name, n, "expected a whole number >= 0")
+    require_count(name, n, 0)
 
 
 def _groups(value: Mapping[str, float] | None) -> JsonMap:

@@ -21,6 +21,7 @@ import attrs
 
 from leadqual._fields import (
     optional_text,
+    require_count,
     require_number,
     require_positive_timedelta,
     require_text,
@@ -48,10 +49,7 @@ def _group(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 def _positive_int(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(
-            f"{inst.name}.{attribute.name}", value, "expected a whole number >= 1"
-        )
+    require_count(f"{inst.name}.{attribute.name}", value)
 
 
 def _positive_number(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import require_aware, require_text
+from leadqual._fields import require_aware, require_count, require_text
 from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.frameworks.checks import Verdict
@@ -143,9 +143,7 @@ class Scenario:
         Every event gets an id of its own, so the scenario never trips on duplicates.
         """
         require_text("event_type", event_type)
-        count: Any = times
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValidationError("times", times, "expected a whole number of at least 1")
+        require_count("times", times)
         step: Any = every
         if not isinstance(step, timedelta) or step < timedelta(0):
             raise ValidationError("every", every, "expected a timedelta of 0 or more")
