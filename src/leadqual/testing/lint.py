@@ -446,8 +446,10 @@ class _Checker:
         self.findings: list[Finding] = []
         self.pool: dict[tuple[str, str], list[Any]] = {}  # the main model's candidates
 
-    def add(self, level: Level, subject: str, message: str) -> None:
-        self.findings.append(Finding(level, subject, message))
+    def add(self, level: Level, subject: str | None, message: str) -> None:
+        """Report a finding about ``subject`` (``None``: a silent check, nothing reported)."""
+        if subject is not None:
+            self.findings.append(Finding(level, subject, message))
 
     def rules(self, model: PointsModel, prefix: str) -> None:
         pool: dict[tuple[str, str], list[Any]] = {}
@@ -551,7 +553,7 @@ class _Checker:
         return Example(lead, tuple(events), _AS_OF, total)
 
     def guard_possible(
-        self, guard: Guard | None, ranges: tuple[Range, Range, Range], where: str
+        self, guard: Guard | None, ranges: tuple[Range, Range, Range], where: str | None
     ) -> bool:
         fit, engagement, score = ranges
         if guard is None:
@@ -590,14 +592,7 @@ class _Checker:
             return True
         return True  # EventSeen, NewActivity, custom guards: assume they can hold
 
-    def _quietly(self, guard: Guard | None, ranges: tuple[Range, Range, Range]) -> bool:
-        """Whether ``guard`` can hold, without reporting anything."""
-        before = len(self.findings)
-        possible = self.guard_possible(guard, ranges, "")
-        del self.findings[before:]
-        return possible
-
-    def _threshold(self, points: float, reach: Range, what: str, where: str) -> bool:
+    def _threshold(self, points: float, reach: Range, what: str, where: str | None) -> bool:
         if points > reach.maximum:
             self.add(
                 "error",
@@ -625,7 +620,7 @@ class _Checker:
             blocked = [
                 stage
                 for stage in (machine.skipped(t.source, t.target) if t.auto else ())
-                if not self._quietly(machine.entry_guard(stage), ranges)
+                if not self.guard_possible(machine.entry_guard(stage), ranges, None)
             ]
             if blocked:
                 self.add(
