@@ -194,8 +194,17 @@ def read_journeys(path: str | os.PathLike[str]) -> list[Journey]:
                 raise ValidationError(
                     where, line.strip(), f"not a transitions row ({exc})"
                 ) from None
+    return _journeys(records, starts)
+
+
+def _journeys(
+    records: Mapping[str, list[TransitionRecord]],
+    starts: Mapping[str, tuple[str, datetime | None]],
+) -> list[Journey]:
+    """Journeys by lead id, records in time order; without a start row a lead starts where
+    its first record leaves from, at an unknown time."""
     out = []
-    for lead_id in sorted(set(starts) | set(records)):
+    for lead_id in sorted(set(starts) | set(records), key=str):
         own = sorted(records.get(lead_id, []), key=lambda r: r.at)
         stage, started = starts.get(lead_id, (own[0].source if own else "", None))
         out.append(Journey(lead_id, stage, started, tuple(own)))
@@ -216,11 +225,7 @@ def _journeys_from_pairs(pairs: Iterable[Any]) -> list[Journey]:
         if not isinstance(record, TransitionRecord):
             raise ValidationError(f"source[{i}]", pair, "expected (lead_id, TransitionRecord)")
         by_lead.setdefault(lead_id, []).append(record)
-    out = []
-    for lead_id, records in sorted(by_lead.items(), key=lambda item: str(item[0])):
-        ordered = sorted(records, key=lambda r: r.at)
-        out.append(Journey(lead_id, ordered[0].source, None, tuple(ordered)))
-    return out
+    return _journeys(by_lead, {})
 
 
 @attrs.frozen
