@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
@@ -27,7 +28,7 @@ from leadqual._fields import require_aware
 from leadqual.errors import DuplicateEventError, LeadqualError, ListenerError, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
-from leadqual.qualifier import Decision, Listener, Qualification, QualificationState
+from leadqual.qualifier import Decision, Listener, Qualification, QualificationState, claim_id
 from leadqual.rulesets.ruleset import RuleSet
 from leadqual.stages.machine import TransitionRecord
 
@@ -103,6 +104,7 @@ class Engine:
         self.ruleset = ruleset
         self.unknown_leads = unknown_leads
         self.clock = clock
+        self.chunk_size = 10_000
         self._qualifier = ruleset.qualifier(on_transition)
         self._states: dict[str, QualificationState] = {}
         self._pending: dict[str, list[Event]] = {}
@@ -121,24 +123,29 @@ class Engine:
         self._states[lead.id] = state
         held = self._pending.pop(lead.id, [])
         if held:
+            for event in held:  # the lead's log claims them now
+                if event.id is not None:
+                    del self._ids[event.id]
             state.apply_all(held)
 
     def update_lead(self, lead: Lead) -> None:
-        """Replace a lead's profile and replay its history under the new one.
+        """Replace a lead's profile and walk its history again under the new one.
 
         Listeners hear only of the part of the lead's path that changed."""
         if not isinstance(lead, Lead):
             raise ValidationError("lead", lead, "expected a Lead")
-        old = self._state(lead.id)
-        state = self._start(lead)
-        state.notify = False
-        state.apply_all(old.events, old.decisions)
-        state.notify = True
-        self._states[lead.id] = state
-        state._announce_changes(old.history)
+        self._state(lead.id).update_lead(lead)
 
     def apply(self, events: Event | Iterable[Event]) -> None:
         """Apply one event or many, in any order.
+
+        Events are grouped by lead, a chunk of up to :attr:`chunk_size` at a time (so an
+        endless iterator streams through in bounded memory), and each lead's log takes
+        its group at once: a late event costs a walk from the checkpoint before it, once
+        per lead and chunk. A chunk is checked before any of it is applied: an event that
+        is refused (not an event, a different event reusing an id, an unknown lead with
+        ``unknown_leads="raise"``) raises, and nothing of its chunk is applied (earlier
+        chunks stay applied).
 
         If ``on_transition`` listeners raise, every event is still applied and a
         :class:`~leadqual.errors.ListenerError` listing each failure is raised at the end.
@@ -146,37 +153,62 @@ class Engine:
         if isinstance(events, Event):
             events = (events,)
         failures: list[tuple[Any, BaseException]] = []
+        chunk: list[Event] = []
+        size = self.chunk_size
         for event in events:
-            try:
-                self._apply_one(event)
-            except ListenerError as exc:
-                failures.extend(exc.errors)
+            chunk.append(event)
+            if len(chunk) >= size:
+                self._apply_chunk(chunk, failures)
+                chunk = []
+        if chunk:
+            self._apply_chunk(chunk, failures)
         if failures:
             raise ListenerError(failures)
 
-    def _apply_one(self, event: Event) -> None:
-        if not isinstance(event, Event):
-            raise ValidationError("event", event, "expected an Event")
-        if event.id is not None:
-            previous = self._ids.get(event.id)
-            if previous is not None:
-                if previous.same_occurrence(event):
-                    return
-                raise DuplicateEventError(event.id, previous, event)
-        state = self._states.get(event.lead_id)
-        if state is None:
-            if self.unknown_leads == "raise":
+    def _apply_chunk(self, chunk: list[Event], failures: list[tuple[Any, BaseException]]) -> None:
+        states, ids = self._states, self._ids
+        groups: dict[str, list[Event]] = {}
+        claimed: dict[str, Event] = {}
+        latest = -math.inf
+        for event in chunk:
+            if not isinstance(event, Event):
+                raise ValidationError("event", event, "expected an Event")
+            lead_id = event.lead_id
+            if lead_id not in states and self.unknown_leads == "raise":
                 raise ValidationError(
-                    "event.lead_id", event.lead_id, "no such lead (add it first, or hold events)"
+                    "event.lead_id", lead_id, "no such lead (add it first, or hold events)"
                 )
-            self._pending.setdefault(event.lead_id, []).append(event)
-        else:
+            event_id = event.id
+            if event_id is not None:
+                previous = ids.get(event_id)
+                if previous is not None:
+                    if previous.same_occurrence(event):
+                        continue
+                    raise DuplicateEventError(event_id, previous, event)
+                if not claim_id(claimed, event):
+                    continue
+            group = groups.get(lead_id)
+            if group is None:
+                groups[lead_id] = [event]
+            else:
+                group.append(event)
+            if event._ts > latest:
+                latest = event._ts
+                moment = event.at
+        for lead_id, group in groups.items():
+            state = states.get(lead_id)
+            if state is None:
+                for event in group:
+                    if event.id is not None:
+                        ids[event.id] = event
+                self._pending.setdefault(lead_id, []).extend(group)
+                continue
             try:
-                state._apply_checked(event)  # the id is new across the whole engine
-            finally:
-                self._note(event)  # applied even when a listener raised
-            return
-        self._note(event)
+                state.apply_all(group)
+            except ListenerError as exc:
+                failures.extend(exc.errors)
+        if groups:
+            self._note_moment(moment)
 
     def move(self, lead_id: str, target: str, *, at: datetime, reason: str) -> TransitionRecord:
         """A sales decision: move a lead by hand (see :meth:`QualificationState.move`)."""
@@ -319,54 +351,40 @@ class Engine:
                 f"not {ruleset.label}; restore it with those rules, then use rescore() to compare"
             )
         try:
-            engine = cls(ruleset, unknown_leads=data.get("unknown_leads", "hold"), clock=clock)
+            engine = cls(
+                ruleset,
+                unknown_leads=data.get("unknown_leads", "hold"),
+                on_transition=on_transition,
+                clock=clock,
+            )
             for item in data["leads"]:
                 lead = Lead.from_dict(item["lead"])
                 engine.add_lead(lead)
                 state = engine._states[lead.id]
                 events = [Event._from_plain(e) for e in item["events"]]
                 decisions = [Decision.from_dict(d) for d in item["decisions"]]
-                for event in events:
-                    if event.lead_id != lead.id:
-                        raise ValidationError("event.lead_id", event.lead_id, f"not {lead.id}")
-                    engine._check_new_id(event)
-                    engine._note(event)
+                state.notify = False  # listeners heard of this history before the snapshot
                 state.apply_all(events, decisions)
-                for decision in decisions:
-                    engine._note_moment(decision.at)
+                state.notify = True
+                for moment in [e.at for e in events[-1:]] + [d.at for d in decisions]:
+                    engine._note_moment(moment)
             for lead_id, raw_events in data["pending"].items():
                 if lead_id in engine._states:
                     raise ValidationError("pending", lead_id, "events held for a tracked lead")
-                for raw in raw_events:
-                    event = Event._from_plain(raw)
+                held = [Event._from_plain(raw) for raw in raw_events]
+                for event in held:
                     if event.lead_id != lead_id:
                         raise ValidationError("event.lead_id", event.lead_id, f"not {lead_id}")
-                    engine._check_new_id(event)
-                    engine._pending.setdefault(lead_id, []).append(event)
-                    engine._note(event)
+                engine.apply(held)
         except (KeyError, TypeError, AttributeError) as exc:
             raise SnapshotError(f"the snapshot is incomplete or damaged ({exc!r})") from None
         except ValidationError as exc:
             raise SnapshotError(f"the snapshot holds invalid data: {exc}") from None
-        listeners = tuple(on_transition)
-        if listeners:
-            engine._qualifier = ruleset.qualifier(listeners)
-            for state in engine._states.values():
-                state.qualifier = engine._qualifier
         return engine
 
-    def _check_new_id(self, event: Event) -> None:
-        if event.id is not None and event.id in self._ids:
-            raise DuplicateEventError(event.id, self._ids[event.id], event)
-
     def _start(self, lead: Lead) -> QualificationState:
-        # the engine deduplicates event ids across every lead: a state needs no index
-        return QualificationState(self._qualifier, lead, track_ids=False)
-
-    def _note(self, event: Event) -> None:
-        if event.id is not None:
-            self._ids[event.id] = event
-        self._note_moment(event.at)
+        # one id index for every lead: an id two leads' events share is refused
+        return QualificationState(self._qualifier, lead, ids=self._ids)
 
     def _note_moment(self, moment: datetime) -> None:
         if self._latest is None or moment > self._latest:

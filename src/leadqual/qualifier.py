@@ -23,8 +23,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import inspect
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from datetime import datetime, timezone
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -32,19 +36,33 @@ import attrs
 
 from leadqual._fields import check_keys, parse_timestamp, require_aware, require_text
 from leadqual._text import short_number as _num
-from leadqual.errors import InvalidTransition, ListenerError, ValidationError
+from leadqual.errors import (
+    DuplicateEventError,
+    InvalidTransition,
+    ListenerError,
+    ValidationError,
+)
 from leadqual.events import Event
 from leadqual.frameworks.checks import Activity, Facts
 from leadqual.frameworks.framework import Framework, FrameworkResult
 from leadqual.leads import Lead
-from leadqual.scoring.points import PointsModel, PointsState, check_event
-from leadqual.scoring.protocol import Score, ScoringModel
+from leadqual.scoring.protocol import Score, ScoringModel, ScoringState
 from leadqual.stages.guards import GuardContext
 from leadqual.stages.machine import StageMachine, StageState, TransitionRecord
 
 _UTC = timezone.utc
+_TS = attrgetter("_ts")
+_LAST = attrgetter("last")
 
-__all__ = ["Decision", "Listener", "Qualification", "QualificationState", "Qualifier"]
+__all__ = [
+    "CHECKPOINT_EVERY",
+    "Decision",
+    "Listener",
+    "Qualification",
+    "QualificationState",
+    "Qualifier",
+    "claim_id",
+]
 
 #: Called with the lead and each transition record, after the lead's state holds it.
 Listener = Callable[[Lead, TransitionRecord], None]
@@ -136,6 +154,15 @@ class Qualification:
         return "\n".join(lines)
 
 
+def _takes_track_ids(model: ScoringModel) -> bool:
+    try:
+        parameters = inspect.signature(model.start).parameters
+    except (TypeError, ValueError):
+        return False
+    option = parameters.get("track_ids")
+    return option is not None and option.kind is inspect.Parameter.KEYWORD_ONLY
+
+
 def _listeners(value: Iterable[Listener]) -> tuple[Listener, ...]:
     items = tuple(value)
     for i, item in enumerate(items):
@@ -188,6 +215,21 @@ class Qualifier:
         factory=dict, converter=_extra_models, kw_only=True, hash=False
     )
 
+    _automatic: frozenset[str] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _start_options: dict[str, bool] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        automatic = frozenset(s for s in self.stages.names() if self.stages.has_automatic(s))
+        object.__setattr__(self, "_automatic", automatic)
+        # a model whose start() can skip its own id index gets told the log keeps one
+        object.__setattr__(
+            self, "_start_options", {"track_ids": False} if _takes_track_ids(self.model) else {}
+        )
+
+    def _open_state(self, lead: Lead) -> ScoringState:
+        """A scoring state for ``lead`` (the qualification state deduplicates ids)."""
+        return self.model.start(lead, **self._start_options)
+
     def start(self, lead: Lead) -> QualificationState:
         """A fresh incremental state for ``lead``."""
         if not isinstance(lead, Lead):
@@ -211,49 +253,177 @@ class Qualifier:
         return state.qualification(as_of)
 
 
-class QualificationState:
-    """A lead's incremental qualification (owned by one caller; not thread-safe).
+def claim_id(ids: MutableMapping[str, Event], event: Event) -> bool:
+    """Record ``event``'s id in ``ids`` (event id -> event); whether the event is new.
 
-    Events are applied in time order: each instant's events are scored together,
-    then the automatic transitions are tried at that instant. An event that arrives
-    late (at or before the latest instant already processed) makes the state replay
-    the lead's history, so the result always equals batch qualification. A listener
-    learns of each record the state commits; after a replay, of the records past the
-    part of the path that did not change (a replay that only retimes a move the
-    listener already heard of is not announced again).
+    An exact copy of an event already recorded (a redelivery, perhaps written with
+    another UTC offset) is not new; a *different* event reusing an id raises
+    :class:`~leadqual.errors.DuplicateEventError`. Events without an id are always new.
+    """
+    event_id = event.id
+    if event_id is None:
+        return True
+    previous = ids.get(event_id)
+    if previous is None:
+        ids[event_id] = event
+        return True
+    if previous.same_occurrence(event):
+        return False
+    raise DuplicateEventError(event_id, previous, event)
+
+
+#: Events walked between two checkpoints of a lead's state (see ``QualificationState``).
+CHECKPOINT_EVERY = 64
+
+
+class _Walk:
+    """How far a lead's walk through its log has got, and where it stands there.
+
+    ``i`` events and ``k`` decisions (in time order) have been processed; ``last`` is the
+    latest instant processed. ``scoring`` is the scoring state the walk reads: the
+    lead's one state when it accepts late events, else the walk's own, fed in order.
+    """
+
+    __slots__ = ("activity", "i", "journey", "k", "last", "scoring", "void")
+
+    def __init__(
+        self,
+        scoring: ScoringState,
+        journey: StageState,
+        activity: dict[str, Activity],
+        void: list[tuple[Decision, str]],
+        i: int = 0,
+        k: int = 0,
+        last: float | None = None,
+    ) -> None:
+        self.scoring = scoring
+        self.journey = journey
+        self.activity = activity
+        self.void = void
+        self.i = i
+        self.k = k
+        self.last = last
+
+
+class _Checkpoint:
+    """A walk's state between two instants, from which a later walk can resume.
+
+    The history and void lists are shared with the walk that took the checkpoint (they
+    only grow; a walk resumed from here starts with copies of their first items)."""
+
+    __slots__ = (
+        "activity",
+        "entered_at",
+        "history",
+        "i",
+        "k",
+        "last",
+        "n_history",
+        "n_void",
+        "scoring",
+        "stage",
+        "void",
+    )
+
+    def __init__(self, walk: _Walk, scoring: ScoringState | None) -> None:
+        journey = walk.journey
+        self.last: float = walk.last  # type: ignore[assignment]  # taken after an instant
+        self.i, self.k = walk.i, walk.k
+        self.activity = dict(walk.activity)
+        self.stage, self.entered_at = journey.stage, journey.entered_at
+        self.history, self.n_history = journey.history, len(journey.history)
+        self.void, self.n_void = walk.void, len(walk.void)
+        self.scoring = scoring
+
+    def resume(self, scoring: ScoringState) -> _Walk:
+        journey = StageState(self.stage, self.entered_at, self.history[: self.n_history])
+        return _Walk(
+            scoring,
+            journey,
+            dict(self.activity),
+            self.void[: self.n_void],
+            self.i,
+            self.k,
+            self.last,
+        )
+
+
+class QualificationState:
+    """One lead's log and where it stands (owned by one caller; not thread-safe).
+
+    The log holds the lead's events in time order (each id once: the one place where an
+    event is deduplicated and checked as this lead's) and its sales decisions. The lead
+    walks through them instant by instant: each instant's events are scored together,
+    then the automatic transitions are tried at that instant.
+
+    Events may arrive in any order. One that lands before the part of the log already
+    walked marks the state *dirty* from its moment; the walk is redone once, from the
+    latest checkpoint before that moment (checkpoints are kept every
+    :data:`CHECKPOINT_EVERY` events along the walk), when it is needed: at the end of
+    the ``apply`` call if there are listeners to tell, else at the next read. So the
+    result always equals batch qualification, and delivering a history newest-first
+    costs about what delivering it in order does.
+
+    A listener learns of each record the walk adds, after the lead's earlier
+    announcements; after a redone walk, of the records past the part of the path that
+    did not change (a walk that only retimes a move the listener already heard of is
+    not announced again).
+
+    ``ids`` maps event ids to events: pass one mapping to the states of many leads to
+    refuse an id that two leads' events share (an :class:`~leadqual.Engine` does).
     """
 
     __slots__ = (
-        "_decisions",
+        "_checkpoints",
+        "_dirty",
+        "_dts",
         "_events",
+        "_extra",
         "_ids",
-        "_timeline",
+        "_live",
+        "_made",
+        "_ordered",
+        "_walk",
         "lead",
         "notify",
         "qualifier",
     )
 
     def __init__(
-        self, qualifier: Qualifier, lead: Lead, *, notify: bool = True, track_ids: bool = True
+        self,
+        qualifier: Qualifier,
+        lead: Lead,
+        *,
+        notify: bool = True,
+        ids: MutableMapping[str, Event] | None = None,
     ) -> None:
         self.qualifier = qualifier
         self.lead = lead
         self.notify = notify
+        self._ids: MutableMapping[str, Event] = {} if ids is None else ids
         self._events: list[Event] = []
-        # None when the owner (an Engine) deduplicates event ids across all its leads
-        self._ids: dict[str, Event] | None = {} if track_ids else None
-        self._decisions: list[Decision] = []
-        self._timeline = _Timeline(qualifier, lead)
+        self._made: list[Decision] = []  # in the order made
+        self._ordered: list[Decision] = []  # in time order (stable: the order made)
+        self._dts: list[float] = []  # their timestamps
+        self._checkpoints: list[_Checkpoint] = []
+        self._dirty = math.inf  # the walk must resume from a checkpoint before this
+        self._extra = {name: _ExtraScore(m, lead) for name, m in qualifier.extra_models.items()}
+        scoring = qualifier._open_state(lead)
+        # one scoring state, read at any moment by every walk, when it takes late events
+        self._live = bool(getattr(scoring, "accepts_late_events", False))
+        self._walk = self._fresh_walk(scoring)
+
+    # --- reading -------------------------------------------------------------------------
 
     @property
     def stage(self) -> str:
         """The stage after the last event or decision applied."""
-        return self._timeline.journey.stage
+        return self._settled().journey.stage
 
     @property
     def history(self) -> tuple[TransitionRecord, ...]:
         """The transitions committed so far."""
-        return tuple(self._timeline.journey.history)
+        return tuple(self._settled().journey.history)
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -263,57 +433,82 @@ class QualificationState:
     @property
     def decisions(self) -> tuple[Decision, ...]:
         """Every decision applied, in the order made."""
-        return tuple(self._decisions)
+        return tuple(self._made)
 
     @property
     def void(self) -> tuple[tuple[Decision, str], ...]:
         """Decisions that could not apply after a late event, with the reason."""
-        return tuple(self._timeline.void)
+        return tuple(self._settled().void)
 
     @property
     def last_moment(self) -> datetime | None:
-        """The time of the latest event or decision processed."""
-        moments = [e.at for e in self._events[-1:]] + [d.at for d in self._decisions]
+        """The time of the latest event or decision applied."""
+        moments = [e.at for e in self._events[-1:]] + [d.at for d in self._ordered[-1:]]
         return max(moments) if moments else None
+
+    def qualification(self, as_of: datetime) -> Qualification:
+        """Where the lead stands at ``as_of`` (a pure read: nothing is committed).
+
+        Automatic transitions are tried once more at ``as_of`` (a score that decayed
+        can demote a lead); such records appear in the result with ``at == as_of``.
+        Events and decisions after ``as_of`` do not count.
+        """
+        require_aware("as_of", as_of)
+        moment = as_of.timestamp()
+        walk = self._resumed()
+        if walk.last is None or walk.last <= moment:
+            self._forward(walk, moment, self._checkpoints)  # progress on the lead's own walk
+        else:  # the walk is past as_of: walk again from a checkpoint, on the side
+            walk = self._resume_before(moment, inclusive=True)
+            self._forward(walk, moment, None)
+        ctx = self._context(walk, as_of)
+        journey = walk.journey.copy()
+        self.qualifier.stages.advance(journey, ctx)
+        result = Qualification(
+            lead=self.lead,
+            stage=journey.stage,
+            score=ctx.score,
+            framework=ctx.framework,
+            history=tuple(journey.history),
+            as_of=as_of,
+            void=tuple(walk.void),
+        )
+        if not self._extra:
+            return result
+        scores = {
+            name: extra.score(self._events, moment, as_of) for name, extra in self._extra.items()
+        }
+        return attrs.evolve(result, extra_scores=scores)
+
+    # --- feeding -------------------------------------------------------------------------
 
     def apply(self, event: Event) -> None:
         """Take one event into account (the same event id twice counts once)."""
-        check_event(self.lead, event, self._ids)
-        if event.id is not None and self._ids is not None and event.id in self._ids:
-            return
-        self._apply_checked(event)
-
-    def _apply_checked(self, event: Event) -> None:
-        """Apply an event of this lead whose id is known to be new."""
-        timeline = self._timeline
-        if timeline.last is not None and event._ts <= timeline.last:
-            self._replace([*self._events, event], self._decisions)
-        else:
-            history = timeline.journey.history
-            before = len(history)
-            timeline.feed(event)
-            self._commit_ids(event)
-            self._events.append(event)  # later than every event so far: stays sorted
-            if len(history) != before:
-                self._announce(history[before:])
+        self.apply_all((event,))
 
     def apply_all(self, events: Iterable[Event], decisions: Iterable[Decision] = ()) -> None:
-        """Apply many events (and decisions) at once: one replay, in time order."""
-        fresh: list[Event] = []
-        ids = None if self._ids is None else dict(self._ids)
-        for event in events:
-            check_event(self.lead, event, ids)
-            if event.id is not None and ids is not None:
-                if event.id in ids:
-                    continue
-                ids[event.id] = event
-            fresh.append(event)
-        new_decisions = list(decisions)
-        for decision in new_decisions:
+        """Apply many events (and decisions) at once, in any order.
+
+        Everything is checked before anything is applied: an event of another lead, a
+        different event reusing an id, or something that is not an event or a decision
+        raises and changes nothing. A decision that the machine refuses at its moment is
+        kept as void (see :attr:`void`); :meth:`decide` refuses it instead.
+        """
+        fresh = self._check_new(events)
+        heard = tuple(self._settled().journey.history) if self._listening else ()
+        made = list(decisions)
+        for decision in made:
             if not isinstance(decision, Decision):
                 raise ValidationError("decision", decision, "expected a Decision")
-        if fresh or new_decisions:
-            self._replace([*self._events, *fresh], [*self._decisions, *new_decisions])
+        for event in fresh:
+            event_id = event.id
+            if event_id is not None:
+                self._ids[event_id] = event
+            self._insert(event)
+        for decision in made:
+            self._insert_decision(decision)
+        if fresh or made:
+            self._announce_after(heard)
 
     def decide(self, decision: Decision) -> TransitionRecord:
         """Apply a sales decision (a manual move) at ``decision.at``.
@@ -325,17 +520,30 @@ class QualificationState:
         """
         if not isinstance(decision, Decision):
             raise ValidationError("decision", decision, "expected a Decision")
-        timeline = self._timeline
-        if timeline.last is not None and decision.at.timestamp() < timeline.last:
-            self._replace(self._events, [*self._decisions, decision], strict=decision)
-        else:
-            before = len(timeline.journey.history)
-            timeline.decide(decision)
-            self._decisions.append(decision)
-            self._announce(timeline.journey.history[before:])
+        walk = self._settled()
+        heard = tuple(walk.journey.history)
+        moment = decision.at.timestamp()
+        if walk.last is None or moment >= walk.last:
+            self._decide(walk, decision)  # raises before changing anything
+            self._made.append(decision)
+            self._ordered.append(decision)
+            self._dts.append(moment)
+            walk.k += 1
+            walk.last = moment
+        else:  # in the walked past: walk again from there, on the side, then adopt it
+            ordered, dts = list(self._ordered), list(self._dts)
+            at = bisect_right(dts, moment)
+            ordered.insert(at, decision)
+            dts.insert(at, moment)
+            kept = [cp for cp in self._checkpoints if cp.last <= moment]
+            side = self._resume_from(kept[-1] if kept else None)
+            self._forward(side, math.inf, kept, ordered, dts, strict=decision)
+            self._ordered, self._dts, self._checkpoints, self._walk = ordered, dts, kept, side
+            self._made.append(decision)
+        self._announce_after(heard)
         return next(
             r
-            for r in reversed(self._timeline.journey.history)
+            for r in reversed(self._walk.journey.history)
             if not r.auto and r.at == decision.at and r.target == decision.target
         )
 
@@ -343,63 +551,254 @@ class QualificationState:
         """Shorthand for :meth:`decide` with a :class:`Decision`."""
         return self.decide(Decision(target, at, reason))
 
-    def qualification(self, as_of: datetime) -> Qualification:
-        """Where the lead stands at ``as_of`` (a pure read: nothing is committed).
+    def update_lead(self, lead: Lead) -> None:
+        """Replace the lead's profile (same id) and walk its log again under the new one;
+        listeners hear only of the part of the lead's path that changed."""
+        if not isinstance(lead, Lead):
+            raise ValidationError("lead", lead, "expected a Lead")
+        if lead.id != self.lead.id:
+            raise ValidationError("lead.id", lead.id, f"this state is lead {self.lead.id!r}'s")
+        heard = tuple(self._settled().journey.history)
+        self.lead = lead
+        self._extra = {n: _ExtraScore(m, lead) for n, m in self.qualifier.extra_models.items()}
+        scoring = self.qualifier._open_state(lead)
+        if getattr(scoring, "accepts_late_events", False):
+            for event in self._events:
+                scoring.apply(event)
+        self._checkpoints = []
+        self._walk = self._fresh_walk(scoring)
+        self._dirty = math.inf
+        self._announce_after(heard)
 
-        Automatic transitions are tried once more at ``as_of`` (a score that decayed
-        can demote a lead); such records appear in the result with ``at == as_of``.
-        """
-        require_aware("as_of", as_of)
-        moment = as_of.timestamp()
-        timeline = self._timeline
-        if timeline.last is not None and moment < timeline.last:
-            timeline = _Timeline(self.qualifier, self.lead)
-            timeline.replay(
-                [e for e in self._events if e.timestamp <= moment],
-                [d for d in self._decisions if d.at <= as_of],
-            )
-        result = timeline.read(as_of)
-        extra = self.qualifier.extra_models
-        if not extra:
-            return result
-        events = [e for e in self._events if e.timestamp <= moment]
-        scores = {name: m.score(self.lead, events, as_of=as_of) for name, m in extra.items()}
-        return attrs.evolve(result, extra_scores=scores)
+    # --- the log -------------------------------------------------------------------------
 
-    def _replace(
-        self, events: list[Event], decisions: list[Decision], strict: Decision | None = None
+    def _check_new(self, events: Iterable[Event]) -> list[Event]:
+        """The events not yet in the log (each once), after checking all of them."""
+        lead_id = self.lead.id
+        ids = self._ids
+        batch: dict[str, Event] = {}
+        fresh: list[Event] = []
+        for event in events:
+            if not isinstance(event, Event):
+                raise ValidationError("event", event, "expected an Event")
+            if event.lead_id != lead_id:
+                raise ValidationError(
+                    "event.lead_id",
+                    event.lead_id,
+                    f"this state qualifies lead {lead_id!r}, not another lead",
+                )
+            event_id = event.id
+            if event_id is not None:
+                previous = ids.get(event_id)
+                if previous is not None:
+                    if previous.same_occurrence(event):
+                        continue
+                    raise DuplicateEventError(event_id, previous, event)
+                if not claim_id(batch, event):
+                    continue
+            fresh.append(event)
+        return fresh
+
+    def _insert(self, event: Event) -> None:
+        """Place a new, checked event in the log, and mark the walk dirty if it lands
+        in the part already walked."""
+        events = self._events
+        ts = event._ts
+        if not events or events[-1]._ts < ts:
+            events.append(event)
+        else:
+            at = bisect_right(events, ts, key=_TS)
+            if at and events[at - 1]._ts == ts:  # simultaneous events: a total order
+                lo = bisect_left(events, ts, key=_TS)
+                key = event.sort_key()
+                keys = [e.sort_key() for e in events[lo:at]]
+                at = lo + bisect_right(keys, key)
+            events.insert(at, event)
+        walk = self._walk
+        scoring = walk.scoring
+        if self._live:
+            scoring.apply(event)
+        for extra in self._extra.values():
+            extra.apply(event)
+        if walk.last is not None and ts <= walk.last and ts < self._dirty:
+            self._dirty = ts
+
+    def _insert_decision(self, decision: Decision) -> None:
+        moment = decision.at.timestamp()
+        at = bisect_right(self._dts, moment)
+        self._ordered.insert(at, decision)
+        self._dts.insert(at, moment)
+        self._made.append(decision)
+        last = self._walk.last
+        if last is not None and moment < last:
+            self._dirty = min(self._dirty, math.nextafter(moment, math.inf))
+
+    # --- walking -------------------------------------------------------------------------
+
+    def _fresh_walk(self, scoring: ScoringState) -> _Walk:
+        return _Walk(scoring, self.qualifier.stages.start(), {}, [])
+
+    def _resume_from(self, checkpoint: _Checkpoint | None) -> _Walk:
+        """A walk starting at ``checkpoint`` (the lead's start when None)."""
+        if checkpoint is None:
+            if self._live:
+                return self._fresh_walk(self._walk.scoring)
+            return self._fresh_walk(self.qualifier._open_state(self.lead))
+        if self._live:
+            return checkpoint.resume(self._walk.scoring)
+        copied = checkpoint.scoring.copy()  # type: ignore[union-attr]
+        return checkpoint.resume(copied)
+
+    def _resume_before(self, moment: float, *, inclusive: bool) -> _Walk:
+        """A walk from the latest checkpoint at (``inclusive``) or before ``moment``."""
+        cps = self._checkpoints
+        j = bisect_right(cps, moment, key=_LAST) if inclusive else bisect_left(
+            cps, moment, key=_LAST
+        )
+        return self._resume_from(cps[j - 1] if j else None)
+
+    def _resumed(self) -> _Walk:
+        """The lead's walk, resumed from the checkpoint before the earliest late change
+        (if any): consistent with the log up to its position (which may lag)."""
+        if self._dirty != math.inf:
+            moment = self._dirty
+            cps = self._checkpoints
+            del cps[bisect_left(cps, moment, key=_LAST) :]
+            self._walk = self._resume_from(cps[-1] if cps else None)
+            self._dirty = math.inf
+        return self._walk
+
+    def _settled(self) -> _Walk:
+        """The lead's walk brought to the end of its log."""
+        walk = self._resumed()
+        if walk.i < len(self._events) or walk.k < len(self._ordered):
+            self._forward(walk, math.inf, self._checkpoints)
+        return walk
+
+    def _forward(
+        self,
+        walk: _Walk,
+        limit: float,
+        checkpoints: list[_Checkpoint] | None,
+        ordered: list[Decision] | None = None,
+        dts: list[float] | None = None,
+        strict: Decision | None = None,
     ) -> None:
-        """Replay everything; a past decision that no longer applies becomes void, except
-        ``strict`` (a decision being made now), which raises and changes nothing."""
-        ordered = sorted(events, key=Event.sort_key)
-        timeline = _Timeline(self.qualifier, self.lead)
-        timeline.replay(ordered, decisions, strict=strict)
-        old = list(self._timeline.journey.history)
-        self._timeline = timeline
-        self._events = ordered
-        self._decisions = list(decisions)
-        for event in ordered:
-            self._commit_ids(event)
-        self._announce_changes(old)
+        """Walk on through the log's events and decisions up to ``limit`` (a timestamp),
+        keeping a checkpoint every :data:`CHECKPOINT_EVERY` events in ``checkpoints``."""
+        events = self._events
+        n = len(events)
+        if ordered is None:
+            ordered, dts = self._ordered, self._dts
+        assert dts is not None
+        m = len(ordered)
+        i, k = walk.i, walk.k
+        keep = checkpoints is not None and (self._live or hasattr(walk.scoring, "copy"))
+        since = checkpoints[-1].i if keep and checkpoints else 0
+        while i < n:
+            at = events[i]._ts
+            if at > limit:
+                break
+            while k < m and dts[k] < at:
+                walk.k = k + 1
+                self._decide_or_void(walk, ordered[k], strict)
+                k += 1
+            j = i + 1
+            while j < n and events[j]._ts == at:
+                j += 1
+            self._feed(walk, events, i, j)
+            walk.i = i = j
+            if keep and i - since >= CHECKPOINT_EVERY:
+                copied = None if self._live else walk.scoring.copy()  # type: ignore[attr-defined]
+                checkpoints.append(_Checkpoint(walk, copied))  # type: ignore[union-attr]
+                since = i
+        while k < m and dts[k] <= limit:
+            walk.k = k + 1
+            self._decide_or_void(walk, ordered[k], strict)
+            k += 1
 
-    def _announce_changes(self, old: Sequence[TransitionRecord]) -> None:
-        """Announce the records past the path ``old`` and the current history share (a
-        replay may only retime moves listeners already heard of)."""
-        new = self._timeline.journey.history
+    def _feed(self, walk: _Walk, events: list[Event], i: int, j: int) -> None:
+        """Process the events ``events[i:j]`` of one instant."""
+        activity = walk.activity
+        if not self._live:
+            apply = walk.scoring.apply
+            for n in range(i, j):
+                apply(events[n])
+        for n in range(i, j):
+            event = events[n]
+            seen = activity.get(event.type)
+            if seen is None:
+                activity[event.type] = Activity._trusted(1, event.at, event.at)
+            else:
+                activity[event.type] = Activity._trusted(seen.count + 1, seen.first, event.at)
+        first = events[i]
+        walk.last = first._ts
+        if walk.journey.stage not in self.qualifier._automatic:
+            return  # no automatic transition out of this stage: nothing to try
+        # in UTC: checks that read calendar dates must not depend on the offset an
+        # event happened to be written with
+        at = first.at
+        moment = at if at.tzinfo is _UTC else datetime.fromtimestamp(first._ts, _UTC)
+        self.qualifier.stages.advance(walk.journey, self._context(walk, moment))
+
+    def _decide_or_void(self, walk: _Walk, decision: Decision, strict: Decision | None) -> None:
+        try:
+            self._decide(walk, decision)
+        except InvalidTransition as exc:
+            if decision is strict:
+                raise
+            walk.void.append((decision, str(exc)))
+        walk.last = decision.at.timestamp()
+
+    def _decide(self, walk: _Walk, decision: Decision) -> None:
+        ctx = self._context(walk, decision.at)
+        stages = self.qualifier.stages
+        stages.move(walk.journey, decision.target, at=decision.at, reason=decision.reason, ctx=ctx)
+        stages.advance(walk.journey, ctx)
+
+    def _context(self, walk: _Walk, moment: datetime) -> GuardContext:
+        """The guards' view of ``moment``; score and framework are computed if read."""
+        framework = self.qualifier.framework
+        activity = MappingProxyType(walk.activity)  # read now, while the guards run
+        scoring = walk.scoring
+        lead = self.lead
+
+        def evaluate() -> FrameworkResult | None:
+            if framework is None:
+                return None
+            return framework.evaluate(Facts._trusted(lead, moment, activity))
+
+        bound = getattr(scoring, "upper_bound", None)
+        return GuardContext(
+            lead=lead,
+            score=lambda: scoring.score(moment),
+            as_of=moment,
+            activity=activity,
+            framework=evaluate,
+            stage_entered_at=walk.journey.entered_at,
+            score_bound=None if bound is None else (lambda: bound(moment)),
+        )
+
+    # --- telling listeners ---------------------------------------------------------------
+
+    @property
+    def _listening(self) -> bool:
+        return self.notify and bool(self.qualifier.on_transition)
+
+    def _announce_after(self, heard: Sequence[TransitionRecord]) -> None:
+        """Walk on now if listeners are waiting, and tell them of the records past the
+        path ``heard`` and the new history share."""
+        if not self._listening:
+            return
+        new = self._settled().journey.history
         same = 0
-        while same < min(len(old), len(new)) and (old[same].source, old[same].target) == (
+        while same < min(len(heard), len(new)) and (heard[same].source, heard[same].target) == (
             new[same].source,
             new[same].target,
         ):
             same += 1
-        self._announce(new[same:])
-
-    def _commit_ids(self, event: Event) -> None:
-        if event.id is not None and self._ids is not None:
-            self._ids[event.id] = event
-
-    def _announce(self, records: Sequence[TransitionRecord]) -> None:
-        if not self.notify or not records:
+        records = new[same:]
+        if not records:
             return
         errors: list[tuple[Any, BaseException]] = []
         for record in records:
@@ -412,127 +811,35 @@ class QualificationState:
             raise ListenerError(errors)
 
 
-class _Timeline:
-    """The lead's history processed in time order: scoring state, activity, stage."""
+class _ExtraScore:
+    """One extra model's incremental state for a lead: fed as events arrive, read at any
+    moment; a state that needs events in order is started again after a late one."""
 
-    __slots__ = ("_auto", "activity", "journey", "last", "lead", "qualifier", "scoring", "void")
+    __slots__ = ("last", "late_ok", "lead", "model", "stale", "state")
 
-    def __init__(self, qualifier: Qualifier, lead: Lead) -> None:
-        self.qualifier = qualifier
+    def __init__(self, model: ScoringModel, lead: Lead) -> None:
+        self.model = model
         self.lead = lead
-        model = qualifier.model
-        # the qualification state guards event ids itself: the points state needs no index
-        self.scoring = (
-            model.start(lead, track_ids=False)
-            if isinstance(model, PointsModel)
-            else model.start(lead)
-        )
-        self.activity: dict[str, Activity] = {}
-        self.journey: StageState = qualifier.stages.start()
-        self.last: float | None = None  # the latest instant processed
-        self.void: list[tuple[Decision, str]] = []
-        self._auto = qualifier.stages._auto_sources
+        self.state = model.start(lead)
+        self.late_ok = bool(getattr(self.state, "accepts_late_events", False))
+        self.stale = False
+        self.last = -math.inf
 
-    def replay(
-        self,
-        events: Sequence[Event],
-        decisions: Sequence[Decision],
-        strict: Decision | None = None,
-    ) -> None:
-        """Process sorted ``events`` and ``decisions`` in time order, instant by instant.
+    def apply(self, event: Event) -> None:
+        if self.late_ok or (not self.stale and event._ts > self.last):
+            self.state.apply(event)
+            self.last = max(self.last, event._ts)
+        else:
+            self.stale = True
 
-        Decisions of one instant apply after its events, in the order they were made.
-        One that the machine refuses then is kept as void (``strict`` raises instead).
-        """
-        pending = sorted(decisions, key=lambda d: d.at)  # stable: the order made
-        i, n = 0, len(events)
-        while i < n:
-            at = events[i].timestamp
-            while pending and pending[0].at.timestamp() < at:
-                self._decide_or_void(pending.pop(0), strict)
-            j = i
-            while j < n and events[j].timestamp == at:
-                j += 1
-            self._feed_instant(events[i:j])
-            i = j
-        for decision in pending:
-            self._decide_or_void(decision, strict)
-
-    def _decide_or_void(self, decision: Decision, strict: Decision | None) -> None:
-        try:
-            self.decide(decision)
-        except InvalidTransition as exc:
-            if decision is strict:
-                raise
-            self.void.append((decision, str(exc)))
-
-    def feed(self, event: Event) -> None:
-        """Process one event later than everything processed so far."""
-        self._feed_instant([event])
-
-    def _feed_instant(self, events: Sequence[Event]) -> None:
-        apply = self.scoring.apply
-        activity = self.activity
-        for event in events:
-            apply(event)
-            seen = activity.get(event.type)
-            if seen is None:
-                activity[event.type] = Activity._trusted(1, event.at, event.at)
-            else:
-                activity[event.type] = Activity._trusted(seen.count + 1, seen.first, event.at)
-        first = events[0]
-        self.last = first._ts
-        if self.journey.stage not in self._auto:
-            return  # no automatic transition out of this stage: nothing to try
-        # in UTC: checks that read calendar dates must not depend on the offset an
-        # event happened to be written with
-        at = first.at
-        moment = at if at.tzinfo is _UTC else datetime.fromtimestamp(first._ts, _UTC)
-        self.qualifier.stages.advance(self.journey, self._context(moment))
-
-    def decide(self, decision: Decision) -> None:
-        ctx = self._context(decision.at)
-        self.qualifier.stages.move(
-            self.journey, decision.target, at=decision.at, reason=decision.reason, ctx=ctx
-        )
-        self.last = decision.at.timestamp()
-        self.qualifier.stages.advance(self.journey, ctx)
-
-    def _context(self, moment: datetime) -> GuardContext:
-        """The guards' view of ``moment``; score and framework are computed if read."""
-        framework = self.qualifier.framework
-        activity = MappingProxyType(self.activity)  # read now, while the guards run
-        scoring = self.scoring
-
-        def evaluate() -> FrameworkResult | None:
-            if framework is None:
-                return None
-            return framework.evaluate(Facts._trusted(self.lead, moment, activity))
-
-        return GuardContext(
-            lead=self.lead,
-            score=lambda: scoring.score(moment),
-            as_of=moment,
-            activity=activity,
-            framework=evaluate,
-            stage_entered_at=self.journey.entered_at,
-            score_bound=(
-                (lambda: scoring._upper_bound(moment.timestamp()))
-                if isinstance(scoring, PointsState)
-                else None
-            ),
-        )
-
-    def read(self, as_of: datetime) -> Qualification:
-        ctx = self._context(as_of)
-        journey = self.journey.copy()
-        self.qualifier.stages.advance(journey, ctx)
-        return Qualification(
-            lead=self.lead,
-            stage=journey.stage,
-            score=ctx.score,
-            framework=ctx.framework,
-            history=tuple(journey.history),
-            as_of=as_of,
-            void=tuple(self.void),
-        )
+    def score(self, events: Sequence[Event], moment: float, as_of: datetime) -> Score:
+        if self.late_ok:
+            return self.state.score(as_of)
+        if self.stale:  # start again, in time order
+            self.state = self.model.start(self.lead)
+            for event in events:
+                self.state.apply(event)
+            self.stale = False
+        if moment < self.last:
+            return self.model.score(self.lead, [e for e in events if e._ts <= moment], as_of=as_of)
+        return self.state.score(as_of)

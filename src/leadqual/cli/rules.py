@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from leadqual.rulesets import diff_rulesets, load, schema_text
+from leadqual.scoring.points import PointsModel
 
 __all__ = ["add_parsers", "run_diff", "run_schema", "run_validate"]
 
@@ -45,9 +46,13 @@ def run_validate(args: argparse.Namespace) -> int:
     model = rules.model
     framework = "no framework" if rules.framework is None else f"framework {rules.framework.name}"
     extra = f", {len(rules.extra_models)} extra models" if rules.extra_models else ""
+    counts = (
+        f"{len(model.fit)} fit and {len(model.engagement)} engagement rules"
+        if isinstance(model, PointsModel)  # what a rule file holds
+        else type(model).__name__
+    )
     print(
-        f"{args.rules}: valid: {rules.label}: {len(model.fit)} fit and "
-        f"{len(model.engagement)} engagement rules{extra}, {len(rules.stages.stages)} stages, "
+        f"{args.rules}: valid: {rules.label}: {counts}{extra}, {len(rules.stages.stages)} stages, "
         f"{len(rules.stages.transitions)} transitions, {framework}"
     )
     return 0

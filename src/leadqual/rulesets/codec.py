@@ -42,6 +42,7 @@ from leadqual.frameworks.framework import AllPass, AtLeast, Framework
 from leadqual.rulesets.ruleset import RuleSet
 from leadqual.scoring.decay import DecayFunction, Expire, HalfLife, Linear, NoDecay, Schedule
 from leadqual.scoring.points import PointsModel
+from leadqual.scoring.protocol import ScoringModel
 from leadqual.scoring.rules import EngagementRule, FitRule
 from leadqual.stages.guards import guard_from_dict
 from leadqual.stages.machine import Stage, StageMachine, Transition
@@ -79,7 +80,11 @@ def decay_to_dict(decay: DecayFunction, where: str = "decay") -> dict[str, Any]:
     raise CodecError(where, decay, "only the built-in decays can be saved in a rule file")
 
 
-def _model_to_dict(model: PointsModel) -> dict[str, Any]:
+def _model_to_dict(model: ScoringModel, where: str) -> dict[str, Any]:
+    if not isinstance(model, PointsModel):
+        raise CodecError(
+            where, model, "a rule file holds points models only (it never runs code)"
+        )
     data: dict[str, Any] = {}
     if model.decay is not None:
         data["decay"] = decay_to_dict(model.decay)
@@ -186,9 +191,12 @@ def ruleset_to_dict(ruleset: RuleSet) -> dict[str, Any]:
     data: dict[str, Any] = {"name": ruleset.name, "version": ruleset.version}
     if ruleset.description:
         data["description"] = ruleset.description
-    data["scoring"] = _model_to_dict(ruleset.model)
+    data["scoring"] = _model_to_dict(ruleset.model, "model")
     if ruleset.extra_models:
-        data["models"] = {name: _model_to_dict(m) for name, m in ruleset.extra_models.items()}
+        data["models"] = {
+            name: _model_to_dict(m, f"extra_models.{name}")
+            for name, m in ruleset.extra_models.items()
+        }
     data["stages"] = _machine_to_dict(ruleset.stages)
     if ruleset.framework is not None:
         data["framework"] = _framework_to_dict(ruleset.framework)

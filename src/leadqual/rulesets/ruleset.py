@@ -18,7 +18,7 @@ from leadqual._fields import require_text
 from leadqual.errors import ValidationError
 from leadqual.frameworks.framework import Framework
 from leadqual.qualifier import Listener, Qualifier
-from leadqual.scoring.points import PointsModel
+from leadqual.scoring.protocol import ScoringModel
 from leadqual.stages.machine import StageMachine
 
 __all__ = ["RuleSet"]
@@ -28,12 +28,14 @@ def _text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     require_text(f"RuleSet.{attribute.name}", value)
 
 
-def _models(value: Mapping[str, PointsModel] | None) -> Mapping[str, PointsModel]:
+def _models(value: Mapping[str, ScoringModel] | None) -> Mapping[str, ScoringModel]:
     models = dict(value or {})
     for name, model in models.items():
         require_text("extra_models", name)
-        if not isinstance(model, PointsModel):
-            raise ValidationError(f"extra_models.{name}", model, "expected a PointsModel")
+        if not isinstance(model, ScoringModel):
+            raise ValidationError(
+                f"extra_models.{name}", model, "expected a scoring model (score and start)"
+            )
     return models
 
 
@@ -41,7 +43,9 @@ def _models(value: Mapping[str, PointsModel] | None) -> Mapping[str, PointsModel
 class RuleSet:
     """Everything needed to qualify leads, as one versioned value.
 
-    ``model`` drives the stages; ``extra_models`` are more named scores reported
+    ``model`` drives the stages: a :class:`~leadqual.PointsModel`, or any
+    :class:`~leadqual.ScoringModel` of your own (a rule file holds points models only, so
+    :func:`leadqual.dump` refuses another); ``extra_models`` are more named scores reported
     beside it (one per product line, say). ``stages`` is the funnel and
     ``framework`` the sales criteria (or ``None``). Load and save rule sets with
     :func:`leadqual.load` and :func:`leadqual.dump`.
@@ -49,18 +53,18 @@ class RuleSet:
 
     name: str = attrs.field(validator=_text)
     version: str = attrs.field(validator=_text)
-    model: PointsModel = attrs.field(kw_only=True)
+    model: ScoringModel = attrs.field(kw_only=True)
     stages: StageMachine = attrs.field(kw_only=True)
     framework: Framework | None = attrs.field(default=None, kw_only=True)
-    extra_models: Mapping[str, PointsModel] = attrs.field(
+    extra_models: Mapping[str, ScoringModel] = attrs.field(
         factory=dict, converter=_models, kw_only=True, hash=False
     )
     description: str = attrs.field(default="", kw_only=True)
 
     @model.validator
     def _check_model(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if not isinstance(value, PointsModel):
-            raise ValidationError("model", value, "expected a PointsModel")
+        if not isinstance(value, ScoringModel):
+            raise ValidationError("model", value, "expected a scoring model (score and start)")
 
     @stages.validator
     def _check_stages(self, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -26,7 +26,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -336,6 +336,11 @@ class PointsState:
         "model",
     )
 
+    #: Events may be applied in any order, and a score read at a moment counts only the
+    #: events at or before it: a qualifier keeps one such state per lead and reads it at
+    #: any moment, with no copies and no replays (see the ``ScoringState`` protocol).
+    accepts_late_events: ClassVar[bool] = True
+
     def __init__(self, model: PointsModel, lead: Lead, *, track_ids: bool = True) -> None:
         self.model = model
         self.lead = lead
@@ -412,9 +417,9 @@ class PointsState:
     def upper_bound(self, as_of: datetime | None = None) -> float | None:
         """A number the score cannot exceed: at any moment, or at ``as_of`` if given.
 
-        It adds up every positive point applied so far, each rule's within its
-        ``max_points`` and ``max_times`` caps and each group's within its cap, and (for
-        a moment at or after the latest event applied) half-lives decayed to that moment;
+        It adds up every positive point applied so far (at ``as_of``: of the events at
+        or before it), each rule's within its ``max_points`` and ``max_times`` caps and
+        each group's within its cap, and half-lives decayed to ``as_of``;
         ``max_score`` and ``min_score`` bound it as they bound the score. It costs a few
         operations per rule, not per event: guards use it to skip computing a score that
         cannot reach their threshold. ``None`` when a decay might make points grow (a
@@ -464,20 +469,27 @@ class PointsState:
             counted = lists[slot]
             if counted is None:
                 continue
+            hi = len(counted)
+            if now is not None and counted[-1]._ts > now:  # a moment in the past
+                hi = bisect_right(counted, now, key=_TS)
+                if not hi:
+                    continue
             gain = gains[slot]
-            bound = gain * len(counted)
+            bound = gain * hi
             half_life, cap, group = limits[slot]
             if half_life is not None and now is not None:
+                # the decayed sum of the first ``n`` events, as of the ``n``-th
                 n, ref, acc = folded.get(slot, _NOTHING_FOLDED)
-                if n != len(counted):
-                    for event in counted[n:]:  # appended since: later than ref
+                if n > hi:  # folded past this moment: fold again from the start
+                    n, ref, acc = _NOTHING_FOLDED
+                if n != hi:
+                    for event in counted[n:hi]:  # in time order, up to the moment
                         acc = acc * power(0.5, (event._ts - ref) / half_life) + gain
                         ref = event._ts
-                    folded[slot] = (len(counted), ref, acc)
-                if now >= ref:
-                    decayed = acc * power(0.5, (now - ref) / half_life)
-                    if decayed < bound:
-                        bound = decayed
+                    folded[slot] = (hi, ref, acc)
+                decayed = acc * power(0.5, (now - ref) / half_life)
+                if decayed < bound:
+                    bound = decayed
             if cap is not None and bound > cap:
                 bound = cap
             if group in groups:
@@ -488,6 +500,19 @@ class PointsState:
             cap_ = caps[group]
             total += got if got < cap_ else cap_  # type: ignore[operator]
         return total
+
+    def copy(self) -> PointsState:
+        """An independent copy of the state (the events are shared: they are values)."""
+        other = PointsState.__new__(PointsState)
+        other.model, other.lead, other._lead_id = self.model, self.lead, self._lead_id
+        other._index = self._index
+        other._lists = [None if lst is None else list(lst) for lst in self._lists]
+        other._seen = None if self._seen is None else dict(self._seen)
+        other._ties = self._ties
+        other._fit, other._fit_total = self._fit, self._fit_total
+        other._bound, other._fit_bound = self._bound, self._fit_bound
+        other._decayed = other._fit_split = None
+        return other
 
     def matched_events(self) -> tuple[Event, ...]:
         """The events some rule counted (each once), in time order."""

@@ -667,21 +667,28 @@ def check_ruleset(ruleset: RuleSet, *, seed: int = 0) -> RulesetCheck:
     lead can reach, and find the range of scores it gives (see the module's text).
 
     The search is seeded (``seed``), so the same rule set always gives the same report.
-    Only a :class:`~leadqual.PointsModel` can be analysed; another model raises
-    :class:`~leadqual.errors.ValidationError`.
+    The rules and score ranges of a :class:`~leadqual.PointsModel` are analysed; another
+    :class:`~leadqual.ScoringModel` is opaque, so its scores count as unbounded (an info
+    finding says so) and only the stages and guards are checked.
     """
     if not isinstance(ruleset, RuleSet):
         raise ValidationError("ruleset", ruleset, "expected a RuleSet")
     model = ruleset.model
-    if not isinstance(model, PointsModel):
-        raise ValidationError("ruleset.model", model, "only a PointsModel can be checked")
     checker = _Checker(ruleset, seed)
-    checker.rules(model, "scoring")
-    for name, extra in ruleset.extra_models.items():
+    for name, extra in [("scoring", model), *ruleset.extra_models.items()]:
+        where = name if name == "scoring" else f"extra_models.{name}"
         if isinstance(extra, PointsModel):
-            checker.rules(extra, f"extra_models.{name}")
-    ranges = checker.ranges(model)
-    best = checker.best(model)
+            checker.rules(extra, where)
+        else:
+            checker.add(
+                "info", where, f"{type(extra).__name__} is not a points model: not analysed"
+            )
+    if isinstance(model, PointsModel):
+        ranges = checker.ranges(model)
+        best = checker.best(model)
+    else:
+        unbounded = Range(-math.inf, math.inf)
+        ranges, best = (unbounded, unbounded, unbounded), None
     reachable = checker.stages(ranges)
     order = {level: i for i, level in enumerate(_LEVELS)}
     findings = sorted(checker.findings, key=lambda f: order[f.level])

@@ -1,0 +1,312 @@
+"""One log per lead: any order and any split into calls give what one sorted batch gives.
+
+Compared with a full replay of the sorted history (``oracle_qualifier``), for the
+built-in points model (one state read at any moment), for a model whose state needs
+events in order but can be copied (checkpoints keep copies), and for one that can
+neither (walked again from the lead's start), with checkpoints every 1 to 64 events.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.oracle_qualifier import oracle_qualify
+
+import leadqual as lq
+import leadqual.qualifier as qualifier_module
+from leadqual import Decision, Engine, Event, Lead, PointsModel, Qualifier, RuleSet, StageMachine
+from leadqual.testing import events, leads, points_models, stage_machines
+
+UTC = timezone.utc
+START = datetime(2026, 1, 1, tzinfo=UTC)
+AS_OF = START + timedelta(days=100)
+
+
+class InOrderState:
+    """A scoring state that insists on events in time order (ties allowed)."""
+
+    def __init__(self, inner: lq.PointsState) -> None:
+        self.inner = inner
+        self.latest = float("-inf")
+
+    def apply(self, event: Event) -> None:
+        assert event.timestamp >= self.latest, "the qualifier fed an event out of order"
+        self.latest = event.timestamp
+        self.inner.apply(event)
+
+    def score(self, as_of: datetime) -> lq.Score:
+        return self.inner.score(as_of)
+
+
+class CopyableState(InOrderState):
+    def copy(self) -> CopyableState:
+        other = CopyableState(self.inner.copy())
+        other.latest = self.latest
+        return other
+
+
+class WrappedModel:
+    """A custom model (not a PointsModel) over a points model's rules."""
+
+    def __init__(self, model: PointsModel, copyable: bool) -> None:
+        self.model = model
+        self.copyable = copyable
+
+    def score(self, lead: Lead, events: Iterable[Event], *, as_of: datetime) -> lq.Score:
+        return self.model.score(lead, events, as_of=as_of)
+
+    def start(self, lead: Lead) -> InOrderState:
+        inner = self.model.start(lead)
+        return CopyableState(inner) if self.copyable else InOrderState(inner)
+
+
+@pytest.fixture(params=[1, 3, 64], ids=lambda n: f"checkpoint-every-{n}")
+def checkpoint_every(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(qualifier_module, "CHECKPOINT_EVERY", request.param)
+    return int(request.param)
+
+
+histories = st.lists(
+    events(lead_ids=("L-1",), span=timedelta(days=90), with_ids=None), max_size=40
+).map(lambda es: [e if e.id is None else lq.Event.from_dict({**e.to_dict(), "id": f"e{i}"})
+                  for i, e in enumerate(es)])
+
+
+@st.composite
+def decisions_for(draw: st.DrawFn, machine: StageMachine) -> list[Decision]:
+    """Sales decisions at distinct moments (the order made decides only ties)."""
+    names = machine.names()
+    days = draw(st.lists(st.integers(0, 95 * 24), unique=True, max_size=4))
+    return [
+        Decision(draw(st.sampled_from(names)), START + timedelta(hours=h), f"call {i}")
+        for i, h in enumerate(days)
+    ]
+
+
+def _splits(rnd: random.Random, items: list[Any]) -> list[list[Any]]:
+    out: list[list[Any]] = []
+    i = 0
+    while i < len(items):
+        n = rnd.randint(1, 6)
+        out.append(items[i : i + n])
+        i += n
+    return out
+
+
+def _model(kind: str, points: PointsModel) -> Any:
+    return points if kind == "points" else WrappedModel(points, copyable=kind == "copyable")
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.sampled_from(["points", "copyable", "replayed"]),
+    model=points_models(),
+    machine=stage_machines(),
+    lead=leads(ids=["L-1"]),
+    history=histories,
+    data=st.data(),
+    rnd=st.randoms(use_true_random=False),
+)
+def test_any_order_and_split_equals_a_full_replay(
+    checkpoint_every: int,
+    kind: str,
+    model: PointsModel,
+    machine: StageMachine,
+    lead: Lead,
+    history: list[Event],
+    data: st.DataObject,
+    rnd: random.Random,
+) -> None:
+    q = Qualifier(_model(kind, model), machine, lq.BANT())
+    made = data.draw(decisions_for(machine))
+    expected = oracle_qualify(q, lead, history, AS_OF, made)
+    assert q.qualify(lead, history, as_of=AS_OF, decisions=made) == expected
+
+    redelivered = [e for e in history[::3] if e.id is not None]  # an id counts once
+    shuffled = list(history) + redelivered
+    rnd.shuffle(shuffled)
+    calls: list[tuple[list[Event], list[Decision]]] = [
+        (part, []) for part in _splits(rnd, shuffled)
+    ]
+    for decision in made:
+        calls.insert(rnd.randint(0, len(calls)), ([], [decision]))
+    state = q.start(lead)
+    past = START + timedelta(hours=data.draw(st.integers(0, 95 * 24)))
+    for i, (part, decided) in enumerate(calls):
+        state.apply_all(part, decided)
+        if i % 2:  # reads between calls (at a past moment, and now) change nothing
+            state.qualification(past)
+    assert state.qualification(AS_OF) == expected
+    assert state.qualification(past) == oracle_qualify(q, lead, history, past, made)
+    assert state.history == oracle_qualify(q, lead, history, state.last_moment or AS_OF,
+                                           made).history[: len(state.history)]
+    assert list(state.events) == sorted({e.id or id(e): e for e in history}.values(),
+                                        key=Event.sort_key)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    model=points_models(),
+    lead=leads(ids=["L-1"]),
+    history=histories,
+    rnd=st.randoms(use_true_random=False),
+)
+def test_a_late_decision_is_checked_at_its_moment(
+    checkpoint_every: int,
+    model: PointsModel,
+    lead: Lead,
+    history: list[Event],
+    rnd: random.Random,
+) -> None:
+    machine = StageMachine.default(mql_score=30, sql_requires=None)
+    q = Qualifier(model, machine)
+    state = q.start(lead)
+    state.apply_all(history)
+    moment = START + timedelta(hours=rnd.randint(0, 95 * 24))
+    decision = Decision("DISQUALIFIED", moment, "no budget")
+    before = state.qualification(AS_OF)
+    try:
+        record = state.decide(decision)
+    except lq.InvalidTransition:
+        assert state.qualification(AS_OF) == before  # refused: nothing changed
+        assert oracle_qualify(q, lead, history, AS_OF, [decision]).void
+        return
+    assert record.target == "DISQUALIFIED"
+    assert state.qualification(AS_OF) == oracle_qualify(q, lead, history, AS_OF, [decision])
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    stream=st.lists(
+        events(lead_ids=("L-1", "L-2", "L-3"), span=timedelta(days=90), with_ids=True),
+        max_size=40,
+        unique_by=lambda e: e.id,
+    ),
+    chunk=st.integers(1, 7),
+    rnd=st.randoms(use_true_random=False),
+)
+def test_engine_chunks_in_any_order_equal_a_full_replay(
+    checkpoint_every: int, stream: list[Event], chunk: int, rnd: random.Random
+) -> None:
+    rules = lq.default_ruleset()
+    people = [Lead("L-1"), Lead("L-2", attributes={"title": "VP Sales", "employees": 300})]
+    engine = Engine(rules)
+    engine.chunk_size = chunk
+    for lead in people:
+        engine.add_lead(lead)
+    shuffled = list(stream)
+    rnd.shuffle(shuffled)
+    for part in _splits(rnd, shuffled):
+        engine.apply(part)
+    engine.add_lead(Lead("L-3"))  # its events were held
+    q = rules.qualifier()
+    for lead in [*people, Lead("L-3")]:
+        mine = [e for e in stream if e.lead_id == lead.id]
+        assert engine.get(lead.id, AS_OF) == oracle_qualify(q, lead, mine, AS_OF)
+
+
+def _counting_feeds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    fed = [0]
+    original = qualifier_module.QualificationState._feed
+
+    def feed(self: Any, walk: Any, events: list[Event], i: int, j: int) -> None:
+        fed[0] += j - i
+        original(self, walk, events, i, j)
+
+    monkeypatch.setattr(qualifier_module.QualificationState, "_feed", feed)
+    return fed
+
+
+@pytest.mark.parametrize("kind", ["points", "copyable"])
+def test_newest_first_one_per_call_walks_each_event_about_once(
+    monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    fed = _counting_feeds(monkeypatch)
+    rules = lq.default_ruleset()
+    q = Qualifier(_model(kind, rules.model), rules.stages, rules.framework)
+    n = 600
+    history = [
+        Event("L-1", "page_view", at=START + timedelta(minutes=7 * i), id=f"e{i}") for i in range(n)
+    ]
+    state = q.start(Lead("L-1"))
+    for event in reversed(history):
+        state.apply(event)
+    result = state.qualification(AS_OF)
+    assert fed[0] <= n  # one walk at the read, not one per late event
+    assert result == oracle_qualify(q, Lead("L-1"), history, AS_OF)
+
+
+def test_with_listeners_a_late_event_walks_from_the_checkpoint_before_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fed = _counting_feeds(monkeypatch)
+    rules = lq.default_ruleset()
+    heard: list[str] = []
+    q = Qualifier(
+        rules.model, rules.stages, rules.framework,
+        on_transition=[lambda lead, record: heard.append(record.target)],
+    )
+    n = 1000
+    history = [
+        Event("L-1", "page_view", at=START + timedelta(minutes=7 * i), id=f"e{i}") for i in range(n)
+    ]
+    state = q.start(Lead("L-1"))
+    state.apply_all(history)
+    fed[0] = 0
+    state.apply(Event("L-1", "content_download", at=history[-10].at + timedelta(seconds=1)))
+    assert fed[0] <= qualifier_module.CHECKPOINT_EVERY + 10
+    state.apply(Event("L-1", "demo_request", at=history[500].at + timedelta(seconds=1)))
+    assert heard == [r.target for r in state.history]  # each record told once, in order
+
+
+def test_a_past_read_uses_a_checkpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    fed = _counting_feeds(monkeypatch)
+    rules = lq.default_ruleset()
+    q = rules.qualifier()
+    history = [
+        Event("L-1", "page_view", at=START + timedelta(hours=i), id=f"e{i}") for i in range(1000)
+    ]
+    state = q.start(Lead("L-1"))
+    state.apply_all(history)
+    state.qualification(AS_OF)
+    fed[0] = 0
+    past = history[900].at
+    assert state.qualification(past) == oracle_qualify(q, Lead("L-1"), history, past)
+    assert fed[0] <= qualifier_module.CHECKPOINT_EVERY
+
+
+def test_a_custom_model_in_a_rule_set_runs_in_the_engine() -> None:
+    rules = lq.default_ruleset()
+    custom = WrappedModel(rules.model, copyable=True)
+    ruleset = RuleSet("custom", "1", model=custom, stages=rules.stages, framework=rules.framework)
+    engine = Engine(ruleset)
+    engine.add_lead(Lead("L-1"))
+    stream = [
+        Event("L-1", "content_download", at=START + timedelta(days=d), id=f"e{d}")
+        for d in range(6)
+    ]
+    engine.apply(reversed(stream))
+    expected = oracle_qualify(ruleset.qualifier(), Lead("L-1"), stream, AS_OF)
+    assert engine.get("L-1", AS_OF) == expected
+
+
+def test_a_rule_file_holds_points_models_only_and_the_lint_checks_the_rest() -> None:
+    rules = lq.default_ruleset()
+    custom = WrappedModel(rules.model, copyable=False)
+    ruleset = RuleSet("custom", "1", model=custom, stages=rules.stages, framework=rules.framework)
+    with pytest.raises(lq.LeadqualError) as info:
+        lq.rulesets.ruleset_to_dict(ruleset)
+    assert "points models only" in str(info.value)
+    assert info.value.field == "model"  # type: ignore[attr-defined]
+    report = lq.testing.check_ruleset(ruleset)
+    assert report.score.maximum == float("inf")
+    assert any("not a points model" in f.message for f in report.findings)
+    assert report.reachable == lq.testing.check_ruleset(rules).reachable
+    with pytest.raises(lq.ValidationError):
+        RuleSet("custom", "1", model=object(), stages=rules.stages)  # type: ignore[arg-type]
