@@ -24,18 +24,19 @@ from typing import Any, Literal
 import attrs
 
 from leadqual._atomic import atomic_path_writer
-from leadqual._fields import require_aware
+from leadqual._fields import parse_timestamp, require_aware
 from leadqual.errors import DuplicateEventError, LeadqualError, ListenerError, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
 from leadqual.qualifier import Decision, Listener, Qualification, QualificationState, claim_id
+from leadqual.rulesets.codec import ruleset_fingerprint
 from leadqual.rulesets.ruleset import RuleSet
 from leadqual.stages.machine import TransitionRecord
 
 __all__ = ["Engine", "RescoreReport", "SnapshotError", "StageChange"]
 
 SNAPSHOT_FORMAT = "leadqual-engine-snapshot"
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 
 
 class SnapshotError(LeadqualError):
@@ -299,20 +300,20 @@ class Engine:
     # --- snapshots -----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """The engine's inputs as plain JSON data (leads, events, decisions, held events)."""
+        """The engine as plain JSON data: each lead's log and where it stands (see
+        :meth:`QualificationState.to_saved`), held events, and the rule set's name,
+        version and fingerprint."""
         return {
             "format": SNAPSHOT_FORMAT,
             "version": SNAPSHOT_VERSION,
-            "ruleset": {"name": self.ruleset.name, "version": self.ruleset.version},
+            "ruleset": {
+                "name": self.ruleset.name,
+                "version": self.ruleset.version,
+                "fingerprint": ruleset_fingerprint(self.ruleset),
+            },
             "unknown_leads": self.unknown_leads,
-            "leads": [
-                {
-                    "lead": state.lead.to_dict(),
-                    "events": [e.to_dict() for e in state.events],
-                    "decisions": [d.to_dict() for d in state.decisions],
-                }
-                for _, state in sorted(self._states.items())
-            ],
+            "latest": None if self._latest is None else self._latest.isoformat(),
+            "leads": [state.to_saved() for _, state in sorted(self._states.items())],
             "pending": {
                 lead_id: [e.to_dict() for e in events]
                 for lead_id, events in sorted(self._pending.items())
@@ -340,8 +341,9 @@ class Engine:
             raise SnapshotError("not a leadqual engine snapshot (not a JSON object)")
         if data.get("format") != SNAPSHOT_FORMAT:
             raise SnapshotError("not a leadqual engine snapshot")
-        if data.get("version") != SNAPSHOT_VERSION:
-            raise SnapshotError(f"snapshot version {data.get('version')!r} is not supported")
+        version = data.get("version")
+        if version not in (1, SNAPSHOT_VERSION):
+            raise SnapshotError(f"snapshot version {version!r} is not supported")
         taken = data.get("ruleset")
         if not isinstance(taken, Mapping):
             raise SnapshotError("the snapshot does not say which rule set it was taken with")
@@ -350,6 +352,12 @@ class Engine:
                 f"the snapshot was taken with rule set {taken.get('name')}@{taken.get('version')}, "
                 f"not {ruleset.label}; restore it with those rules, then use rescore() to compare"
             )
+        if version != 1 and taken.get("fingerprint") != ruleset_fingerprint(ruleset):
+            raise SnapshotError(
+                f"the rules of {ruleset.label} have changed since the snapshot was taken (same "
+                "name and version, other content): restore it with the rules it was taken "
+                "with, or give the edited rules a new version"
+            )
         try:
             engine = cls(
                 ruleset,
@@ -357,17 +365,18 @@ class Engine:
                 on_transition=on_transition,
                 clock=clock,
             )
-            for item in data["leads"]:
-                lead = Lead.from_dict(item["lead"])
-                engine.add_lead(lead)
-                state = engine._states[lead.id]
-                events = [Event._from_plain(e) for e in item["events"]]
-                decisions = [Decision.from_dict(d) for d in item["decisions"]]
-                state.notify = False  # listeners heard of this history before the snapshot
-                state.apply_all(events, decisions)
-                state.notify = True
-                for moment in [e.at for e in events[-1:]] + [d.at for d in decisions]:
-                    engine._note_moment(moment)
+            if version == 1:
+                engine._replay_v1(data["leads"])
+            else:
+                qualifier, ids = engine._qualifier, engine._ids
+                for item in data["leads"]:
+                    state = QualificationState.from_saved(qualifier, item, ids=ids)
+                    if state.lead.id in engine._states:
+                        raise ValidationError("lead.id", state.lead.id, "saved twice")
+                    engine._states[state.lead.id] = state
+                latest = data["latest"]
+                if latest is not None:
+                    engine._latest = parse_timestamp("latest", latest)
             for lead_id, raw_events in data["pending"].items():
                 if lead_id in engine._states:
                     raise ValidationError("pending", lead_id, "events held for a tracked lead")
@@ -376,11 +385,26 @@ class Engine:
                     if event.lead_id != lead_id:
                         raise ValidationError("event.lead_id", event.lead_id, f"not {lead_id}")
                 engine.apply(held)
-        except (KeyError, TypeError, AttributeError) as exc:
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
             raise SnapshotError(f"the snapshot is incomplete or damaged ({exc!r})") from None
         except ValidationError as exc:
             raise SnapshotError(f"the snapshot holds invalid data: {exc}") from None
         return engine
+
+    def _replay_v1(self, leads: Iterable[Mapping[str, Any]]) -> None:
+        """Load the leads of a version 1 snapshot, which holds inputs only: their logs
+        are walked again (once, at the first read)."""
+        for item in leads:
+            lead = Lead.from_dict(item["lead"])
+            self.add_lead(lead)
+            state = self._states[lead.id]
+            events = [Event._from_plain(e) for e in item["events"]]
+            decisions = [Decision.from_dict(d) for d in item["decisions"]]
+            state.notify = False  # listeners heard of this history before the snapshot
+            state.apply_all(events, decisions)
+            state.notify = True
+            for moment in [e.at for e in events[-1:]] + [d.at for d in decisions]:
+                self._note_moment(moment)
 
     def _start(self, lead: Lead) -> QualificationState:
         # one id index for every lead: an id two leads' events share is refused

@@ -29,6 +29,7 @@ from leadqual._fields import (
     require_aware,
     require_text,
 )
+from leadqual.errors import ValidationError
 from leadqual.jsonvalues import EMPTY_MAP, JsonMap, freeze_mapping, thaw
 
 __all__ = ["Event"]
@@ -219,6 +220,24 @@ class Event:
         s_ts(event, at.timestamp())
         s_offset(event, offset.total_seconds() if offset else 0.0)
         return event
+
+    @classmethod
+    def _from_row(cls, lead_id: str, row: Any) -> Event:
+        """An event from a snapshot row ``[at, type, properties, id, source]`` of lead
+        ``lead_id``: the same event, or the same error, as :meth:`from_dict`."""
+        if type(row) is not list or len(row) != 5:
+            raise ValidationError("event", row, "expected [at, type, properties, id, source]")
+        at, kind, props, event_id, source = row
+        return cls._from_plain(
+            {
+                "lead_id": lead_id,
+                "type": kind,
+                "at": at,
+                "properties": props,
+                "id": event_id,
+                "source": source,
+            }
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Event:

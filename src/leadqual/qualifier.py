@@ -45,6 +45,7 @@ from leadqual.errors import (
 from leadqual.events import Event
 from leadqual.frameworks.checks import Activity, Facts
 from leadqual.frameworks.framework import Framework, FrameworkResult
+from leadqual.jsonvalues import thaw
 from leadqual.leads import Lead
 from leadqual.scoring.protocol import Score, ScoringModel, ScoringState
 from leadqual.stages.guards import GuardContext
@@ -570,6 +571,127 @@ class QualificationState:
         self._dirty = math.inf
         self._announce_after(heard)
 
+    # --- saving --------------------------------------------------------------------------
+
+    def to_saved(self) -> dict[str, Any]:
+        """The lead's log and where its walk stands, as plain JSON data (what an
+        :class:`~leadqual.Engine` snapshot holds per lead; see :meth:`from_saved`).
+
+        Events are rows ``[at, type, properties, id, source]``; the walk is saved after
+        the last event, with its checkpoints, so that restoring walks nothing."""
+        walk = self._settled()
+        journey = walk.journey
+        made = {id(d): i for i, d in enumerate(self._made)}
+        return {
+            "lead": self.lead.to_dict(),
+            "events": [
+                [e.at.isoformat(), e.type, thaw(e.properties) or None, e.id, e.source]
+                for e in self._events
+            ],
+            "decisions": [d.to_dict() for d in self._made],
+            "walk": {
+                "stage": journey.stage,
+                "entered_at": None
+                if journey.entered_at is None
+                else journey.entered_at.isoformat(),
+                "history": [r.to_dict() for r in journey.history],
+                "void": [[made[id(d)], why] for d, why in walk.void],
+                "last": walk.last,
+                "checkpoints": [
+                    [
+                        cp.i,
+                        cp.k,
+                        cp.last,
+                        cp.stage,
+                        None if cp.entered_at is None else cp.entered_at.isoformat(),
+                        cp.n_history,
+                        cp.n_void,
+                    ]
+                    for cp in self._checkpoints
+                ]
+                if self._live
+                else [],
+            },
+        }
+
+    @classmethod
+    def from_saved(
+        cls,
+        qualifier: Qualifier,
+        data: Mapping[str, Any],
+        *,
+        notify: bool = True,
+        ids: MutableMapping[str, Event] | None = None,
+    ) -> QualificationState:
+        """Rebuild a state from :meth:`to_saved` output without walking its log again
+        (the scoring state takes the events again; a state that needs them in order is
+        fed them in order). Damaged data raises :class:`~leadqual.errors.ValidationError`
+        or ``KeyError``/``TypeError``/``ValueError``/``IndexError``; the caller's ``ids``
+        may then hold some of the state's ids."""
+        check_keys("saved", data, ("lead", "events", "decisions", "walk"))
+        lead = Lead.from_dict(data["lead"])
+        state = cls(qualifier, lead, notify=notify, ids=ids)
+        lead_id = lead.id
+        events = [Event._from_row(lead_id, row) for row in data["events"]]
+        claimed = state._ids
+        for n, event in enumerate(events):
+            if not claim_id(claimed, event):
+                raise ValidationError("saved.events", event.id, "the same event twice")
+            before = events[n - 1] if n else None
+            if before is not None and (
+                before._ts > event._ts
+                or (before._ts == event._ts and before.sort_key() > event.sort_key())
+            ):
+                raise ValidationError("saved.events", n, "the events are not in time order")
+        made = [Decision.from_dict(d) for d in data["decisions"]]
+        state._events = events
+        state._made = list(made)
+        state._ordered = sorted(made, key=lambda d: d.at)
+        state._dts = [d.at.timestamp() for d in state._ordered]
+        saved = data["walk"]
+        check_keys(
+            "saved.walk", saved, ("stage", "entered_at", "history", "void", "last", "checkpoints")
+        )
+        stages = qualifier.stages
+        stage = stages.stage(saved["stage"]).name
+        entered = saved["entered_at"]
+        history = [TransitionRecord.from_dict(r) for r in saved["history"]]
+        void = [(made[n], require_text("saved.walk.void", why)) for n, why in saved["void"]]
+        last = saved["last"]
+        if last is not None and not isinstance(last, (int, float)):
+            raise ValidationError("saved.walk.last", last, "expected a number")
+        walk = state._walk
+        scoring = walk.scoring
+        for event in events:
+            scoring.apply(event)  # a live state takes any order; the other one is fed in order
+            for extra in state._extra.values():
+                extra.apply(event)
+        walk.journey = StageState(
+            stage, None if entered is None else parse_timestamp("entered_at", entered), history
+        )
+        walk.void, walk.last = void, last
+        walk.i, walk.k = len(events), len(made)
+        cps = sorted(saved["checkpoints"]) if state._live else []
+        activity: dict[str, Activity] = {}
+        done = 0
+        for i, k, at, cp_stage, cp_entered, n_history, n_void in cps:
+            for event in events[done:i]:
+                _count(activity, event)
+            done = i
+            cp = _Checkpoint.__new__(_Checkpoint)
+            cp.i, cp.k, cp.last = i, k, float(at)
+            cp.activity = dict(activity)
+            cp.stage = stages.stage(cp_stage).name
+            cp.entered_at = None if cp_entered is None else parse_timestamp("at", cp_entered)
+            cp.history, cp.n_history = history, int(n_history)
+            cp.void, cp.n_void = void, int(n_void)
+            cp.scoring = None
+            state._checkpoints.append(cp)
+        for event in events[done:]:
+            _count(activity, event)
+        walk.activity = activity
+        return state
+
     # --- the log -------------------------------------------------------------------------
 
     def _check_new(self, events: Iterable[Event]) -> list[Event]:
@@ -652,8 +774,10 @@ class QualificationState:
     def _resume_before(self, moment: float, *, inclusive: bool) -> _Walk:
         """A walk from the latest checkpoint at (``inclusive``) or before ``moment``."""
         cps = self._checkpoints
-        j = bisect_right(cps, moment, key=_LAST) if inclusive else bisect_left(
-            cps, moment, key=_LAST
+        j = (
+            bisect_right(cps, moment, key=_LAST)
+            if inclusive
+            else bisect_left(cps, moment, key=_LAST)
         )
         return self._resume_from(cps[j - 1] if j else None)
 
@@ -725,12 +849,7 @@ class QualificationState:
             for n in range(i, j):
                 apply(events[n])
         for n in range(i, j):
-            event = events[n]
-            seen = activity.get(event.type)
-            if seen is None:
-                activity[event.type] = Activity._trusted(1, event.at, event.at)
-            else:
-                activity[event.type] = Activity._trusted(seen.count + 1, seen.first, event.at)
+            _count(activity, events[n])
         first = events[i]
         walk.last = first._ts
         if walk.journey.stage not in self.qualifier._automatic:
@@ -809,6 +928,15 @@ class QualificationState:
                     errors.append((record, exc))
         if errors:
             raise ListenerError(errors)
+
+
+def _count(activity: dict[str, Activity], event: Event) -> None:
+    """Add ``event`` to the lead's activity (how often, first and last, per type)."""
+    seen = activity.get(event.type)
+    if seen is None:
+        activity[event.type] = Activity._trusted(1, event.at, event.at)
+    else:
+        activity[event.type] = Activity._trusted(seen.count + 1, seen.first, event.at)
 
 
 class _ExtraScore:

@@ -1,6 +1,11 @@
 """Rule sets: versioned bundles of rules, their files, and their plain-data form."""
 
-from leadqual.rulesets.codec import CodecError, ruleset_from_dict, ruleset_to_dict
+from leadqual.rulesets.codec import (
+    CodecError,
+    ruleset_fingerprint,
+    ruleset_from_dict,
+    ruleset_to_dict,
+)
 from leadqual.rulesets.diff import Change, diff_rulesets
 from leadqual.rulesets.files import default_ruleset, dump, dumps, load, loads
 from leadqual.rulesets.ruleset import RuleSet
@@ -16,6 +21,7 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    "ruleset_fingerprint",
     "ruleset_from_dict",
     "ruleset_to_dict",
     "schema",

@@ -21,6 +21,8 @@ leadqual.errors.RuleSetError: 1 problem
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import math
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -47,7 +49,7 @@ from leadqual.scoring.rules import EngagementRule, FitRule
 from leadqual.stages.guards import guard_from_dict
 from leadqual.stages.machine import Stage, StageMachine, Transition
 
-__all__ = ["CodecError", "ruleset_from_dict", "ruleset_to_dict"]
+__all__ = ["CodecError", "ruleset_fingerprint", "ruleset_from_dict", "ruleset_to_dict"]
 
 _DAY = 86400.0
 _BAD: Any = object()
@@ -201,6 +203,37 @@ def ruleset_to_dict(ruleset: RuleSet) -> dict[str, Any]:
     if ruleset.framework is not None:
         data["framework"] = _framework_to_dict(ruleset.framework)
     return data
+
+
+def ruleset_fingerprint(ruleset: RuleSet) -> str:
+    """A digest of everything ``ruleset`` holds (SHA-256 of its plain data, keys sorted).
+
+    Two rule sets with one fingerprint qualify every lead alike; a rule file edited
+    without a version bump gets another. A model a rule file cannot hold (your own
+    :class:`~leadqual.ScoringModel`, a custom decay or check) counts by its class's
+    name: its settings are not seen."""
+
+    def part(to_dict: Callable[[Any], Any], value: Any) -> Any:
+        try:
+            return to_dict(value)
+        except CodecError:
+            return {"class": f"{type(value).__module__}.{type(value).__qualname__}"}
+
+    def model(m: ScoringModel) -> Any:
+        return part(lambda v: _model_to_dict(v, "model"), m)
+
+    data: dict[str, Any] = {
+        "name": ruleset.name,
+        "version": ruleset.version,
+        "scoring": model(ruleset.model),
+        "models": {n: model(m) for n, m in ruleset.extra_models.items()},
+        "stages": _machine_to_dict(ruleset.stages),
+        "framework": (
+            None if ruleset.framework is None else part(_framework_to_dict, ruleset.framework)
+        ),
+    }
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _init_fields(cls: type) -> list[str]:

@@ -18,7 +18,14 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import optional_text, require_aware, require_items, require_text
+from leadqual._fields import (
+    check_keys,
+    optional_text,
+    parse_timestamp,
+    require_aware,
+    require_items,
+    require_text,
+)
 from leadqual.errors import InvalidTransition, ValidationError
 from leadqual.stages.guards import (
     EventSeen,
@@ -141,6 +148,28 @@ class TransitionRecord:
             "guard": self.guard,
             "auto": self.auto,
         }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> TransitionRecord:
+        """Rebuild a record from :meth:`to_dict` output (unknown keys are refused).
+
+        >>> from datetime import datetime, timezone
+        >>> r = TransitionRecord("IQL", "MQL", datetime(2026, 1, 2, tzinfo=timezone.utc), "ok")
+        >>> TransitionRecord.from_dict(r.to_dict()) == r
+        True
+        """
+        check_keys("record", data, ("source", "target", "at", "reason"), ("guard", "auto"))
+        auto = data.get("auto", True)
+        if not isinstance(auto, bool):
+            raise ValidationError("record.auto", auto, "expected true or false")
+        return cls(
+            require_text("record.source", data["source"]),
+            require_text("record.target", data["target"]),
+            parse_timestamp("record.at", data["at"]),
+            require_text("record.reason", data["reason"]),
+            optional_text("record.guard", data.get("guard")),
+            auto,
+        )
 
 
 @attrs.define
