@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -12,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import leadqual as lq
+import leadqual.engine as engine_module
 from leadqual import Engine, Event, Lead, SnapshotError
 from leadqual.testing import events
 
@@ -178,12 +182,16 @@ def test_a_crash_while_writing_leaves_the_old_snapshot(
     before = path.read_bytes()
     engine.apply(ev("L-1", "content_download", 1))
 
-    def crash(*args: object, **kwargs: object) -> None:
-        out = args[1]
-        out.write('{"format": "leadqual-engine-snap')  # type: ignore[attr-defined]
-        raise OSError("disk full")
+    real = engine_module.atomic_path_writer
 
-    monkeypatch.setattr(json, "dump", crash)
+    @contextlib.contextmanager
+    def crash(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        with real(*args, **kwargs) as out:
+            out.write('{"format": "leadqual-engine-snap')  # half written, then the disk fills
+            raise OSError("disk full")
+            yield out
+
+    monkeypatch.setattr(engine_module, "atomic_path_writer", crash)
     with pytest.raises(OSError, match="disk full"):
         engine.snapshot(path)
     assert path.read_bytes() == before

@@ -58,18 +58,28 @@ def require_aware(field: str, value: Any) -> datetime:
     return value
 
 
+_fromisoformat = datetime.fromisoformat
+
+
+def parse_iso(text: str) -> datetime | None:
+    """The one reading of an ISO 8601 date-time in leadqual (``Z`` for UTC allowed, spaces
+    around ignored): the datetime, naive when the text has no offset, or ``None`` when the
+    text is not one."""
+    text = text.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        return _fromisoformat(text)
+    except (ValueError, OverflowError):
+        return None
+
+
 def parse_timestamp(field: str, value: Any) -> datetime:
     """Accept an aware datetime or an ISO 8601 string with a UTC offset (``Z`` allowed)."""
     if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValidationError(
-                field, value, "expected an ISO 8601 timestamp with a UTC offset"
-            ) from None
+        parsed = parse_iso(value)
+        if parsed is None:
+            raise ValidationError(field, value, "expected an ISO 8601 timestamp with a UTC offset")
         if parsed.tzinfo is None:
             raise ValidationError(
                 field, value, "expected an ISO 8601 timestamp with a UTC offset (none given)"

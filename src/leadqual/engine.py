@@ -25,7 +25,8 @@ import attrs
 
 from leadqual._atomic import atomic_path_writer
 from leadqual._fields import parse_timestamp, require_aware
-from leadqual.errors import DuplicateEventError, LeadqualError, ListenerError, ValidationError
+from leadqual._gc import paused
+from leadqual.errors import LeadqualError, ListenerError, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
 from leadqual.qualifier import Decision, Listener, Qualification, QualificationState, claim_id
@@ -179,15 +180,8 @@ class Engine:
                 raise ValidationError(
                     "event.lead_id", lead_id, "no such lead (add it first, or hold events)"
                 )
-            event_id = event.id
-            if event_id is not None:
-                previous = ids.get(event_id)
-                if previous is not None:
-                    if previous.same_occurrence(event):
-                        continue
-                    raise DuplicateEventError(event_id, previous, event)
-                if not claim_id(claimed, event):
-                    continue
+            if not claim_id(claimed, event, ids):
+                continue  # a copy of an event applied before
             group = groups.get(lead_id)
             if group is None:
                 groups[lead_id] = [event]
@@ -323,8 +317,10 @@ class Engine:
     def snapshot(self, path: str | os.PathLike[str]) -> None:
         """Write the engine to ``path`` as JSON, atomically: a crash mid-write leaves the
         previous snapshot (or none), never a corrupt one."""
+        with paused():  # millions of new objects and no cycle among them
+            text = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
         with atomic_path_writer(path, newline="\n") as out:
-            json.dump(self.to_dict(), out, ensure_ascii=False, separators=(",", ":"))
+            out.write(text)
 
     @classmethod
     def from_dict(
@@ -385,10 +381,10 @@ class Engine:
                     if event.lead_id != lead_id:
                         raise ValidationError("event.lead_id", event.lead_id, f"not {lead_id}")
                 engine.apply(held)
-        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
-            raise SnapshotError(f"the snapshot is incomplete or damaged ({exc!r})") from None
         except ValidationError as exc:
             raise SnapshotError(f"the snapshot holds invalid data: {exc}") from None
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+            raise SnapshotError(f"the snapshot is incomplete or damaged ({exc!r})") from None
         return engine
 
     def _replay_v1(self, leads: Iterable[Mapping[str, Any]]) -> None:
@@ -425,10 +421,11 @@ class Engine:
     ) -> Engine:
         """Rebuild the engine saved by :meth:`snapshot` (see :meth:`from_dict`)."""
         try:
-            with open(path, encoding="utf-8") as handle:
+            with open(path, encoding="utf-8") as handle, paused():
                 data = json.load(handle)
         except OSError as exc:
             raise SnapshotError(f"{path}: cannot be read ({exc.strerror})") from None
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise SnapshotError(f"{path}: not valid JSON ({exc})") from None
-        return cls.from_dict(data, ruleset, on_transition=on_transition, clock=clock)
+        with paused():
+            return cls.from_dict(data, ruleset, on_transition=on_transition, clock=clock)

@@ -25,6 +25,7 @@ import attrs
 from leadqual._fields import (
     check_keys,
     optional_text,
+    parse_iso,
     parse_timestamp,
     require_aware,
     require_text,
@@ -37,7 +38,6 @@ __all__ = ["Event"]
 _KEYS = frozenset(("lead_id", "type", "at", "properties", "id", "source"))
 _PLAIN = frozenset((str, int, bool, type(None)))
 _new = object.__new__
-_fromisoformat = datetime.fromisoformat
 
 
 def _text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -176,50 +176,11 @@ class Event:
         an ISO timestamp string, flat properties). Anything else takes the general path."""
         if type(data) is not dict or not data.keys() <= _KEYS:
             return cls.from_dict(data)
-        lead_id = data.get("lead_id")
-        kind = data.get("type")
-        text = data.get("at")
-        event_id = data.get("id")
-        source = data.get("source")
-        props = data.get("properties")
-        if not (
-            type(lead_id) is str
-            and lead_id.strip()
-            and type(kind) is str
-            and kind.strip()
-            and type(text) is str
-            and (event_id is None or (type(event_id) is str and event_id.strip()))
-            and (source is None or (type(source) is str and source.strip()))
-        ):
-            return cls.from_dict(data)
-        if props is None or (type(props) is dict and not props):
-            frozen = EMPTY_MAP
-        elif type(props) is dict and all(
-            type(v) in _PLAIN or (type(v) is float and isfinite(v)) for v in props.values()
-        ):
-            frozen = JsonMap._wrap(dict(props))  # a copy: the caller keeps its dict
-        else:
-            return cls.from_dict(data)
-        if text[-1:] in ("Z", "z"):
-            text = text[:-1] + "+00:00"
-        try:
-            at = _fromisoformat(text)
-        except ValueError:
-            return cls.from_dict(data)
-        offset = at.utcoffset()
-        if offset is None:
-            return cls.from_dict(data)
-        event = _new(cls)
-        s_lead, s_type, s_at, s_props, s_id, s_source, s_ts, s_offset = _SLOTS
-        s_lead(event, lead_id)
-        s_type(event, kind)
-        s_at(event, at)
-        s_props(event, frozen)
-        s_id(event, event_id)
-        s_source(event, source)
-        s_ts(event, at.timestamp())
-        s_offset(event, offset.total_seconds() if offset else 0.0)
-        return event
+        get = data.get
+        event = _decode(
+            get("lead_id"), get("type"), get("at"), get("properties"), get("id"), get("source")
+        )
+        return cls.from_dict(data) if event is None else event
 
     @classmethod
     def _from_row(cls, lead_id: str, row: Any) -> Event:
@@ -228,16 +189,23 @@ class Event:
         if type(row) is not list or len(row) != 5:
             raise ValidationError("event", row, "expected [at, type, properties, id, source]")
         at, kind, props, event_id, source = row
-        return cls._from_plain(
-            {
-                "lead_id": lead_id,
-                "type": kind,
-                "at": at,
-                "properties": props,
-                "id": event_id,
-                "source": source,
-            }
-        )
+        event = _decode(lead_id, kind, at, props, event_id, source)
+        if event is None:
+            fields = ("lead_id", "at", "type", "properties", "id", "source")
+            return cls.from_dict(dict(zip(fields, [lead_id, *row], strict=True)))
+        return event
+
+    def _row(self) -> list[Any]:
+        """This event as a snapshot row (see :meth:`_from_row`)."""
+        props = self.properties
+        data = props._data
+        if not data:
+            plain: Any = None
+        elif all(type(v) in _PLAIN or type(v) is float for v in data.values()):
+            plain = data  # flat: JSON as it is
+        else:
+            plain = thaw(props)
+        return [self.at.isoformat(), self.type, plain, self.id, self.source]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Event:
@@ -253,7 +221,50 @@ class Event:
         )
 
 
-# the slots' setters, for Event._from_plain (a frozen class refuses setattr)
+def _decode(
+    lead_id: Any, kind: Any, text: Any, props: Any, event_id: Any, source: Any
+) -> Event | None:
+    """The event these decoded fields make, checked as :meth:`Event.from_dict` checks
+    them, for the common shape (text fields, an ISO timestamp with an offset, flat
+    properties); ``None`` for anything else, which the caller hands to ``from_dict``."""
+    if not (
+        type(lead_id) is str
+        and lead_id.strip()
+        and type(kind) is str
+        and kind.strip()
+        and type(text) is str
+        and (event_id is None or (type(event_id) is str and event_id.strip()))
+        and (source is None or (type(source) is str and source.strip()))
+    ):
+        return None
+    if props is None or (type(props) is dict and not props):
+        frozen = EMPTY_MAP
+    elif type(props) is dict and all(
+        type(v) in _PLAIN or (type(v) is float and isfinite(v)) for v in props.values()
+    ):
+        frozen = JsonMap._wrap(dict(props))  # a copy: the caller keeps its dict
+    else:
+        return None
+    at = parse_iso(text)
+    if at is None:
+        return None
+    offset = at.utcoffset()
+    if offset is None:
+        return None
+    event = _new(Event)
+    s_lead, s_type, s_at, s_props, s_id, s_source, s_ts, s_offset = _SLOTS
+    s_lead(event, lead_id)
+    s_type(event, kind)
+    s_at(event, at)
+    s_props(event, frozen)
+    s_id(event, event_id)
+    s_source(event, source)
+    s_ts(event, at.timestamp())
+    s_offset(event, offset.total_seconds() if offset else 0.0)
+    return event
+
+
+# the slots' setters, for _decode (a frozen class refuses setattr)
 _SLOTS: tuple[Any, ...] = tuple(
     Event.__dict__[name].__set__
     for name in ("lead_id", "type", "at", "properties", "id", "source", "_ts", "_offset")

@@ -45,7 +45,6 @@ from leadqual.errors import (
 from leadqual.events import Event
 from leadqual.frameworks.checks import Activity, Facts
 from leadqual.frameworks.framework import Framework, FrameworkResult
-from leadqual.jsonvalues import thaw
 from leadqual.leads import Lead
 from leadqual.scoring.protocol import Score, ScoringModel, ScoringState
 from leadqual.stages.guards import GuardContext
@@ -254,20 +253,25 @@ class Qualifier:
         return state.qualification(as_of)
 
 
-def claim_id(ids: MutableMapping[str, Event], event: Event) -> bool:
-    """Record ``event``'s id in ``ids`` (event id -> event); whether the event is new.
+def claim_id(
+    claimed: MutableMapping[str, Event], event: Event, known: Mapping[str, Event] | None = None
+) -> bool:
+    """Whether ``event`` is new, recording its id in ``claimed`` (event id -> event) if so.
 
-    An exact copy of an event already recorded (a redelivery, perhaps written with
-    another UTC offset) is not new; a *different* event reusing an id raises
-    :class:`~leadqual.errors.DuplicateEventError`. Events without an id are always new.
+    The one id check of leadqual's logs. An exact copy of an event in ``known`` or
+    ``claimed`` (a redelivery, perhaps written with another UTC offset) is not new; a
+    *different* event reusing an id raises :class:`~leadqual.errors.DuplicateEventError`.
+    Events without an id are always new.
     """
     event_id = event.id
     if event_id is None:
         return True
-    previous = ids.get(event_id)
+    previous = None if known is None else known.get(event_id)
     if previous is None:
-        ids[event_id] = event
-        return True
+        previous = claimed.get(event_id)
+        if previous is None:
+            claimed[event_id] = event
+            return True
     if previous.same_occurrence(event):
         return False
     raise DuplicateEventError(event_id, previous, event)
@@ -495,16 +499,15 @@ class QualificationState:
         raises and changes nothing. A decision that the machine refuses at its moment is
         kept as void (see :attr:`void`); :meth:`decide` refuses it instead.
         """
-        fresh = self._check_new(events)
+        batch: dict[str, Event] = {}
+        fresh = self._check_new(events, batch)
         heard = tuple(self._settled().journey.history) if self._listening else ()
         made = list(decisions)
         for decision in made:
             if not isinstance(decision, Decision):
                 raise ValidationError("decision", decision, "expected a Decision")
+        self._ids.update(batch)
         for event in fresh:
-            event_id = event.id
-            if event_id is not None:
-                self._ids[event_id] = event
             self._insert(event)
         for decision in made:
             self._insert_decision(decision)
@@ -584,10 +587,7 @@ class QualificationState:
         made = {id(d): i for i, d in enumerate(self._made)}
         return {
             "lead": self.lead.to_dict(),
-            "events": [
-                [e.at.isoformat(), e.type, thaw(e.properties) or None, e.id, e.source]
-                for e in self._events
-            ],
+            "events": [e._row() for e in self._events],
             "decisions": [d.to_dict() for d in self._made],
             "walk": {
                 "stage": journey.stage,
@@ -634,15 +634,19 @@ class QualificationState:
         lead_id = lead.id
         events = [Event._from_row(lead_id, row) for row in data["events"]]
         claimed = state._ids
-        for n, event in enumerate(events):
-            if not claim_id(claimed, event):
-                raise ValidationError("saved.events", event.id, "the same event twice")
-            before = events[n - 1] if n else None
-            if before is not None and (
-                before._ts > event._ts
-                or (before._ts == event._ts and before.sort_key() > event.sort_key())
+        before: Event | None = None
+        for event in events:
+            if event.id is not None:
+                if event.id in claimed:
+                    raise ValidationError("saved.events", event.id, "one id twice")
+                claimed[event.id] = event
+            if (
+                before is not None
+                and before._ts >= event._ts
+                and (before._ts > event._ts or before.sort_key() > event.sort_key())
             ):
-                raise ValidationError("saved.events", n, "the events are not in time order")
+                raise ValidationError("saved.events", event.at, "events out of time order")
+            before = event
         made = [Decision.from_dict(d) for d in data["decisions"]]
         state._events = events
         state._made = list(made)
@@ -675,8 +679,7 @@ class QualificationState:
         activity: dict[str, Activity] = {}
         done = 0
         for i, k, at, cp_stage, cp_entered, n_history, n_void in cps:
-            for event in events[done:i]:
-                _count(activity, event)
+            _count_all(activity, events, done, i)
             done = i
             cp = _Checkpoint.__new__(_Checkpoint)
             cp.i, cp.k, cp.last = i, k, float(at)
@@ -687,18 +690,17 @@ class QualificationState:
             cp.void, cp.n_void = void, int(n_void)
             cp.scoring = None
             state._checkpoints.append(cp)
-        for event in events[done:]:
-            _count(activity, event)
+        _count_all(activity, events, done, len(events))
         walk.activity = activity
         return state
 
     # --- the log -------------------------------------------------------------------------
 
-    def _check_new(self, events: Iterable[Event]) -> list[Event]:
-        """The events not yet in the log (each once), after checking all of them."""
+    def _check_new(self, events: Iterable[Event], batch: dict[str, Event]) -> list[Event]:
+        """The events not yet in the log (each once), after checking all of them; their
+        ids go to ``batch``, not yet to the log's index."""
         lead_id = self.lead.id
         ids = self._ids
-        batch: dict[str, Event] = {}
         fresh: list[Event] = []
         for event in events:
             if not isinstance(event, Event):
@@ -709,16 +711,8 @@ class QualificationState:
                     event.lead_id,
                     f"this state qualifies lead {lead_id!r}, not another lead",
                 )
-            event_id = event.id
-            if event_id is not None:
-                previous = ids.get(event_id)
-                if previous is not None:
-                    if previous.same_occurrence(event):
-                        continue
-                    raise DuplicateEventError(event_id, previous, event)
-                if not claim_id(batch, event):
-                    continue
-            fresh.append(event)
+            if claim_id(batch, event, ids):
+                fresh.append(event)
         return fresh
 
     def _insert(self, event: Event) -> None:
@@ -937,6 +931,25 @@ def _count(activity: dict[str, Activity], event: Event) -> None:
         activity[event.type] = Activity._trusted(1, event.at, event.at)
     else:
         activity[event.type] = Activity._trusted(seen.count + 1, seen.first, event.at)
+
+
+def _count_all(activity: dict[str, Activity], events: list[Event], i: int, j: int) -> None:
+    """Add ``events[i:j]`` (in time order) to the lead's activity."""
+    runs: dict[str, list[Any]] = {}  # type -> [count, first, last]
+    for n in range(i, j):
+        event = events[n]
+        run = runs.get(event.type)
+        if run is None:
+            runs[event.type] = [1, event.at, event.at]
+        else:
+            run[0] += 1
+            run[2] = event.at
+    for kind, (count, first, last) in runs.items():
+        seen = activity.get(kind)
+        if seen is None:
+            activity[kind] = Activity._trusted(count, first, last)
+        else:
+            activity[kind] = Activity._trusted(seen.count + count, seen.first, last)
 
 
 class _ExtraScore:

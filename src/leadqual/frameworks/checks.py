@@ -30,7 +30,13 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from leadqual._fields import require_aware, require_count, require_number, require_text
+from leadqual._fields import (
+    parse_iso,
+    require_aware,
+    require_count,
+    require_number,
+    require_text,
+)
 from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not
 from leadqual.errors import DuplicateEventError, ValidationError
 from leadqual.events import Event
@@ -663,16 +669,19 @@ def _parse_date(value: Any, zone: tzinfo | None) -> date | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
-    try:
-        if len(text) == 10:
+    if len(text) == 10:
+        try:
             return date.fromisoformat(text)
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is not None and zone is not None:
-            moment = moment.astimezone(zone)
-    except (ValueError, OverflowError):
+        except ValueError:
+            return None
+    moment = parse_iso(text)
+    if moment is None:
         return None
+    if moment.tzinfo is not None and zone is not None:
+        try:
+            moment = moment.astimezone(zone)
+        except OverflowError:
+            return None
     return moment.date()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, runtime_checkable
 
 import attrs
 
@@ -245,7 +245,17 @@ class Score:
 
 @runtime_checkable
 class ScoringState(Protocol):
-    """A lead's scoring state, fed one event at a time."""
+    """A lead's scoring state, fed one event at a time.
+
+    Three optional members make a state cheap to run in a qualifier or an engine (the
+    results are the same without them; see the custom model how-to):
+
+    - ``accepts_late_events = True`` (class attribute): ``apply`` takes events in any
+      order and ``score(as_of)`` counts only events at or before ``as_of``, so one state
+      per lead is read at any moment;
+    - ``copy()``: an independent copy, kept at checkpoints of a state fed in order;
+    - ``upper_bound(as_of)``: a number the score at ``as_of`` cannot exceed, or ``None``.
+    """
 
     def apply(self, event: Event) -> None:
         """Take one more event into account."""
@@ -300,6 +310,10 @@ class ReplayState:
     """
 
     __slots__ = ("_events", "_ids", "lead", "model")
+
+    #: A batch model ignores events after ``as_of``, so the kept events may come in any
+    #: order and the state can be read at any moment.
+    accepts_late_events: ClassVar[bool] = True
 
     def __init__(self, model: _BatchModel, lead: Lead) -> None:
         self.model = model
