@@ -310,3 +310,35 @@ def test_a_rule_file_holds_points_models_only_and_the_lint_checks_the_rest() -> 
     assert report.reachable == lq.testing.check_ruleset(rules).reachable
     with pytest.raises(lq.ValidationError):
         RuleSet("custom", "1", model=object(), stages=rules.stages)  # type: ignore[arg-type]
+
+
+@settings(max_examples=60)
+@given(
+    framework=lq.testing.frameworks(),
+    lead=leads(ids=["L-1"]),
+    first=st.lists(events(span=timedelta(days=90)), max_size=6),
+    more=st.lists(events(span=timedelta(days=90)), max_size=3),
+    days=st.integers(0, 3),
+    hours=st.integers(0, 30),
+)
+def test_equal_framework_inputs_give_equal_results(
+    framework: lq.Framework,
+    lead: Lead,
+    first: list[Event],
+    more: list[Event],
+    days: int,
+    hours: int,
+) -> None:
+    """The qualifier reuses a check's result while its inputs stay the same."""
+    moment = AS_OF
+    later = AS_OF + timedelta(days=days, hours=hours)
+    a = lq.frameworks.Facts.from_events(lead, first, moment)
+    b = lq.frameworks.Facts.from_events(lead, [*first, *more], later)
+    key_a = framework._inputs(a.as_of, a.activity)
+    key_b = framework._inputs(b.as_of, b.activity)
+    assert key_a is not None  # the presets are made of built-in checks
+    if key_a == key_b:
+        assert framework.evaluate(a) == framework.evaluate(b)
+    memo: dict[int, Any] = {}
+    assert framework._evaluate_reusing(lead, a.as_of, a.activity, memo) == framework.evaluate(a)
+    assert framework._evaluate_reusing(lead, b.as_of, b.activity, memo) == framework.evaluate(b)

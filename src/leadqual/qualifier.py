@@ -26,7 +26,7 @@ from __future__ import annotations
 import inspect
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMapping, Sequence
 from datetime import datetime, timezone
 from operator import attrgetter
 from types import MappingProxyType
@@ -43,7 +43,7 @@ from leadqual.errors import (
     ValidationError,
 )
 from leadqual.events import Event
-from leadqual.frameworks.checks import Activity, Facts
+from leadqual.frameworks.checks import Activity, CheckResult
 from leadqual.frameworks.framework import Framework, FrameworkResult
 from leadqual.leads import Lead
 from leadqual.scoring.protocol import Score, ScoringModel, ScoringState
@@ -289,7 +289,7 @@ class _Walk:
     lead's one state when it accepts late events, else the walk's own, fed in order.
     """
 
-    __slots__ = ("activity", "i", "journey", "k", "last", "scoring", "void")
+    __slots__ = ("activity", "framework", "i", "journey", "k", "last", "scoring", "void")
 
     def __init__(
         self,
@@ -308,6 +308,9 @@ class _Walk:
         self.i = i
         self.k = k
         self.last = last
+        # each framework check's last result and the inputs it was computed from (a
+        # result is reused while they stay the same)
+        self.framework: dict[int, tuple[Hashable, CheckResult]] = {}
 
 
 class _Checkpoint:
@@ -879,7 +882,7 @@ class QualificationState:
         def evaluate() -> FrameworkResult | None:
             if framework is None:
                 return None
-            return framework.evaluate(Facts._trusted(lead, moment, activity))
+            return framework._evaluate_reusing(lead, moment, activity, walk.framework)
 
         bound = getattr(scoring, "upper_bound", None)
         return GuardContext(

@@ -23,14 +23,28 @@ money-and-power: unknown (all 2 checks must pass: 1 pass, 0 fail, 1 unknown)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
 
 from leadqual._fields import require_count, require_items, require_text
 from leadqual.errors import ValidationError
-from leadqual.frameworks.checks import Check, CheckResult, Facts, Verdict
+from leadqual.frameworks.checks import (
+    Activity,
+    AttributeCheck,
+    Authority,
+    Budget,
+    Check,
+    CheckResult,
+    ConditionCheck,
+    Facts,
+    Need,
+    Timeline,
+    Verdict,
+)
+from leadqual.leads import Lead
 
 __all__ = ["AllPass", "AtLeast", "Framework", "FrameworkResult", "Policy"]
 
@@ -116,6 +130,35 @@ def _framework_name(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> N
     require_text("name", value)
 
 
+_KeyReader = Callable[[datetime, Mapping[str, Activity]], Hashable]
+
+
+def _lead_only(as_of: datetime, activity: Mapping[str, Activity]) -> Hashable:
+    return ()
+
+
+def _day(as_of: datetime, activity: Mapping[str, Activity]) -> Hashable:
+    return (as_of.date(), as_of.tzinfo)
+
+
+def _key_reader(check: Check) -> _KeyReader | None:
+    """What a built-in check's result depends on besides the lead (exact classes only:
+    a subclass may read more)."""
+    kind = type(check)
+    if kind in (Budget, Authority, ConditionCheck, AttributeCheck):
+        return _lead_only
+    if kind is Timeline:
+        return _day
+    if kind is Need:
+        signals = tuple(check.signals)  # type: ignore[attr-defined]
+
+        def seen(as_of: datetime, activity: Mapping[str, Activity]) -> Hashable:
+            return tuple([activity[k].count if k in activity else 0 for k in signals])
+
+        return seen
+    return None
+
+
 def _checks(value: Iterable[Check]) -> tuple[Check, ...]:
     return require_items("checks", value, "expected a list of checks")
 
@@ -133,6 +176,9 @@ class Framework:
     name: str = attrs.field(validator=_framework_name)
     checks: tuple[Check, ...] = attrs.field(converter=_checks)
     policy: Policy = attrs.field(default=AllPass())
+    _keys: tuple[_KeyReader | None, ...] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         if not self.checks:
@@ -158,6 +204,55 @@ class Framework:
             raise ValidationError(
                 "policy.k", self.policy.k, f"the framework has only {n} {_plural(n)}"
             )
+        object.__setattr__(self, "_keys", tuple(_key_reader(check) for check in self.checks))
+
+    def _inputs(self, as_of: datetime, activity: Mapping[str, Activity]) -> Hashable | None:
+        """For one lead: a value that is equal at two moments only if :meth:`evaluate`
+        gives equal results at both (``None`` when some check's inputs are unknown, as
+        for a :class:`FunctionCheck` or a check of your own)."""
+        keys = [None if key is None else key(as_of, activity) for key in self._keys]
+        return None if None in keys else tuple(keys)
+
+    def _evaluate_reusing(
+        self,
+        lead: Lead,
+        as_of: datetime,
+        activity: Mapping[str, Activity],
+        memo: dict[int, tuple[Hashable, CheckResult]],
+    ) -> FrameworkResult:
+        """:meth:`evaluate` for one lead over time: a built-in check whose inputs are
+        those of its result in ``memo`` is not run again (a qualifier keeps one memo per
+        lead and walk)."""
+        results: list[CheckResult] = []
+        facts: Facts | None = None
+        for i, (check, reader) in enumerate(zip(self.checks, self._keys, strict=True)):
+            key = None if reader is None else reader(as_of, activity)
+            if key is not None:
+                seen = memo.get(i)
+                if seen is not None and seen[0] == key:
+                    results.append(seen[1])
+                    continue
+            if facts is None:
+                facts = Facts._trusted(lead, as_of, activity)
+            result = self._run(i, check, facts)
+            if key is not None:
+                memo[i] = (key, result)
+            results.append(result)
+        verdict = self.policy.verdict([r.verdict for r in results])
+        return FrameworkResult(self.name, verdict, tuple(results), self.policy)
+
+    @staticmethod
+    def _run(i: int, check: Check, facts: Facts) -> CheckResult:
+        result: Any = check.evaluate(facts)
+        if not isinstance(result, CheckResult):
+            raise ValidationError(f"checks[{i}]", result, "expected a CheckResult")
+        if result.name != check.name:
+            raise ValidationError(
+                f"checks[{i}]",
+                result,
+                f"expected a CheckResult named {check.name!r}, not {result.name!r}",
+            )
+        return result
 
     def evaluate(self, facts: Facts) -> FrameworkResult:
         """Run every check on ``facts`` and apply the policy.
@@ -169,18 +264,7 @@ class Framework:
             raise ValidationError(
                 "facts", facts, "expected Facts (see Facts.from_events(lead, events, as_of))"
             )
-        results: list[CheckResult] = []
-        for i, check in enumerate(self.checks):
-            result: Any = check.evaluate(facts)
-            if not isinstance(result, CheckResult):
-                raise ValidationError(f"checks[{i}]", result, "expected a CheckResult")
-            if result.name != check.name:
-                raise ValidationError(
-                    f"checks[{i}]",
-                    result,
-                    f"expected a CheckResult named {check.name!r}, not {result.name!r}",
-                )
-            results.append(result)
+        results = [self._run(i, check, facts) for i, check in enumerate(self.checks)]
         verdict = self.policy.verdict([r.verdict for r in results])
         return FrameworkResult(self.name, verdict, tuple(results), self.policy)
 

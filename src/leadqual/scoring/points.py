@@ -469,27 +469,34 @@ class PointsState:
             counted = lists[slot]
             if counted is None:
                 continue
-            hi = len(counted)
-            if now is not None and counted[-1]._ts > now:  # a moment in the past
-                hi = bisect_right(counted, now, key=_TS)
+            half_life, cap, group = limits[slot]
+            if now is None:
+                hi = len(counted)
+                bound = gains[slot] * hi
+            else:
+                # per rule: how many of its events are at or before the moment last read
+                # (moments mostly grow along a walk: count on from there), and for a
+                # half-life, their decayed sum as of the last of them
+                n, ref, acc = folded.get(slot, _NOTHING_FOLDED)
+                if n and counted[n - 1]._ts > now:  # an earlier moment: start again
+                    n, ref, acc = _NOTHING_FOLDED
+                hi, size = n, len(counted)
+                while hi < size and counted[hi]._ts <= now:
+                    hi += 1
                 if not hi:
                     continue
-            gain = gains[slot]
-            bound = gain * hi
-            half_life, cap, group = limits[slot]
-            if half_life is not None and now is not None:
-                # the decayed sum of the first ``n`` events, as of the ``n``-th
-                n, ref, acc = folded.get(slot, _NOTHING_FOLDED)
-                if n > hi:  # folded past this moment: fold again from the start
-                    n, ref, acc = _NOTHING_FOLDED
+                gain = gains[slot]
+                bound = gain * hi
+                if half_life is not None:
+                    if n != hi:
+                        for event in counted[n:hi]:  # in time order, up to the moment
+                            acc = acc * power(0.5, (event._ts - ref) / half_life) + gain
+                            ref = event._ts
+                    decayed = acc * power(0.5, (now - ref) / half_life)
+                    if decayed < bound:
+                        bound = decayed
                 if n != hi:
-                    for event in counted[n:hi]:  # in time order, up to the moment
-                        acc = acc * power(0.5, (event._ts - ref) / half_life) + gain
-                        ref = event._ts
                     folded[slot] = (hi, ref, acc)
-                decayed = acc * power(0.5, (now - ref) / half_life)
-                if decayed < bound:
-                    bound = decayed
             if cap is not None and bound > cap:
                 bound = cap
             if group in groups:
