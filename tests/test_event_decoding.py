@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from leadqual import Event, LeadqualError
+from leadqual.events import EventDecoder
 from leadqual.testing import events, json_values
 
 # values a row's field may hold: right, wrong, and borderline
@@ -88,6 +89,27 @@ def _decode(build: Any, row: Any) -> tuple[str, Any]:
 @given(rows())
 def test_fast_decoding_equals_from_dict(row: Any) -> None:
     assert _decode(Event._from_plain, row) == _decode(Event.from_dict, row)
+
+
+@given(st.lists(rows(), max_size=8))
+def test_one_decoder_sharing_property_maps_equals_from_dict(batch: list[Any]) -> None:
+    decoder = EventDecoder()
+    for row in batch:
+        assert _decode(decoder, row) == _decode(Event.from_dict, row)
+
+
+def test_maps_equal_in_python_but_not_in_json_are_not_shared() -> None:
+    decoder = EventDecoder()
+    at = "2026-01-01T00:00:00+00:00"
+    decoded = [
+        decoder({"lead_id": "L", "type": "t", "at": at, "properties": props})
+        for props in ({"x": 1}, {"x": True}, {"x": 1}, {"y": -0.0}, {"y": 0.0})
+    ]
+    assert [e.to_dict()["properties"] for e in decoded] == [
+        {"x": 1}, {"x": True}, {"x": 1}, {"y": -0.0}, {"y": 0.0}
+    ]
+    assert repr(decoded[3].to_dict()["properties"]["y"]) == "-0.0"
+    assert decoded[0].properties is decoded[2].properties  # shared: one object
 
 
 @given(events(with_ids=None))

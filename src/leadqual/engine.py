@@ -27,7 +27,7 @@ from leadqual._atomic import atomic_path_writer
 from leadqual._fields import parse_timestamp, require_aware
 from leadqual._gc import paused
 from leadqual.errors import LeadqualError, ListenerError, ValidationError
-from leadqual.events import Event
+from leadqual.events import Event, EventDecoder
 from leadqual.leads import Lead
 from leadqual.qualifier import Decision, Listener, Qualification, QualificationState, claim_id
 from leadqual.rulesets.codec import ruleset_fingerprint
@@ -364,9 +364,11 @@ class Engine:
             if version == 1:
                 engine._replay_v1(data["leads"])
             else:
-                qualifier, ids = engine._qualifier, engine._ids
+                qualifier, ids, decoder = engine._qualifier, engine._ids, EventDecoder()
                 for item in data["leads"]:
-                    state = QualificationState.from_saved(qualifier, item, ids=ids)
+                    state = QualificationState.from_saved(
+                        qualifier, item, ids=ids, decoder=decoder
+                    )
                     if state.lead.id in engine._states:
                         raise ValidationError("lead.id", state.lead.id, "saved twice")
                     engine._states[state.lead.id] = state

@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from math import isfinite
@@ -33,11 +34,14 @@ from leadqual._fields import (
 from leadqual.errors import ValidationError
 from leadqual.jsonvalues import EMPTY_MAP, JsonMap, freeze_mapping, thaw
 
-__all__ = ["Event"]
+__all__ = ["Event", "EventDecoder"]
 
 _KEYS = frozenset(("lead_id", "type", "at", "properties", "id", "source"))
 _PLAIN = frozenset((str, int, bool, type(None)))
 _new = object.__new__
+_intern = sys.intern
+#: How many distinct property maps one decoder shares (see ``EventDecoder``).
+_SHARED_MAPS = 4096
 
 
 def _text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -182,21 +186,8 @@ class Event:
         )
         return cls.from_dict(data) if event is None else event
 
-    @classmethod
-    def _from_row(cls, lead_id: str, row: Any) -> Event:
-        """An event from a snapshot row ``[at, type, properties, id, source]`` of lead
-        ``lead_id``: the same event, or the same error, as :meth:`from_dict`."""
-        if type(row) is not list or len(row) != 5:
-            raise ValidationError("event", row, "expected [at, type, properties, id, source]")
-        at, kind, props, event_id, source = row
-        event = _decode(lead_id, kind, at, props, event_id, source)
-        if event is None:
-            fields = ("lead_id", "at", "type", "properties", "id", "source")
-            return cls.from_dict(dict(zip(fields, [lead_id, *row], strict=True)))
-        return event
-
     def _row(self) -> list[Any]:
-        """This event as a snapshot row (see :meth:`_from_row`)."""
+        """This event as a snapshot row (see :meth:`EventDecoder.row`)."""
         props = self.properties
         data = props._data
         if not data:
@@ -221,12 +212,58 @@ class Event:
         )
 
 
+class EventDecoder:
+    """Builds events from rows decoded from one file (what the readers and snapshots
+    use): :meth:`Event.from_dict`'s event or error, fast for plain rows, with the
+    property maps that recur (``{"url": "/pricing"}``) shared between events."""
+
+    __slots__ = ("_shared",)
+
+    def __init__(self) -> None:
+        self._shared: dict[tuple[Any, ...], JsonMap] = {}
+
+    def __call__(self, data: Mapping[str, Any]) -> Event:
+        if type(data) is not dict or not data.keys() <= _KEYS:
+            return Event.from_dict(data)
+        get = data.get
+        event = _decode(
+            get("lead_id"),
+            get("type"),
+            get("at"),
+            get("properties"),
+            get("id"),
+            get("source"),
+            self._shared,
+        )
+        return Event.from_dict(data) if event is None else event
+
+    def row(self, lead_id: str, row: Any) -> Event:
+        """An event from a snapshot row ``[at, type, properties, id, source]``."""
+        if type(row) is not list or len(row) != 5:
+            raise ValidationError("event", row, "expected [at, type, properties, id, source]")
+        at, kind, props, event_id, source = row
+        event = _decode(lead_id, kind, at, props, event_id, source, self._shared)
+        if event is None:
+            fields = ("lead_id", "at", "type", "properties", "id", "source")
+            return Event.from_dict(dict(zip(fields, [lead_id, *row], strict=True)))
+        return event
+
+
 def _decode(
-    lead_id: Any, kind: Any, text: Any, props: Any, event_id: Any, source: Any
+    lead_id: Any,
+    kind: Any,
+    text: Any,
+    props: Any,
+    event_id: Any,
+    source: Any,
+    shared: dict[tuple[Any, ...], JsonMap] | None = None,
 ) -> Event | None:
     """The event these decoded fields make, checked as :meth:`Event.from_dict` checks
     them, for the common shape (text fields, an ISO timestamp with an offset, flat
-    properties); ``None`` for anything else, which the caller hands to ``from_dict``."""
+    properties); ``None`` for anything else, which the caller hands to ``from_dict``.
+
+    Names repeated across events (lead ids, types, sources, property keys) are interned;
+    with ``shared``, flat property maps without floats that occur again are one object."""
     if not (
         type(lead_id) is str
         and lead_id.strip()
@@ -242,7 +279,16 @@ def _decode(
     elif type(props) is dict and all(
         type(v) in _PLAIN or (type(v) is float and isfinite(v)) for v in props.values()
     ):
-        frozen = JsonMap._wrap(dict(props))  # a copy: the caller keeps its dict
+        frozen = None
+        key = None
+        if shared is not None and all(type(v) is not float for v in props.values()):
+            # by type too: 1 and True are equal in Python, not in JSON
+            key = tuple([(k, type(v), v) for k, v in props.items()])
+            frozen = shared.get(key)
+        if frozen is None:
+            frozen = JsonMap._wrap({_intern(k): v for k, v in props.items()})  # a copy
+            if key is not None and shared is not None and len(shared) < _SHARED_MAPS:
+                shared[key] = frozen
     else:
         return None
     at = parse_iso(text)
@@ -253,12 +299,12 @@ def _decode(
         return None
     event = _new(Event)
     s_lead, s_type, s_at, s_props, s_id, s_source, s_ts, s_offset = _SLOTS
-    s_lead(event, lead_id)
-    s_type(event, kind)
+    s_lead(event, _intern(lead_id))
+    s_type(event, _intern(kind))
     s_at(event, at)
     s_props(event, frozen)
     s_id(event, event_id)
-    s_source(event, source)
+    s_source(event, source if source is None else _intern(source))
     s_ts(event, at.timestamp())
     s_offset(event, offset.total_seconds() if offset else 0.0)
     return event

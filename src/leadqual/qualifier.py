@@ -42,7 +42,7 @@ from leadqual.errors import (
     ListenerError,
     ValidationError,
 )
-from leadqual.events import Event
+from leadqual.events import Event, EventDecoder
 from leadqual.frameworks.checks import Activity, CheckResult
 from leadqual.frameworks.framework import Framework, FrameworkResult
 from leadqual.leads import Lead
@@ -481,6 +481,7 @@ class QualificationState:
             as_of=as_of,
             void=tuple(walk.void),
         )
+        walk.framework = {}  # reused along a walk, not kept with every lead
         if not self._extra:
             return result
         scores = {
@@ -625,6 +626,7 @@ class QualificationState:
         *,
         notify: bool = True,
         ids: MutableMapping[str, Event] | None = None,
+        decoder: EventDecoder | None = None,
     ) -> QualificationState:
         """Rebuild a state from :meth:`to_saved` output without walking its log again
         (the scoring state takes the events again; a state that needs them in order is
@@ -635,7 +637,8 @@ class QualificationState:
         lead = Lead.from_dict(data["lead"])
         state = cls(qualifier, lead, notify=notify, ids=ids)
         lead_id = lead.id
-        events = [Event._from_row(lead_id, row) for row in data["events"]]
+        row = (decoder or EventDecoder()).row
+        events = [row(lead_id, item) for item in data["events"]]
         claimed = state._ids
         before: Event | None = None
         for event in events:

@@ -29,7 +29,7 @@ from typing import IO, Any, Generic, Literal, TypeVar
 import attrs
 
 from leadqual.errors import LeadqualError, RowError, ValidationError
-from leadqual.events import Event
+from leadqual.events import Event, EventDecoder
 from leadqual.io.csv import (
     EVENT_LAYOUT,
     LEAD_LAYOUT,
@@ -267,7 +267,7 @@ def read_events(
     """
     policy = check_policy(errors)
     fmt, name, rows, stream, owned = _open(
-        source, format, columns, types, EVENT_LAYOUT, Event._from_plain
+        source, format, columns, types, EVENT_LAYOUT, EventDecoder()
     )
     return EventReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
 

@@ -473,10 +473,17 @@ class PointsState:
             if now is None:
                 hi = len(counted)
                 bound = gains[slot] * hi
+            elif half_life is None:
+                hi = len(counted)
+                if counted[-1]._ts > now:  # a moment in the past
+                    hi = bisect_right(counted, now, key=_TS)
+                    if not hi:
+                        continue
+                bound = gains[slot] * hi
             else:
-                # per rule: how many of its events are at or before the moment last read
-                # (moments mostly grow along a walk: count on from there), and for a
-                # half-life, their decayed sum as of the last of them
+                # how many of the rule's events are at or before the moment last read
+                # (moments mostly grow along a walk: count on from there), and their
+                # decayed sum as of the last of them
                 n, ref, acc = folded.get(slot, _NOTHING_FOLDED)
                 if n and counted[n - 1]._ts > now:  # an earlier moment: start again
                     n, ref, acc = _NOTHING_FOLDED
@@ -487,16 +494,14 @@ class PointsState:
                     continue
                 gain = gains[slot]
                 bound = gain * hi
-                if half_life is not None:
-                    if n != hi:
-                        for event in counted[n:hi]:  # in time order, up to the moment
-                            acc = acc * power(0.5, (event._ts - ref) / half_life) + gain
-                            ref = event._ts
-                    decayed = acc * power(0.5, (now - ref) / half_life)
-                    if decayed < bound:
-                        bound = decayed
                 if n != hi:
+                    for event in counted[n:hi]:  # in time order, up to the moment
+                        acc = acc * power(0.5, (event._ts - ref) / half_life) + gain
+                        ref = event._ts
                     folded[slot] = (hi, ref, acc)
+                decayed = acc * power(0.5, (now - ref) / half_life)
+                if decayed < bound:
+                    bound = decayed
             if cap is not None and bound > cap:
                 bound = cap
             if group in groups:
