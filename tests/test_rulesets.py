@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 
 import leadqual as lq
-from leadqual.errors import Problem, RuleSetError
-from leadqual.rulesets import CodecError, dumps, loads, ruleset_from_dict, ruleset_to_dict
+from leadqual.errors import CodecError, Problem, RuleSetError
+from leadqual.rulesets import dumps, loads, ruleset_from_dict, ruleset_to_dict
 from leadqual.rulesets import toml as toml_io
 from leadqual.testing import rule_sets
 

@@ -17,7 +17,7 @@ from tests.oracle_qualifier import oracle_qualify
 import leadqual as lq
 import leadqual.qualifier as qualifier_module
 from leadqual import Decision, Engine, Event, Lead
-from leadqual.engine import SnapshotError
+from leadqual.errors import SnapshotError
 from leadqual.testing import events
 
 UTC = timezone.utc
@@ -184,3 +184,26 @@ def test_a_damaged_snapshot_gives_one_line_and_changes_nothing(
         Engine.restore(path, RULES)
     assert "\n" not in str(info.value)
     assert engine.get("L-1", AS_OF).stage == "IQL"  # the live engine is untouched
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("leadqual.engine", "SnapshotError"),
+        ("leadqual.rulesets", "CodecError"),
+        ("leadqual.rulesets.codec", "CodecError"),
+        ("leadqual.testing.golden", "GoldenError"),
+    ],
+)
+def test_errors_that_moved_to_leadqual_errors_still_import_with_a_warning(
+    module: str, name: str
+) -> None:
+    import importlib
+
+    import leadqual.errors
+
+    with pytest.warns(DeprecationWarning, match=f"import it from leadqual.errors as {name}"):
+        found = getattr(importlib.import_module(module), name)
+    assert found is getattr(leadqual.errors, name)
+    with pytest.raises(AttributeError):
+        importlib.import_module(module).NoSuchName  # noqa: B018

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import leadqual as lq
-from leadqual.testing.golden import GoldenError, load_cases
+from leadqual.errors import GoldenError
+from leadqual.testing.golden import load_cases
 
 RULES = lq.default_ruleset()
 

@@ -17,7 +17,7 @@ from leadqual.conditions import (
     condition_from_dict,
 )
 from leadqual.default_model import default_model
-from leadqual.engine import Engine, RescoreReport, SnapshotError, StageChange
+from leadqual.engine import Engine, RescoreReport, StageChange
 from leadqual.errors import (
     DuplicateEventError,
     InvalidTransition,
@@ -26,6 +26,7 @@ from leadqual.errors import (
     Problem,
     RowError,
     RuleSetError,
+    SnapshotError,
     ValidationError,
 )
 from leadqual.events import Event

@@ -9,6 +9,9 @@ from typing import Any
 
 from leadqual.errors import ValidationError
 
+#: Seconds in a day. Days are counted in UTC wherever leadqual counts them.
+DAY = 86400.0
+
 _UTC = timezone.utc
 
 
@@ -115,10 +118,3 @@ def check_keys(
             )
     return data
 
-
-def epoch_seconds(moment: datetime) -> float:
-    """Seconds since the Unix epoch of an aware datetime."""
-    return moment.timestamp()
-
-
-UTC = _UTC

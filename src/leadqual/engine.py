@@ -23,10 +23,12 @@ from typing import Any, Literal
 
 import attrs
 
+from leadqual import errors
 from leadqual._atomic import atomic_path_writer
 from leadqual._fields import parse_timestamp, require_aware
 from leadqual._gc import paused
-from leadqual.errors import LeadqualError, ListenerError, ValidationError
+from leadqual._moved import moved
+from leadqual.errors import ListenerError, ValidationError
 from leadqual.events import Event, EventDecoder
 from leadqual.leads import Lead
 from leadqual.qualifier import Decision, Listener, Qualification, QualificationState, claim_id
@@ -34,14 +36,10 @@ from leadqual.rulesets.codec import ruleset_fingerprint
 from leadqual.rulesets.ruleset import RuleSet
 from leadqual.stages.machine import TransitionRecord
 
-__all__ = ["Engine", "RescoreReport", "SnapshotError", "StageChange"]
+__all__ = ["Engine", "RescoreReport", "StageChange"]
 
 SNAPSHOT_FORMAT = "leadqual-engine-snapshot"
 SNAPSHOT_VERSION = 2
-
-
-class SnapshotError(LeadqualError):
-    """A snapshot that cannot be restored (unreadable, another format, other rules)."""
 
 
 @attrs.frozen
@@ -334,22 +332,22 @@ class Engine:
         """Rebuild an engine from :meth:`to_dict` output under ``ruleset``, which must be
         the rule set (name and version) the snapshot was taken with."""
         if not isinstance(data, Mapping):
-            raise SnapshotError("not a leadqual engine snapshot (not a JSON object)")
+            raise errors.SnapshotError("not a leadqual engine snapshot (not a JSON object)")
         if data.get("format") != SNAPSHOT_FORMAT:
-            raise SnapshotError("not a leadqual engine snapshot")
+            raise errors.SnapshotError("not a leadqual engine snapshot")
         version = data.get("version")
         if version not in (1, SNAPSHOT_VERSION):
-            raise SnapshotError(f"snapshot version {version!r} is not supported")
+            raise errors.SnapshotError(f"snapshot version {version!r} is not supported")
         taken = data.get("ruleset")
         if not isinstance(taken, Mapping):
-            raise SnapshotError("the snapshot does not say which rule set it was taken with")
+            raise errors.SnapshotError("the snapshot does not say which rule set it was taken with")
         if (taken.get("name"), taken.get("version")) != (ruleset.name, ruleset.version):
-            raise SnapshotError(
+            raise errors.SnapshotError(
                 f"the snapshot was taken with rule set {taken.get('name')}@{taken.get('version')}, "
                 f"not {ruleset.label}; restore it with those rules, then use rescore() to compare"
             )
         if version != 1 and taken.get("fingerprint") != ruleset_fingerprint(ruleset):
-            raise SnapshotError(
+            raise errors.SnapshotError(
                 f"the rules of {ruleset.label} have changed since the snapshot was taken (same "
                 "name and version, other content): restore it with the rules it was taken "
                 "with, or give the edited rules a new version"
@@ -366,9 +364,7 @@ class Engine:
             else:
                 qualifier, ids, decoder = engine._qualifier, engine._ids, EventDecoder()
                 for item in data["leads"]:
-                    state = QualificationState.from_saved(
-                        qualifier, item, ids=ids, decoder=decoder
-                    )
+                    state = QualificationState.from_saved(qualifier, item, ids=ids, decoder=decoder)
                     if state.lead.id in engine._states:
                         raise ValidationError("lead.id", state.lead.id, "saved twice")
                     engine._states[state.lead.id] = state
@@ -384,9 +380,9 @@ class Engine:
                         raise ValidationError("event.lead_id", event.lead_id, f"not {lead_id}")
                 engine.apply(held)
         except ValidationError as exc:
-            raise SnapshotError(f"the snapshot holds invalid data: {exc}") from None
+            raise errors.SnapshotError(f"the snapshot holds invalid data: {exc}") from None
         except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
-            raise SnapshotError(f"the snapshot is incomplete or damaged ({exc!r})") from None
+            raise errors.SnapshotError(f"the snapshot is incomplete or damaged ({exc!r})") from None
         return engine
 
     def _replay_v1(self, leads: Iterable[Mapping[str, Any]]) -> None:
@@ -426,8 +422,11 @@ class Engine:
             with open(path, encoding="utf-8") as handle, paused():
                 data = json.load(handle)
         except OSError as exc:
-            raise SnapshotError(f"{path}: cannot be read ({exc.strerror})") from None
+            raise errors.SnapshotError(f"{path}: cannot be read ({exc.strerror})") from None
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise SnapshotError(f"{path}: not valid JSON ({exc})") from None
+            raise errors.SnapshotError(f"{path}: not valid JSON ({exc})") from None
         with paused():
             return cls.from_dict(data, ruleset, on_transition=on_transition, clock=clock)
+
+
+__getattr__ = moved("leadqual.engine", {"SnapshotError": "leadqual.errors.SnapshotError"})

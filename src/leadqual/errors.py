@@ -1,8 +1,20 @@
-"""Exceptions raised by leadqual.
+"""Exceptions raised by leadqual: all of them, in one tree.
 
 Every exception derives from :class:`LeadqualError`, so an application can catch
 everything leadqual raises with one ``except`` clause. Subclasses carry the facts
-as attributes, not only as text, so a caller can react to them programmatically.
+as attributes, not only as text, so a caller can react to them programmatically::
+
+    LeadqualError
+    ├── ValidationError (also a ValueError): field, value, problem
+    │   ├── DuplicateEventError: first, second
+    │   ├── RowError: source, line, column, row
+    │   └── CodecError: an object with no plain-data form (a custom decay, ...)
+    ├── RuleSetError: problems (every Problem of a rule file, with its path)
+    ├── InvalidTransition: current, target, allowed
+    ├── ListenerError: errors (each failing listener call)
+    ├── SnapshotError: a snapshot that cannot be restored
+    ├── GoldenError: a golden case file that cannot be read
+    └── MissingExtra (also an ImportError): an optional extra is not installed
 
 >>> from leadqual.errors import ValidationError
 >>> err = ValidationError("at", "2026-11-02", "expected a timezone-aware datetime")
@@ -17,7 +29,9 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CodecError",
     "DuplicateEventError",
+    "GoldenError",
     "InvalidTransition",
     "LeadqualError",
     "ListenerError",
@@ -25,6 +39,7 @@ __all__ = [
     "Problem",
     "RowError",
     "RuleSetError",
+    "SnapshotError",
     "ValidationError",
 ]
 
@@ -225,3 +240,15 @@ class RowError(ValidationError):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line}: {super().__str__()}"
+
+
+class CodecError(ValidationError):
+    """An object that has no plain-data form (a custom decay, a ``FunctionCheck``)."""
+
+
+class SnapshotError(LeadqualError):
+    """A snapshot that cannot be restored (unreadable, another format, other rules)."""
+
+
+class GoldenError(LeadqualError):
+    """A golden case file that cannot be read: says which file, and where in it."""

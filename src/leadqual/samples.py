@@ -14,15 +14,16 @@ True
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any, TypeVar
 
-from leadqual.errors import LeadqualError, ValidationError
+from leadqual.errors import LeadqualError, RowError
 from leadqual.events import Event
+from leadqual.io.jsonl import parse_jsonl
+from leadqual.io.rows import Ignored
 from leadqual.leads import Lead
 from leadqual.outcomes import Outcome
 
@@ -34,7 +35,7 @@ SAMPLE_AS_OF = datetime(2026, 11, 24, tzinfo=timezone.utc)
 _T = TypeVar("_T")
 
 
-def _read(name: str, build: Callable[[dict[str, Any]], _T]) -> tuple[_T, ...]:
+def _read(name: str, build: Callable[[Mapping[str, Any]], _T]) -> tuple[_T, ...]:
     """Parse one bundled JSONL file, naming the file and line of any problem."""
     resource = files("leadqual") / "data" / name
     try:
@@ -42,18 +43,11 @@ def _read(name: str, build: Callable[[dict[str, Any]], _T]) -> tuple[_T, ...]:
     except OSError as exc:
         raise LeadqualError(f"cannot read the bundled sample file {name}: {exc}") from None
     items: list[_T] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{name}:{number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(where, line, f"invalid JSON ({exc.msg})") from None
-        try:
-            items.append(build(data))
-        except ValidationError as exc:
-            raise ValidationError(f"{where}: {exc.field}", exc.value, exc.problem) from None
+    for outcome in parse_jsonl(text.splitlines(), name, build):
+        if isinstance(outcome, RowError):
+            raise outcome
+        if not isinstance(outcome, Ignored):
+            items.append(outcome)
     return tuple(items)
 
 

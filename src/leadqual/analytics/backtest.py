@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import require_count
+from leadqual._fields import DAY, require_count
 from leadqual._text import short_number as _num
 from leadqual.analytics._history import decisions
 from leadqual.analytics.metrics import (
@@ -55,7 +55,6 @@ __all__ = [
     "mql_threshold",
 ]
 
-_DAY = 86400.0
 
 
 @attrs.frozen
@@ -251,7 +250,7 @@ def _report(
         members = [r for r in results if stage in r.reached]
         winners = [r for r in members if r.won]
         days = [
-            (r.outcome.at - r.entered[stage]).total_seconds() / _DAY
+            (r.outcome.at - r.entered[stage]).total_seconds() / DAY
             for r in winners
             if r.outcome.at is not None and stage in r.entered and r.entered[stage] <= r.outcome.at
         ]

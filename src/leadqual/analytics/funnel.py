@@ -43,10 +43,12 @@ from typing import Any, Literal
 
 import attrs
 
-from leadqual._fields import check_keys, parse_timestamp, require_aware
+from leadqual._fields import DAY, check_keys, parse_timestamp, require_aware
 from leadqual.analytics.metrics import percentile
 from leadqual.engine import Engine
-from leadqual.errors import ValidationError
+from leadqual.errors import RowError, ValidationError
+from leadqual.io.jsonl import read_objects
+from leadqual.io.rows import Ignored
 from leadqual.jsonvalues import EMPTY_MAP, JsonMap, freeze_mapping
 from leadqual.leads import Lead
 from leadqual.rulesets import RuleSet
@@ -65,7 +67,6 @@ __all__ = [
 
 Mode = Literal["strict", "any"]
 Cohort = Literal["month", "week"]
-_DAY = 86400.0
 
 
 @attrs.frozen
@@ -83,7 +84,7 @@ class Visit:
         is unknown)."""
         if self.entered_at is None or self.left_at is None:
             return None
-        return (self.left_at - self.entered_at).total_seconds() / _DAY
+        return (self.left_at - self.entered_at).total_seconds() / DAY
 
 
 def _attributes(value: Mapping[str, Any] | None) -> JsonMap:
@@ -165,12 +166,14 @@ def read_journeys(path: str | os.PathLike[str]) -> list[Journey]:
     starts: dict[str, tuple[str, datetime | None]] = {}
     records: dict[str, list[TransitionRecord]] = {}
     with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+        for item in read_objects(handle, os.fspath(path)):
+            if isinstance(item, RowError):
+                raise item
+            if isinstance(item, Ignored):
                 continue
+            number, row = item
             where = f"{os.fspath(path)}:{number}"
             try:
-                row = json.loads(line)
                 check_keys(
                     where, row, ("lead_id", "source", "target", "at"), ("reason", "guard", "auto")
                 )
@@ -179,21 +182,11 @@ def read_journeys(path: str | os.PathLike[str]) -> list[Journey]:
                     at = None if row["at"] is None else parse_timestamp(f"{where}.at", row["at"])
                     starts[lead_id] = (row["target"], at)
                 else:
-                    record = TransitionRecord(
-                        row["source"],
-                        row["target"],
-                        parse_timestamp(f"{where}.at", row["at"]),
-                        row.get("reason") or "",
-                        row.get("guard"),
-                        bool(row.get("auto", True)),
-                    )
+                    fields = {k: v for k, v in row.items() if k != "lead_id"}
+                    record = TransitionRecord.from_dict(fields, where=where)
                     records.setdefault(lead_id, []).append(record)
-            except json.JSONDecodeError as exc:
-                raise ValidationError(where, line.strip(), f"invalid JSON ({exc.msg})") from None
             except (TypeError, KeyError) as exc:
-                raise ValidationError(
-                    where, line.strip(), f"not a transitions row ({exc})"
-                ) from None
+                raise ValidationError(where, row, f"not a transitions row ({exc})") from None
     return _journeys(records, starts)
 
 

@@ -1,7 +1,7 @@
 """Rule sets: versioned bundles of rules, their files, and their plain-data form."""
 
+from leadqual._moved import moved
 from leadqual.rulesets.codec import (
-    CodecError,
     ruleset_fingerprint,
     ruleset_from_dict,
     ruleset_to_dict,
@@ -13,7 +13,6 @@ from leadqual.rulesets.schema import schema, schema_text
 
 __all__ = [
     "Change",
-    "CodecError",
     "RuleSet",
     "default_ruleset",
     "diff_rulesets",
@@ -27,3 +26,5 @@ __all__ = [
     "schema",
     "schema_text",
 ]
+
+__getattr__ = moved("leadqual.rulesets", {"CodecError": "leadqual.errors.CodecError"})

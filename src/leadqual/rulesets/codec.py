@@ -30,6 +30,9 @@ from typing import Any
 
 import attrs
 
+from leadqual import errors
+from leadqual._fields import DAY
+from leadqual._moved import moved
 from leadqual.conditions import condition_from_dict
 from leadqual.errors import Problem, RuleSetError, ValidationError
 from leadqual.frameworks.checks import (
@@ -49,21 +52,16 @@ from leadqual.scoring.rules import EngagementRule, FitRule
 from leadqual.stages.guards import guard_from_dict
 from leadqual.stages.machine import Stage, StageMachine, Transition
 
-__all__ = ["CodecError", "ruleset_fingerprint", "ruleset_from_dict", "ruleset_to_dict"]
+__all__ = ["ruleset_fingerprint", "ruleset_from_dict", "ruleset_to_dict"]
 
-_DAY = 86400.0
 _BAD: Any = object()
-
-
-class CodecError(ValidationError):
-    """An object that has no plain-data form (a custom decay, a ``FunctionCheck``)."""
 
 
 # --- objects to plain data -------------------------------------------------------------
 
 
 def _days(delta: timedelta) -> float:
-    days = delta.total_seconds() / _DAY
+    days = delta.total_seconds() / DAY
     return int(days) if days == int(days) else days
 
 
@@ -79,12 +77,12 @@ def decay_to_dict(decay: DecayFunction, where: str = "decay") -> dict[str, Any]:
         return {"expire_after_days": _days(decay.after)}
     if isinstance(decay, Schedule):
         return {"schedule": [[_days(age), factor] for age, factor in decay.steps]}
-    raise CodecError(where, decay, "only the built-in decays can be saved in a rule file")
+    raise errors.CodecError(where, decay, "only the built-in decays can be saved in a rule file")
 
 
 def _model_to_dict(model: ScoringModel, where: str) -> dict[str, Any]:
     if not isinstance(model, PointsModel):
-        raise CodecError(
+        raise errors.CodecError(
             where, model, "a rule file holds points models only (it never runs code)"
         )
     data: dict[str, Any] = {}
@@ -161,7 +159,7 @@ _CHECK_KINDS: dict[type, str] = {
 def _check_to_dict(check: Any, i: int) -> dict[str, Any]:
     kind = _CHECK_KINDS.get(type(check))
     if kind is None:
-        raise CodecError(
+        raise errors.CodecError(
             f"framework.checks[{i}]", check, "only the built-in checks can be saved in a rule file"
         )
     data: dict[str, Any] = {"kind": kind}
@@ -216,7 +214,7 @@ def ruleset_fingerprint(ruleset: RuleSet) -> str:
     def part(to_dict: Callable[[Any], Any], value: Any) -> Any:
         try:
             return to_dict(value)
-        except CodecError:
+        except errors.CodecError:
             return {"class": f"{type(value).__module__}.{type(value).__qualname__}"}
 
     def model(m: ScoringModel) -> Any:
@@ -654,3 +652,6 @@ def ruleset_from_dict(data: Any, source: str | None = None) -> RuleSet:
     except ValidationError as err:
         field = err.field.replace("extra_models", "models", 1)
         raise RuleSetError([Problem(field, err.problem, err.value)], source) from None
+
+
+__getattr__ = moved("leadqual.rulesets.codec", {"CodecError": "leadqual.errors.CodecError"})

@@ -23,7 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from leadqual._fields import require_items, require_number, require_positive_timedelta
+from leadqual._fields import DAY, require_items, require_number, require_positive_timedelta
 from leadqual._text import days
 from leadqual.errors import ValidationError
 
@@ -38,7 +38,6 @@ __all__ = [
     "describe_decay",
 ]
 
-_DAY = 86400.0
 
 
 def _positive(field: str) -> Any:
@@ -77,7 +76,7 @@ class HalfLife:
     days: float = attrs.field(validator=_positive("decay.days"))
 
     def apply(self, points: float, age_seconds: float) -> float:
-        return points * math.pow(0.5, age_seconds / (self.days * _DAY))
+        return points * math.pow(0.5, age_seconds / (self.days * DAY))
 
     def __str__(self) -> str:
         return f"half-life {days(self.days)}"
@@ -93,7 +92,7 @@ class Linear:
     points_per_day: float = attrs.field(validator=_positive("decay.points_per_day"))
 
     def apply(self, points: float, age_seconds: float) -> float:
-        left = abs(points) - self.points_per_day * (age_seconds / _DAY)
+        left = abs(points) - self.points_per_day * (age_seconds / DAY)
         if left <= 0:
             return 0.0
         return math.copysign(left, points)
@@ -114,7 +113,7 @@ class Expire:
         return points if age_seconds <= self.after.total_seconds() else 0.0
 
     def __str__(self) -> str:
-        return f"expires after {days(self.after.total_seconds() / _DAY)}"
+        return f"expires after {days(self.after.total_seconds() / DAY)}"
 
 
 def _steps(value: Iterable[Any]) -> tuple[tuple[timedelta, float], ...]:
@@ -157,7 +156,7 @@ class Schedule:
 
     def __str__(self) -> str:
         parts = [
-            f"x{factor:g} from {days(age.total_seconds() / _DAY)}" for age, factor in self.steps
+            f"x{factor:g} from {days(age.total_seconds() / DAY)}" for age, factor in self.steps
         ]
         return "schedule " + ", ".join(parts)
 

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from leadqual._fields import require_aware, require_items, require_number, require_text
+from leadqual._fields import DAY, require_aware, require_items, require_number, require_text
 from leadqual.conditions import Test
 from leadqual.errors import DuplicateEventError, ValidationError
 from leadqual.events import Event
@@ -42,7 +42,6 @@ from leadqual.scoring.rules import EngagementRule, FitRule
 
 __all__ = ["PointsModel", "PointsState", "check_event"]
 
-_DAY = 86400.0
 _NOTHING_FOLDED = (0, -math.inf, 0.0)
 _TS = attrgetter("_ts")
 
@@ -288,7 +287,7 @@ class _RulePlan:
             max_per_day=rule.max_per_day,
             max_points=rule.max_points,
             decay=decay,
-            half_life=decay.days * _DAY if type(decay) is HalfLife else None,
+            half_life=decay.days * DAY if type(decay) is HalfLife else None,
             reason=rule.describe(model_decay),
             group=rule.group,
         )
@@ -652,7 +651,7 @@ def _score_rule(plan: _RulePlan, events: list[Event], now: float, out: list[Part
         keep: list[Event] = []
         limit = plan.max_per_day
         for event in reversed(counted):
-            day = int(event._ts // _DAY)
+            day = int(event._ts // DAY)
             n = per_day.get(day, 0)
             if n < limit:
                 per_day[day] = n + 1

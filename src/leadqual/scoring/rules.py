@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from leadqual._fields import (
+    DAY,
     optional_text,
     require_count,
     require_number,
@@ -63,7 +64,7 @@ def _positive_number(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> 
 
 
 def _days(delta: timedelta) -> str:
-    return days(delta.total_seconds() / 86400)
+    return days(delta.total_seconds() / DAY)
 
 
 @attrs.frozen

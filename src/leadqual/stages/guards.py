@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import attrs
 
-from leadqual._fields import require_number, require_positive_timedelta, require_text
+from leadqual._fields import DAY, require_number, require_positive_timedelta, require_text
+from leadqual._text import days
 from leadqual._text import short_number as _num
 from leadqual.conditions import Condition, condition_from_dict
 from leadqual.errors import ValidationError
@@ -299,19 +300,19 @@ class EventSeen(Guard):
             return f"no {' or '.join(self.event_types)} seen"
         text = f"{latest[0]} on {latest[1].astimezone(timezone.utc).date().isoformat()}"
         if self.within is not None and not self.holds(ctx):
-            text += f", older than {self.within.days} days"
+            text += f", older than {days(self.within.total_seconds() / DAY)}"
         return text
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"event_seen": list(self.event_types)}
         if self.within is not None:
-            data["within_days"] = self.within.total_seconds() / 86400
+            data["within_days"] = self.within.total_seconds() / DAY
         return data
 
     def __str__(self) -> str:
         text = f"{' or '.join(self.event_types)} seen"
         if self.within is not None:
-            text += f" within {self.within.total_seconds() / 86400:g} days"
+            text += f" within {days(self.within.total_seconds() / DAY)}"
         return text
 
 

@@ -150,24 +150,28 @@ class TransitionRecord:
         }
 
     @classmethod
-    def from_dict(cls, data: Any) -> TransitionRecord:
-        """Rebuild a record from :meth:`to_dict` output (unknown keys are refused).
+    def from_dict(cls, data: Any, *, where: str = "record") -> TransitionRecord:
+        """Rebuild a record from :meth:`to_dict` output (unknown keys are refused; errors
+        name ``where``).
 
         >>> from datetime import datetime, timezone
         >>> r = TransitionRecord("IQL", "MQL", datetime(2026, 1, 2, tzinfo=timezone.utc), "ok")
         >>> TransitionRecord.from_dict(r.to_dict()) == r
         True
         """
-        check_keys("record", data, ("source", "target", "at", "reason"), ("guard", "auto"))
+        check_keys(where, data, ("source", "target", "at"), ("reason", "guard", "auto"))
         auto = data.get("auto", True)
         if not isinstance(auto, bool):
-            raise ValidationError("record.auto", auto, "expected true or false")
+            raise ValidationError(f"{where}.auto", auto, "expected true or false")
+        reason = data.get("reason") or ""
+        if not isinstance(reason, str):
+            raise ValidationError(f"{where}.reason", reason, "expected text")
         return cls(
-            require_text("record.source", data["source"]),
-            require_text("record.target", data["target"]),
-            parse_timestamp("record.at", data["at"]),
-            require_text("record.reason", data["reason"]),
-            optional_text("record.guard", data.get("guard")),
+            require_text(f"{where}.source", data["source"]),
+            require_text(f"{where}.target", data["target"]),
+            parse_timestamp(f"{where}.at", data["at"]),
+            reason,
+            optional_text(f"{where}.guard", data.get("guard")),
             auto,
         )
 

@@ -52,13 +52,15 @@ from typing import Any, TypeVar
 
 import attrs
 
+from leadqual import errors
 from leadqual._fields import check_keys, parse_timestamp, require_text
-from leadqual.errors import LeadqualError, ValidationError
+from leadqual._moved import moved
+from leadqual.errors import ValidationError
 from leadqual.qualifier import Qualifier
 from leadqual.rulesets import RuleSet
 from leadqual.testing.scenario import DEFAULT_NOW, Scenario, scenario
 
-__all__ = ["GoldenCase", "GoldenError", "load_cases", "parametrize"]
+__all__ = ["GoldenCase", "load_cases", "parametrize"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -77,10 +79,6 @@ _EVENT_KEYS = (
 )
 _DECISION_KEYS = ("target", "days_ago", "hours_ago", "at", "reason")
 _EXPECT_KEYS = ("stage", "path", "score", "grade", "framework", "contributions")
-
-
-class GoldenError(LeadqualError):
-    """A golden case file that cannot be read: says which file, and where in it."""
 
 
 def _bounds(where: str, value: Any) -> dict[str, float | None]:
@@ -135,7 +133,7 @@ class GoldenCase:
     def scenario(self, rules: RuleSet | Qualifier) -> Scenario:
         """The case as a :class:`~leadqual.testing.scenario.Scenario` under ``rules``."""
         if self.error is not None:
-            raise GoldenError(self.error)
+            raise errors.GoldenError(self.error)
         data = self.data
         try:
             built = scenario(rules, now=_now_of(data))
@@ -163,7 +161,7 @@ class GoldenCase:
                     **_moment(f"decisions[{i}]", decision),
                 )
         except (ValidationError, TypeError, ValueError, OverflowError) as exc:
-            raise GoldenError(f"{self.source}: case {self.name!r}: {exc}") from None
+            raise errors.GoldenError(f"{self.source}: case {self.name!r}: {exc}") from None
         return built
 
     def check(self, rules: RuleSet | Qualifier) -> None:
@@ -193,7 +191,7 @@ class GoldenCase:
         except AssertionError as exc:
             raise AssertionError(f"golden case {self.name!r} ({self.source}): {exc}") from None
         except ValidationError as exc:
-            raise GoldenError(f"{self.source}: case {self.name!r}: {exc}") from None
+            raise errors.GoldenError(f"{self.source}: case {self.name!r}: {exc}") from None
 
 
 def _validate(case: Any, where: str) -> None:
@@ -253,9 +251,9 @@ def _read(path: Path, root: Path) -> list[GoldenCase]:
         with path.open(encoding="utf-8") as handle:
             content = json.load(handle)
     except OSError as exc:
-        raise GoldenError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise errors.GoldenError(f"{path}: cannot be read ({exc.strerror})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise GoldenError(f"{path}: not valid JSON ({exc})") from None
+        raise errors.GoldenError(f"{path}: not valid JSON ({exc})") from None
     many = isinstance(content, list)
     cases = content if many else [content]
     out = []
@@ -264,12 +262,12 @@ def _read(path: Path, root: Path) -> list[GoldenCase]:
         try:
             _validate(case, where)
         except ValidationError as exc:
-            raise GoldenError(f"{path}: {exc}") from None
+            raise errors.GoldenError(f"{path}: {exc}") from None
         stem = path.relative_to(root).with_suffix("").as_posix() if root != path else path.stem
         default = stem if not many else f"{stem}[{i}]"
         out.append(GoldenCase(case.get("name", default), str(path), case))
     if many and not out:
-        raise GoldenError(f"{path}: an empty list: no case in it")
+        raise errors.GoldenError(f"{path}: an empty list: no case in it")
     return out
 
 
@@ -290,22 +288,22 @@ def load_cases(where: str | os.PathLike[str], *, broken: bool = False) -> list[G
         files = [path]
         root = path
     else:
-        raise GoldenError(f"{path}: no such file or directory")
+        raise errors.GoldenError(f"{path}: no such file or directory")
     cases: list[GoldenCase] = []
     for file in files:
         try:
             cases += _read(file, root)
-        except GoldenError as exc:
+        except errors.GoldenError as exc:
             if not broken:
                 raise
             name = file.relative_to(root).as_posix() if root != file else file.name
             cases.append(GoldenCase(name, str(file), {}, error=str(exc)))
     if not cases:
-        raise GoldenError(f"{path}: no golden case (*.json) found")
+        raise errors.GoldenError(f"{path}: no golden case (*.json) found")
     names: dict[str, str] = {}
     for case in cases:
         if case.name in names:
-            raise GoldenError(
+            raise errors.GoldenError(
                 f"{case.source}: case name {case.name!r} is used in {names[case.name]} too"
             )
         names[case.name] = case.source
@@ -320,3 +318,6 @@ def parametrize(where: str | os.PathLike[str], argname: str = "case") -> Callabl
     cases: Sequence[GoldenCase] = load_cases(where, broken=True)
     mark: Callable[[_F], _F] = pytest.mark.parametrize(argname, cases, ids=[c.id for c in cases])
     return mark
+
+
+__getattr__ = moved("leadqual.testing.golden", {"GoldenError": "leadqual.errors.GoldenError"})
