@@ -634,12 +634,12 @@ class Memory:
     hand_states: int  # bytes of the hand-written loop's states (tracemalloc)
 
 
-def _size_of_seen(state: lq.PointsState) -> int:
+def _size_of_seen(state: lq.scoring.PointsState) -> int:
     seen = getattr(state, "_seen", None)
     return sys.getsizeof(seen) if seen is not None else 0
 
 
-def _size_of_lists(state: lq.PointsState) -> tuple[int, int]:
+def _size_of_lists(state: lq.scoring.PointsState) -> tuple[int, int]:
     lists = getattr(state, "_lists", None)
     if lists is None:
         return 0, 0
@@ -655,7 +655,7 @@ def measure_memory(
     gc.collect()
     tracemalloc.start()
     try:
-        states: dict[str, lq.PointsState] = {}
+        states: dict[str, lq.scoring.PointsState] = {}
         empty = sys.getsizeof(states)
         base = tracemalloc.get_traced_memory()[0]
         for lead in work.leads:

@@ -28,7 +28,7 @@ def ranks(model: lq.PointsModel, leads: list[lq.Lead], events: list[lq.Event]) -
     for event in events:
         by_lead.setdefault(event.lead_id, []).append(event)
     scores = {
-        lead.id: model.score(lead, by_lead.get(lead.id, []), as_of=lq.SAMPLE_AS_OF).total
+        lead.id: model.score(lead, by_lead.get(lead.id, []), as_of=lq.samples.SAMPLE_AS_OF).total
         for lead in leads
     }
     ordered = sorted(scores, key=lambda lid: (-scores[lid], lid))
@@ -36,7 +36,7 @@ def ranks(model: lq.PointsModel, leads: list[lq.Lead], events: list[lq.Event]) -
 
 
 def main() -> None:
-    leads, events = lq.sample_leads(), lq.sample_events()
+    leads, events = lq.samples.sample_leads(), lq.samples.sample_events()
     old = lq.default_model()
     new = new_version(old)
     before, after = ranks(old, leads, events), ranks(new, leads, events)

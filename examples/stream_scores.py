@@ -15,11 +15,11 @@ THRESHOLD = 100
 
 def main() -> None:
     model = lq.default_model()
-    leads = {lead.id: lead for lead in lq.sample_leads()}
-    states: dict[str, lq.PointsState] = {}
+    leads = {lead.id: lead for lead in lq.samples.sample_leads()}
+    states: dict[str, lq.scoring.PointsState] = {}
     crossed: dict[str, lq.Event] = {}
 
-    for event in lq.sample_events():
+    for event in lq.samples.sample_events():
         state = states.get(event.lead_id)
         if state is None:
             state = states[event.lead_id] = model.start(leads[event.lead_id])
@@ -31,7 +31,7 @@ def main() -> None:
     for lead_id, event in sorted(crossed.items(), key=lambda item: item[1].at)[:5]:
         print(f"  {lead_id} crossed on {event.at.date()} after a {event.type!r} event")
 
-    now = lq.SAMPLE_AS_OF
+    now = lq.samples.SAMPLE_AS_OF
     still = [lid for lid in crossed if states[lid].score(now).total >= THRESHOLD]
     print(f"{len(still)} of them are still at {THRESHOLD} or more on {now.date()} (decay)")
     best = max(states, key=lambda lid: states[lid].score(now).total)

@@ -27,7 +27,8 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-from leadqual import Event, Lead, Outcome, Result
+from leadqual import Event, Lead, Outcome
+from leadqual.outcomes import Result
 
 SEED = 2026
 N_LEADS = 200

@@ -132,7 +132,10 @@ def test_compare_lists_promotions_and_who_won() -> None:
 
 def test_the_bundled_sample_ranks_well() -> None:
     report = backtest(
-        lq.default_ruleset(), lq.sample_leads(), lq.sample_events(), lq.sample_outcomes()
+        lq.default_ruleset(),
+        lq.samples.sample_leads(),
+        lq.samples.sample_events(),
+        lq.samples.sample_outcomes(),
     )
     assert report.auc is not None
     assert report.auc > 0.65

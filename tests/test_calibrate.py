@@ -205,7 +205,8 @@ def test_without_scikit_learn_the_error_names_the_extra() -> None:
         "import leadqual as lq\n"
         "from leadqual.analytics.calibrate import calibrate, MissingExtra\n"
         "try:\n"
-        "    calibrate(lq.sample_leads(), lq.sample_events(), lq.sample_outcomes())\n"
+        "    s = lq.samples\n"
+        "    calibrate(s.sample_leads(), s.sample_events(), s.sample_outcomes())\n"
         "except MissingExtra as exc:\n"
         "    print(exc)\n"
     )

@@ -34,9 +34,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     lq.dump(rules, paths["rules"])
     looser = attrs.evolve(rules, version="2026.12.0", stages=lq.StageMachine.default(60))
     lq.dump(looser, paths["looser"])
-    write_leads(lq.sample_leads(), paths["leads"])
-    write_events(lq.sample_events(), paths["events"])
-    write_outcomes(lq.sample_outcomes(), paths["outcomes"])
+    write_leads(lq.samples.sample_leads(), paths["leads"])
+    write_events(lq.samples.sample_events(), paths["events"])
+    write_outcomes(lq.samples.sample_outcomes(), paths["outcomes"])
     return paths
 
 
@@ -60,9 +60,9 @@ def test_prints_the_report(files: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr
     expected = backtest(
         lq.default_ruleset(),
-        lq.sample_leads(),
-        lq.sample_events(),
-        lq.sample_outcomes(),
+        lq.samples.sample_leads(),
+        lq.samples.sample_events(),
+        lq.samples.sample_outcomes(),
         top_k=20,
     )
     assert done.stdout.strip() == str(expected)

@@ -29,8 +29,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "events": str(folder / "events.jsonl"),
     }
     lq.dump(lq.default_ruleset(), paths["rules"])
-    write_leads(lq.sample_leads(), paths["leads"])
-    events = lq.sample_events()
+    write_leads(lq.samples.sample_leads(), paths["leads"])
+    events = lq.samples.sample_events()
     write_events(list(reversed(events)), paths["events"])  # any order is fine
     return paths
 
@@ -44,10 +44,10 @@ AS_OF = "2026-11-24T00:00:00Z"
 
 def expected() -> dict[str, lq.Qualification]:
     engine = lq.Engine(lq.default_ruleset())
-    for lead in lq.sample_leads():
+    for lead in lq.samples.sample_leads():
         engine.add_lead(lead)
-    engine.apply(lq.sample_events())
-    return {lid: engine.get(lid, lq.SAMPLE_AS_OF) for lid in engine.lead_ids()}
+    engine.apply(lq.samples.sample_events())
+    return {lid: engine.get(lid, lq.samples.SAMPLE_AS_OF) for lid in engine.lead_ids()}
 
 
 def test_score_to_jsonl_matches_the_library(files: dict[str, str], tmp_path: Path) -> None:
@@ -99,7 +99,11 @@ def test_funnel(files: dict[str, str]) -> None:
 def test_unknown_leads_are_reported(files: dict[str, str], tmp_path: Path) -> None:
     events = tmp_path / "events.jsonl"
     write_events(
-        [*lq.sample_events()[:5], lq.Event("STRANGER", "page_view", at=lq.SAMPLE_AS_OF)], events
+        [
+            *lq.samples.sample_events()[:5],
+            lq.Event("STRANGER", "page_view", at=lq.samples.SAMPLE_AS_OF),
+        ],
+        events,
     )
     result = run(
         "funnel", "--rules", files["rules"], "--leads", files["leads"], "--events", str(events)
@@ -194,7 +198,7 @@ def test_score_writes_transitions_for_the_funnel(files: dict[str, str], tmp_path
     assert result.returncode == 0, result.stderr
     journeys = read_journeys(path)
     assert len(journeys) == 200
-    from_file = funnel(path, stages=lq.default_ruleset(), as_of=lq.SAMPLE_AS_OF)
+    from_file = funnel(path, stages=lq.default_ruleset(), as_of=lq.samples.SAMPLE_AS_OF)
     now = {row["stage"]: row["now"] for row in from_file.rows()}
     expected_now: dict[str, int] = {}
     for q in expected().values():

@@ -9,20 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadqual import (
-    AllOf,
-    Attr,
-    Condition,
-    Event,
-    Lead,
-    Not,
-    Prop,
-    ValidationError,
-    all_of,
-    any_of,
-    condition_from_dict,
-)
-from leadqual.conditions import MAX_MATCH_TEXT
+from leadqual import Attr, Event, Lead, Prop, ValidationError, all_of, any_of
+from leadqual.conditions import MAX_MATCH_TEXT, AllOf, Condition, Not, condition_from_dict
 from leadqual.testing import conditions, events, leads
 
 AT = datetime(2026, 11, 2, tzinfo=timezone.utc)

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 import leadqual as lq
 import leadqual.engine as engine_module
-from leadqual import Engine, Event, Lead, SnapshotError
+from leadqual import Engine, Event, Lead
+from leadqual.errors import SnapshotError
 from leadqual.testing import events
 
 UTC = timezone.utc
@@ -76,7 +77,7 @@ def test_duplicates_across_the_stream() -> None:
     engine.apply([e, e, Event.from_dict(e.to_dict())])
     assert engine.get("L-1").score.total == 60
     engine.add_lead(Lead("L-2"))
-    with pytest.raises(lq.DuplicateEventError):
+    with pytest.raises(lq.errors.DuplicateEventError):
         engine.apply(ev("L-2", "page_view", 1, "e1"))  # one id, another lead
 
 
@@ -255,7 +256,7 @@ def test_a_failing_listener_loses_no_event_of_the_batch() -> None:
         ev("L-1", "demo_request", 3, "d2"),
         ev("L-1", "page_view", 4, "d3"),
     ]
-    with pytest.raises(lq.ListenerError) as info:
+    with pytest.raises(lq.errors.ListenerError) as info:
         engine.apply(batch)
     assert len(info.value.errors) == 2  # MQL and SQL could not be pushed
     assert set(engine._ids) == {"d0", "d1", "d2", "d3"}

@@ -181,10 +181,10 @@ def journeys_without_attributes() -> list[Journey]:
 
 def test_an_engine_and_its_rule_set() -> None:
     engine = lq.Engine(lq.default_ruleset())
-    for lead in lq.sample_leads():
+    for lead in lq.samples.sample_leads():
         engine.add_lead(lead)
-    engine.apply(lq.sample_events())
-    report = funnel(engine, as_of=lq.SAMPLE_AS_OF, by="lead_source")
+    engine.apply(lq.samples.sample_events())
+    report = funnel(engine, as_of=lq.samples.SAMPLE_AS_OF, by="lead_source")
     iql = [row for row in report.rows() if row["stage"] == "IQL"]
     assert sum(row["entered"] for row in iql) == 200
     assert sum(row["now"] for row in report.rows()) == 200

@@ -156,7 +156,7 @@ def test_reading_what_was_written_gives_the_same_leads(leads: list[Lead], fmt: A
 
 
 def test_the_sample_data_converts_from_jsonl_to_csv_and_back(tmp_path: Path) -> None:
-    from leadqual import sample_events
+    from leadqual.samples import sample_events
 
     events = sample_events()
     (tmp_path / "in.jsonl").write_text(

@@ -31,7 +31,7 @@ AS_OF = START + timedelta(days=100)
 class InOrderState:
     """A scoring state that insists on events in time order (ties allowed)."""
 
-    def __init__(self, inner: lq.PointsState) -> None:
+    def __init__(self, inner: lq.scoring.PointsState) -> None:
         self.inner = inner
         self.latest = float("-inf")
 
@@ -103,7 +103,7 @@ def _model(kind: str, points: PointsModel) -> Any:
     return points if kind == "points" else WrappedModel(points, copyable=kind == "copyable")
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     kind=st.sampled_from(["points", "copyable", "replayed"]),
     model=points_models(),
@@ -150,7 +150,7 @@ def test_any_order_and_split_equals_a_full_replay(
                                         key=Event.sort_key)
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     model=points_models(),
     lead=leads(ids=["L-1"]),
@@ -181,7 +181,7 @@ def test_a_late_decision_is_checked_at_its_moment(
     assert state.qualification(AS_OF) == oracle_qualify(q, lead, history, AS_OF, [decision])
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     stream=st.lists(
         events(lead_ids=("L-1", "L-2", "L-3"), span=timedelta(days=90), with_ids=True),
@@ -312,7 +312,7 @@ def test_a_rule_file_holds_points_models_only_and_the_lint_checks_the_rest() -> 
         RuleSet("custom", "1", model=object(), stages=rules.stages)  # type: ignore[arg-type]
 
 
-@settings(max_examples=60)
+
 @given(
     framework=lq.testing.frameworks(),
     lead=leads(ids=["L-1"]),

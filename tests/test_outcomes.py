@@ -11,8 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import leadqual as lq
-from leadqual import Outcome, Result, RowError, ValidationError
+from leadqual import Outcome, ValidationError
+from leadqual.errors import RowError
 from leadqual.io import read_outcomes, write_outcomes
+from leadqual.outcomes import Result
 from leadqual.testing import json_values
 
 UTC = timezone.utc
@@ -121,10 +123,10 @@ def test_the_sample_outcomes_follow_fit_and_engagement() -> None:
     # the documented process makes fit and engagement raise the chance to win: the won
     # leads score higher on average under the default model, before their close
     model = lq.default_model()
-    leads = {lead.id: lead for lead in lq.sample_leads()}
-    events = lq.sample_events()
+    leads = {lead.id: lead for lead in lq.samples.sample_leads()}
+    events = lq.samples.sample_events()
     scores: dict[bool, list[float]] = {True: [], False: []}
-    for o in lq.sample_outcomes():
+    for o in lq.samples.sample_outcomes():
         assert o.at is not None
         before = [e for e in events if e.lead_id == o.lead_id and e.at < o.at]
         scores[o.won].append(model.score(leads[o.lead_id], before, as_of=o.at).total)

@@ -6,6 +6,8 @@ import re
 from importlib import metadata
 from importlib.resources import files
 
+import pytest
+
 import leadqual
 
 
@@ -46,7 +48,7 @@ def test_facade_exports_every_public_name_it_lists() -> None:
 
 def test_errors_derive_from_one_base() -> None:
     assert issubclass(leadqual.ValidationError, leadqual.LeadqualError)
-    assert issubclass(leadqual.DuplicateEventError, leadqual.ValidationError)
+    assert issubclass(leadqual.errors.DuplicateEventError, leadqual.ValidationError)
 
 
 def test_optional_extras_and_the_test_extra_pulls_them_in() -> None:
@@ -82,3 +84,31 @@ def test_the_default_rules_json_copy_equals_the_toml_file() -> None:
     from_toml = loads((data / "default_rules.toml").read_text("utf-8"), "toml")
     from_json = loads((data / "default_rules.json").read_text("utf-8"), "json")
     assert from_json == from_toml
+
+
+def test_the_facade_holds_what_an_application_writes() -> None:
+    assert len(leadqual.__all__) <= 50
+    assert all(hasattr(leadqual, name) for name in leadqual.__all__)
+
+
+@pytest.mark.parametrize(
+    ("name", "module"),
+    [
+        ("CHAMP", "frameworks"),
+        ("Budget", "frameworks"),
+        ("condition_from_dict", "conditions"),
+        ("DuplicateEventError", "errors"),
+        ("sample_leads", "samples"),
+        ("StageChange", "engine"),
+        ("Result", "outcomes"),
+        ("QualificationState", "qualifier"),
+        ("PointsState", "scoring"),
+        ("GuardContext", "stages"),
+    ],
+)
+def test_names_that_left_the_facade_still_import_with_a_warning(name: str, module: str) -> None:
+    import importlib
+
+    with pytest.warns(DeprecationWarning, match=f"import it from leadqual.{module} as {name}"):
+        found = getattr(leadqual, name)
+    assert found is getattr(importlib.import_module(f"leadqual.{module}"), name)

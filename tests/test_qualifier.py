@@ -18,12 +18,12 @@ from leadqual import (
     Event,
     InvalidTransition,
     Lead,
-    ListenerError,
     PointsModel,
     Qualifier,
     StageMachine,
     TransitionRecord,
 )
+from leadqual.errors import ListenerError
 from leadqual.testing import events, leads, points_models
 
 UTC = timezone.utc
@@ -186,7 +186,7 @@ class TestIncremental:
         with pytest.raises(InvalidTransition):
             state.move("MQL", at=T0 + timedelta(days=4), reason="oops")
         assert state.stage == "OPPORTUNITY"
-        with pytest.raises(lq.DuplicateEventError):
+        with pytest.raises(lq.errors.DuplicateEventError):
             state.apply(ev("page_view", 9, id="d1"))
 
 

@@ -47,16 +47,20 @@ def parse(page: str) -> Sections:
 @pytest.fixture(scope="module")
 def engine() -> lq.Engine:
     engine = lq.Engine(lq.default_ruleset())
-    for lead in lq.sample_leads():
+    for lead in lq.samples.sample_leads():
         engine.add_lead(lead)
-    engine.apply(lq.sample_events())
+    engine.apply(lq.samples.sample_events())
     return engine
 
 
 @pytest.fixture(scope="module")
 def report() -> lq.analytics.BacktestReport:
     return backtest(
-        lq.default_ruleset(), lq.sample_leads(), lq.sample_events(), lq.sample_outcomes(), top_k=20
+        lq.default_ruleset(),
+        lq.samples.sample_leads(),
+        lq.samples.sample_events(),
+        lq.samples.sample_outcomes(),
+        top_k=20,
     )
 
 
@@ -95,7 +99,11 @@ def test_the_comparison_page() -> None:
         framework=lq.default_ruleset().framework,
     )
     result = compare(
-        lq.default_ruleset(), looser, lq.sample_leads(), lq.sample_events(), lq.sample_outcomes()
+        lq.default_ruleset(),
+        looser,
+        lq.samples.sample_leads(),
+        lq.samples.sample_events(),
+        lq.samples.sample_outcomes(),
     )
     found = parse(result.html())
     assert found.ids[0] == "changes"
@@ -129,8 +137,9 @@ def test_without_matplotlib_the_tables_stay_and_the_page_says_why() -> None:
         "import sys; sys.modules['matplotlib'] = None\n"
         "import leadqual as lq\n"
         "from leadqual.analytics import backtest\n"
-        "r = backtest(lq.default_ruleset(), lq.sample_leads(), lq.sample_events(),\n"
-        "             lq.sample_outcomes())\n"
+        "s = lq.samples\n"
+        "r = backtest(lq.default_ruleset(), s.sample_leads(), s.sample_events(),\n"
+        "             s.sample_outcomes())\n"
         "print(r.html())\n"
         "try:\n"
         "    r.plot()\n"
@@ -157,11 +166,12 @@ def test_the_core_works_with_no_extra_installed() -> None:
         "from leadqual.analytics import backtest, funnel\n"
         "rules = lq.default_ruleset()\n"
         "engine = lq.Engine(rules)\n"
-        "for lead in lq.sample_leads():\n"
+        "for lead in lq.samples.sample_leads():\n"
         "    engine.add_lead(lead)\n"
-        "engine.apply(lq.sample_events())\n"
-        "q = engine.get('L-0001', lq.SAMPLE_AS_OF)\n"
-        "r = backtest(rules, lq.sample_leads(), lq.sample_events(), lq.sample_outcomes())\n"
+        "engine.apply(lq.samples.sample_events())\n"
+        "q = engine.get('L-0001', lq.samples.SAMPLE_AS_OF)\n"
+        "s = lq.samples\n"
+        "r = backtest(rules, s.sample_leads(), s.sample_events(), s.sample_outcomes())\n"
         "f = funnel(engine)\n"
         "print(q.stage, round(r.auc, 3), f.rows()[0]['entered'])\n"
     )

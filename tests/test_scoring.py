@@ -9,7 +9,6 @@ import pytest
 import leadqual as lq
 from leadqual import (
     Attr,
-    DuplicateEventError,
     EngagementRule,
     Event,
     Expire,
@@ -23,6 +22,7 @@ from leadqual import (
     Schedule,
     ValidationError,
 )
+from leadqual.errors import DuplicateEventError
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)

@@ -64,7 +64,7 @@ decision_lists = st.lists(
 )
 
 
-@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(stream=streams, decisions=decision_lists, data=st.data())
 def test_a_restored_engine_equals_the_one_saved_and_goes_on_alike(
     monkeypatch: pytest.MonkeyPatch,

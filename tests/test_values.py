@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 
-from leadqual import DuplicateEventError, Event, Lead, LeadqualError, ValidationError
+from leadqual import Event, Lead, LeadqualError, ValidationError
+from leadqual.errors import DuplicateEventError
 from leadqual.jsonvalues import MISSING, JsonMap, freeze, lookup, thaw
 from leadqual.testing import events, json_values, leads
 

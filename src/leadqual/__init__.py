@@ -1,69 +1,37 @@
 """leadqual: qualify sales leads with versioned, testable rules.
 
-The facade: every public name is re-exported here; nothing is defined here.
+The facade: what an application writes, re-exported here (nothing is defined here).
+Everything else lives in its submodule: ``leadqual.frameworks`` (the other presets and
+the checks), ``leadqual.conditions``, ``leadqual.errors``, ``leadqual.stages``,
+``leadqual.scoring``, ``leadqual.io``, ``leadqual.samples``, ``leadqual.analytics`` and
+``leadqual.testing``. Names that used to be here still work, with a
+``DeprecationWarning`` naming their new place.
 """
 
+# the submodules the moved names live in, as attributes (``lq.frameworks.CHAMP``)
+from leadqual import conditions as conditions
+from leadqual import engine as engine
+from leadqual import errors as errors
+from leadqual import frameworks as frameworks
+from leadqual import outcomes as outcomes
+from leadqual import qualifier as qualifier
+from leadqual import samples as samples
+from leadqual import scoring as scoring
+from leadqual import stages as stages
+from leadqual._moved import moved
 from leadqual._version import __version__
-from leadqual.conditions import (
-    AllOf,
-    AnyOf,
-    Attr,
-    Compare,
-    Condition,
-    Not,
-    Prop,
-    all_of,
-    any_of,
-    condition_from_dict,
-)
+from leadqual.conditions import Attr, Prop, all_of, any_of
 from leadqual.default_model import default_model
-from leadqual.engine import Engine, RescoreReport, StageChange
-from leadqual.errors import (
-    DuplicateEventError,
-    InvalidTransition,
-    LeadqualError,
-    ListenerError,
-    Problem,
-    RowError,
-    RuleSetError,
-    SnapshotError,
-    ValidationError,
-)
+from leadqual.engine import Engine
+from leadqual.errors import InvalidTransition, LeadqualError, ValidationError
 from leadqual.events import Event
-from leadqual.frameworks import (
-    ANUM,
-    BANT,
-    CHAMP,
-    FAINT,
-    GPCTBA_CI,
-    MEDDIC,
-    MEDDPICC,
-    Activity,
-    AllPass,
-    AtLeast,
-    AttributeCheck,
-    Authority,
-    Budget,
-    Check,
-    CheckResult,
-    ConditionCheck,
-    Facts,
-    Framework,
-    FrameworkResult,
-    FunctionCheck,
-    Need,
-    Timeline,
-    Verdict,
-)
+from leadqual.frameworks import BANT, AllPass, AtLeast, Framework, Verdict
 from leadqual.leads import Lead
-from leadqual.outcomes import Outcome, Result
-from leadqual.qualifier import Decision, Qualification, QualificationState, Qualifier
+from leadqual.outcomes import Outcome
+from leadqual.qualifier import Decision, Qualification, Qualifier
 from leadqual.rulesets import RuleSet, default_ruleset, dump, load
-from leadqual.samples import SAMPLE_AS_OF, sample_events, sample_leads, sample_outcomes
 from leadqual.scoring import (
     Contribution,
-    Decay,
-    DecayFunction,
     EngagementRule,
     Expire,
     FitRule,
@@ -71,7 +39,6 @@ from leadqual.scoring import (
     Linear,
     NoDecay,
     PointsModel,
-    PointsState,
     ReplayState,
     Schedule,
     Score,
@@ -84,97 +51,53 @@ from leadqual.stages import (
     EventSeen,
     FitAtLeast,
     FrameworkPassed,
-    Guard,
-    GuardContext,
     NewActivity,
     ScoreAtLeast,
     Stage,
     StageMachine,
-    StageState,
     Transition,
     TransitionRecord,
-    guard_from_dict,
 )
 
 __all__ = [
-    "ANUM",
     "BANT",
-    "CHAMP",
-    "FAINT",
-    "GPCTBA_CI",
-    "MEDDIC",
-    "MEDDPICC",
-    "SAMPLE_AS_OF",
-    "Activity",
-    "AllOf",
     "AllPass",
-    "AnyOf",
     "AtLeast",
     "Attr",
     "AttrCondition",
-    "AttributeCheck",
-    "Authority",
-    "Budget",
-    "Check",
-    "CheckResult",
-    "Compare",
-    "Condition",
-    "ConditionCheck",
     "Contribution",
-    "Decay",
-    "DecayFunction",
     "Decision",
-    "DuplicateEventError",
     "EngagementAtLeast",
     "EngagementRule",
     "Engine",
     "Event",
     "EventSeen",
     "Expire",
-    "Facts",
     "FitAtLeast",
     "FitRule",
     "Framework",
     "FrameworkPassed",
-    "FrameworkResult",
-    "FunctionCheck",
-    "Guard",
-    "GuardContext",
     "HalfLife",
     "InvalidTransition",
     "Lead",
     "LeadqualError",
     "Linear",
-    "ListenerError",
-    "Need",
     "NewActivity",
     "NoDecay",
-    "Not",
     "Outcome",
     "PointsModel",
-    "PointsState",
-    "Problem",
     "Prop",
     "Qualification",
-    "QualificationState",
     "Qualifier",
     "ReplayState",
-    "RescoreReport",
-    "Result",
-    "RowError",
     "RuleSet",
-    "RuleSetError",
     "Schedule",
     "Score",
     "ScoreAtLeast",
     "ScoringModel",
     "ScoringState",
-    "SnapshotError",
     "Stage",
-    "StageChange",
     "StageMachine",
-    "StageState",
-    "Timeline",
     "Transition",
     "TransitionRecord",
     "ValidationError",
@@ -182,13 +105,32 @@ __all__ = [
     "__version__",
     "all_of",
     "any_of",
-    "condition_from_dict",
     "default_model",
     "default_ruleset",
     "dump",
-    "guard_from_dict",
     "load",
-    "sample_events",
-    "sample_leads",
-    "sample_outcomes",
 ]
+
+# where the names that left the facade live now (importing them here still works)
+__getattr__ = moved(
+    "leadqual",
+    {
+        name: f"leadqual.{module}.{name}"
+        for module, names in {
+            "frameworks": "ANUM CHAMP FAINT GPCTBA_CI MEDDIC MEDDPICC Activity AttributeCheck "
+            "Authority Budget Check CheckResult ConditionCheck Facts FrameworkResult "
+            "FunctionCheck Need Timeline",
+            "conditions": "AllOf AnyOf Compare Condition Not condition_from_dict",
+            "errors": "DuplicateEventError ListenerError Problem RowError RuleSetError "
+            "SnapshotError",
+            "samples": "SAMPLE_AS_OF sample_events sample_leads sample_outcomes",
+            "engine": "RescoreReport StageChange",
+            "outcomes": "Result",
+            "qualifier": "QualificationState",
+            "scoring": "PointsState DecayFunction Decay",
+            "stages": "Guard GuardContext StageState guard_from_dict",
+        }.items()
+        for name in names.split()
+    },
+)
+del moved

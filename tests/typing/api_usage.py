@@ -46,13 +46,15 @@ grade: str | None = score.grade
 text: str = score.explain()
 top: tuple[lq.Contribution, ...] = score.top(3)
 
-state: lq.PointsState = model.start(lead)
+state: lq.scoring.PointsState = model.start(lead)
 state.apply(events[0])
 assert state.score(now) == score
 
-condition: lq.Condition = (lq.Attr("country") == "DE") & ~lq.Attr("email").endswith(".edu")
-again: lq.Condition = lq.condition_from_dict(condition.to_dict())
-decays: list[lq.DecayFunction] = [
+condition: lq.conditions.Condition = (lq.Attr("country") == "DE") & ~lq.Attr("email").endswith(
+    ".edu"
+)
+again: lq.conditions.Condition = lq.conditions.condition_from_dict(condition.to_dict())
+decays: list[lq.scoring.DecayFunction] = [
     lq.HalfLife(days=30),
     lq.Linear(points_per_day=1),
     lq.Expire(after=timedelta(days=90)),
@@ -85,7 +87,7 @@ qualifier = lq.Qualifier(
 result: lq.Qualification = qualifier.qualify(lead, events, as_of=now)
 stage: str = result.stage
 history: tuple[lq.TransitionRecord, ...] = result.history
-verdict: lq.FrameworkResult | None = result.framework
+verdict: lq.frameworks.FrameworkResult | None = result.framework
 
 rules: lq.RuleSet = lq.default_ruleset()
 engine = lq.Engine(rules)

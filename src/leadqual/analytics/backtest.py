@@ -7,8 +7,8 @@ events before it (outcomes without a close time need this). Then the scores are 
 won and lost:
 
 >>> import leadqual as lq
->>> report = backtest(lq.default_ruleset(), lq.sample_leads(), lq.sample_events(),
-...                   lq.sample_outcomes())
+>>> report = backtest(lq.default_ruleset(), lq.samples.sample_leads(), lq.samples.sample_events(),
+...                   lq.samples.sample_outcomes())
 >>> report.n, report.won, round(report.base_rate, 3)
 (138, 20, 0.145)
 >>> round(report.auc, 2)

@@ -25,10 +25,10 @@ in both. A lead that entered the funnel after ``as_of`` is not counted at all.
 
 >>> import leadqual as lq
 >>> engine = lq.Engine(lq.default_ruleset())
->>> for lead in lq.sample_leads():
+>>> for lead in lq.samples.sample_leads():
 ...     engine.add_lead(lead)
->>> engine.apply(lq.sample_events())
->>> report = funnel(engine, as_of=lq.SAMPLE_AS_OF)
+>>> engine.apply(lq.samples.sample_events())
+>>> report = funnel(engine, as_of=lq.samples.SAMPLE_AS_OF)
 >>> [(row["stage"], row["entered"], row["now"]) for row in report.rows()][:3]
 [('IQL', 200, 175), ('MQL', 25, 24), ('SQL', 1, 1)]
 """
