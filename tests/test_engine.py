@@ -47,8 +47,8 @@ def test_many_leads() -> None:
         engine.add_lead(Lead(f"L-{i}"))
     engine.apply([ev("L-0", "content_download", 1), ev("L-0", "demo_request", 2)])
     engine.apply(ev("L-1", "content_download", 1))
-    assert engine.leads(stage="SQL") == ["L-0"]
-    assert engine.leads(stage="IQL") == ["L-1", "L-2"]
+    assert engine.lead_ids(stage="SQL") == ["L-0"]
+    assert engine.lead_ids(stage="IQL") == ["L-1", "L-2"]
     assert engine.get("L-0").stage == "SQL"
     assert [(lid, r.target) for lid, r in engine.transitions()] == [("L-0", "MQL"), ("L-0", "SQL")]
     assert list(engine.transitions(since=T0 + timedelta(days=3))) == []
@@ -126,7 +126,7 @@ def test_manual_moves_and_rescore() -> None:
     engine.apply([ev("L-1", "content_download", 1), ev("L-1", "demo_request", 1)])
     engine.apply(ev("L-2", "content_download", 1))
     engine.move("L-1", "OPPORTUNITY", at=T0 + timedelta(days=2), reason="accepted")
-    assert engine.leads("OPPORTUNITY") == ["L-1"]
+    assert engine.lead_ids(stage="OPPORTUNITY") == ["L-1"]
     stricter = attrs.evolve(
         RULES, version="2", stages=lq.StageMachine.default(mql_score=50, sql_requires=None)
     )
@@ -341,3 +341,20 @@ def test_a_copy_written_with_another_offset_counts_once() -> None:
     state.apply(e)
     state.apply(copy)
     assert state.score(engine.now()).total == 60
+
+
+def test_lead_ids_by_stage_now_or_as_of_a_moment_and_the_old_name_warns() -> None:
+    engine = Engine(RULES)
+    engine.add_lead(Lead("L-1"))
+    engine.add_lead(Lead("L-2"))
+    engine.apply([ev("L-1", "content_download", 1, "a"), ev("L-1", "content_download", 2, "b")])
+    now = engine.lead_ids(stage="MQL")
+    assert now == [i for i in engine.lead_ids() if engine.get(i).stage == "MQL"]
+    much_later = engine.now() + timedelta(days=3650)
+    assert engine.lead_ids(stage="MQL", as_of=much_later) == [
+        i for i in engine.lead_ids() if engine.get(i, much_later).stage == "MQL"
+    ]
+    with pytest.warns(DeprecationWarning, match="lead_ids"):
+        assert engine.leads("MQL") == now  # type: ignore[deprecated]
+    with pytest.raises(lq.ValidationError):
+        engine.lead_ids(stage="NOPE")

@@ -112,3 +112,14 @@ def test_names_that_left_the_facade_still_import_with_a_warning(name: str, modul
     with pytest.warns(DeprecationWarning, match=f"import it from leadqual.{module} as {name}"):
         found = getattr(leadqual, name)
     assert found is getattr(importlib.import_module(f"leadqual.{module}"), name)
+
+
+@pytest.mark.parametrize("name", ["ScoringModel", "ScoringState"])
+def test_protocols_live_in_leadqual_typing(name: str) -> None:
+    import leadqual.scoring.protocol
+    import leadqual.typing
+
+    with pytest.warns(DeprecationWarning, match=f"import it from leadqual.typing as {name}"):
+        found = getattr(leadqual.scoring.protocol, name)
+    assert found is getattr(leadqual.typing, name) is getattr(leadqual, name)
+    assert leadqual.frameworks.Check is leadqual.typing.Check

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import attrs
+from typing_extensions import deprecated
 
 from leadqual import errors
 from leadqual._atomic import atomic_path_writer
@@ -241,19 +242,23 @@ class Engine:
     def __len__(self) -> int:
         return len(self._states)
 
-    def lead_ids(self) -> list[str]:
-        """Every lead's id, sorted."""
-        return sorted(self._states)
-
-    def leads(self, stage: str | None = None) -> list[str]:
-        """Ids of the leads in ``stage`` after the events applied (all leads when None)."""
-        if stage is not None:
-            self.ruleset.stages.stage(stage)
+    def lead_ids(self, *, stage: str | None = None, as_of: datetime | None = None) -> list[str]:
+        """Every lead's id, sorted; with ``stage``, the leads in that stage (after the
+        events applied, or as of ``as_of`` when given: a decayed score can demote a lead
+        by then)."""
+        if stage is None:
+            return sorted(self._states)
+        self.ruleset.stages.stage(stage)
+        if as_of is None:
+            return sorted(i for i, state in self._states.items() if state.stage == stage)
         return sorted(
-            lead_id
-            for lead_id, state in self._states.items()
-            if stage is None or state.stage == stage
+            i for i, state in self._states.items() if state.qualification(as_of).stage == stage
         )
+
+    @deprecated("Engine.leads() is Engine.lead_ids(stage=...)")
+    def leads(self, stage: str | None = None) -> list[str]:
+        """Deprecated: :meth:`lead_ids` with ``stage``."""
+        return self.lead_ids(stage=stage)
 
     def transitions(self, since: datetime | None = None) -> Iterator[tuple[str, TransitionRecord]]:
         """Every committed transition (after ``since``, if given), in time order."""

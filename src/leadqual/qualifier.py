@@ -26,7 +26,7 @@ from __future__ import annotations
 import inspect
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, MutableMapping, Sequence
 from datetime import datetime, timezone
 from operator import attrgetter
 from types import MappingProxyType
@@ -46,9 +46,10 @@ from leadqual.events import Event, EventDecoder
 from leadqual.frameworks.checks import Activity, CheckResult
 from leadqual.frameworks.framework import Framework, FrameworkResult
 from leadqual.leads import Lead
-from leadqual.scoring.protocol import Score, ScoringModel, ScoringState
+from leadqual.scoring.protocol import Score
 from leadqual.stages.guards import GuardContext
 from leadqual.stages.machine import StageMachine, StageState, TransitionRecord
+from leadqual.typing import Listener, ScoringModel, ScoringState
 
 _UTC = timezone.utc
 _TS = attrgetter("_ts")
@@ -64,8 +65,6 @@ __all__ = [
     "claim_id",
 ]
 
-#: Called with the lead and each transition record, after the lead's state holds it.
-Listener = Callable[[Lead, TransitionRecord], None]
 
 
 def _target(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -12,10 +12,10 @@ from leadqual.events import Event
 from leadqual.leads import Lead
 from leadqual.outcomes import Outcome
 
-__all__ = ["Decision", "decisions", "group_events", "index_outcomes"]
+__all__ = ["ClosedLead", "decisions", "group_events", "index_outcomes"]
 
 
-class Decision(NamedTuple):
+class ClosedLead(NamedTuple):
     """One lead with an outcome: its events strictly before its decision time, whether it
     won, and that time."""
 
@@ -32,7 +32,7 @@ def decisions(
     *,
     as_of: datetime | None,
     undated_at: datetime | None = None,
-) -> tuple[list[Decision], dict[str, Outcome], dict[str, int]]:
+) -> tuple[list[ClosedLead], dict[str, Outcome], dict[str, int]]:
     """Each lead with an outcome, decided at its close (or ``as_of``), in the order given;
     the outcomes by lead id; and what was left out, counted by reason.
 
@@ -44,7 +44,7 @@ def decisions(
         require_aware("as_of", as_of)
     by_outcome = index_outcomes(outcomes, need_close=as_of is None and undated_at is None)
     by_lead = group_events(events)
-    rows: list[Decision] = []
+    rows: list[ClosedLead] = []
     left_out: dict[str, int] = {}
     seen: set[str] = set()
     for i, lead in enumerate(leads):
@@ -69,7 +69,7 @@ def decisions(
                 )
             assert undated_at is not None  # else index_outcomes refused the outcome
             moment = undated_at
-        rows.append(Decision(lead, [e for e in own if e.at < moment], found.won, moment))
+        rows.append(ClosedLead(lead, [e for e in own if e.at < moment], found.won, moment))
     unknown = sum(1 for lead_id in by_outcome if lead_id not in seen)
     if unknown:
         left_out["outcomes of unknown leads"] = unknown

@@ -32,7 +32,7 @@ from typing import Any
 import attrs
 
 from leadqual._fields import require_count
-from leadqual.analytics._history import Decision, decisions
+from leadqual.analytics._history import ClosedLead, decisions
 from leadqual.analytics.metrics import roc_auc
 from leadqual.conditions import Attr, Condition
 from leadqual.errors import MissingExtra, ValidationError
@@ -162,7 +162,7 @@ def _decisions(
     events: Iterable[Event],
     outcomes: Iterable[Outcome],
     as_of: datetime | None,
-) -> list[Decision]:
+) -> list[ClosedLead]:
     """Each lead with an outcome, its events before its decision time, won, and that time
     (profiles alone, with neither events nor close times, are decided at one moment)."""
     return decisions(leads, events, outcomes, as_of=as_of, undated_at=_NOW)[0]
@@ -173,7 +173,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _attribute_features(
-    rows: Sequence[Decision],
+    rows: Sequence[ClosedLead],
     names: Iterable[str],
     max_bins: int,
     min_share: float,
@@ -231,7 +231,7 @@ def _attribute_features(
     return features
 
 
-def _event_features(rows: Sequence[Decision], types: Iterable[str]) -> list[_Feature]:
+def _event_features(rows: Sequence[ClosedLead], types: Iterable[str]) -> list[_Feature]:
     features = []
     for kind in types:
         counts = [sum(1 for e in before if e.type == kind) for _, before, _, _ in rows]
@@ -254,7 +254,7 @@ def _event_features(rows: Sequence[Decision], types: Iterable[str]) -> list[_Fea
     return features
 
 
-def _design(rows: Sequence[Decision], features: Sequence[_Feature]) -> list[list[float]]:
+def _design(rows: Sequence[ClosedLead], features: Sequence[_Feature]) -> list[list[float]]:
     tests = [f.condition._tester() if f.condition is not None else None for f in features]
     matrix = []
     for lead, before, _, _ in rows:
@@ -272,7 +272,7 @@ def _design(rows: Sequence[Decision], features: Sequence[_Feature]) -> list[list
 _MAX_CATEGORIES = 20
 
 
-def _describes(rows: Sequence[Decision], key: str) -> bool:
+def _describes(rows: Sequence[ClosedLead], key: str) -> bool:
     """Whether an attribute describes leads rather than identifies them: numbers do; text
     does when its common values (each at least 5 % of the leads) cover half of them, unlike
     names, companies or free text."""
@@ -292,7 +292,7 @@ def _describes(rows: Sequence[Decision], key: str) -> bool:
 
 
 def _names(
-    rows: Sequence[Decision],
+    rows: Sequence[ClosedLead],
     attributes: Iterable[str] | None,
     event_types: Iterable[str] | None,
 ) -> tuple[list[str], list[str]]:
@@ -355,7 +355,7 @@ def calibrate(
 
 
 def _calibrate_rows(
-    rows: Sequence[Decision],
+    rows: Sequence[ClosedLead],
     *,
     attributes: Iterable[str] | None = None,
     event_types: Iterable[str] | None = None,

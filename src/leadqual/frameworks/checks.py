@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from types import MappingProxyType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import attrs
 
@@ -42,6 +42,7 @@ from leadqual.errors import DuplicateEventError, ValidationError
 from leadqual.events import Event
 from leadqual.jsonvalues import EMPTY_MAP, MISSING, JsonMap, freeze_mapping, lookup, thaw
 from leadqual.leads import Lead
+from leadqual.typing import Check
 
 __all__ = [
     "Activity",
@@ -386,21 +387,6 @@ class CheckResult:
 
     def __str__(self) -> str:
         return f"{self.name}: {self.verdict} ({self.reason})"
-
-
-@runtime_checkable
-class Check(Protocol):
-    """Anything with a ``name`` and an ``evaluate(facts)`` method returning a
-    :class:`CheckResult` of that name is a check: no subclassing needed."""
-
-    @property
-    def name(self) -> str:
-        """The check's name, unique within a framework."""
-        ...
-
-    def evaluate(self, facts: Facts) -> CheckResult:
-        """Answer the check's question from ``facts``."""
-        ...
 
 
 # --- built-in checks --------------------------------------------------------------------

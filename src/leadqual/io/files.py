@@ -20,10 +20,11 @@ import gzip
 import io
 import os
 from collections.abc import Iterator
-from typing import IO, Literal, Union
+from typing import IO
 
 from leadqual._atomic import atomic_path_writer
 from leadqual.errors import ValidationError
+from leadqual.typing import Format, Source, Target
 
 __all__ = [
     "FORMATS",
@@ -38,13 +39,10 @@ __all__ = [
 ]
 
 #: The file formats leadqual reads and writes.
-Format = Literal["jsonl", "csv"]
 FORMATS: tuple[Format, ...] = ("jsonl", "csv")
 
 #: Something to read from: a path, or a file object open in text mode.
-Source = Union[str, "os.PathLike[str]", IO[str]]
 #: Something to write to: a path, or a file object open in text mode.
-Target = Source
 
 _SUFFIXES: dict[str, Format] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 #: The name used in error messages for a file object that has no name.

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
-from typing import IO, Any, Generic, Literal, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 import attrs
 
@@ -43,6 +43,7 @@ from leadqual.io.jsonl import parse_jsonl
 from leadqual.io.rows import Ignored, RowResult
 from leadqual.leads import Lead
 from leadqual.outcomes import Outcome
+from leadqual.typing import ErrorPolicy
 
 __all__ = [
     "ErrorPolicy",
@@ -58,7 +59,6 @@ __all__ = [
 _T = TypeVar("_T")
 
 #: What a reader does with a malformed row: raise at once, or set it aside and go on.
-ErrorPolicy = Literal["raise", "collect"]
 _POLICIES = ("raise", "collect")
 
 

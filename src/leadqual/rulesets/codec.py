@@ -47,10 +47,10 @@ from leadqual.frameworks.framework import AllPass, AtLeast, Framework
 from leadqual.rulesets.ruleset import RuleSet
 from leadqual.scoring.decay import DecayFunction, Expire, HalfLife, Linear, NoDecay, Schedule
 from leadqual.scoring.points import PointsModel
-from leadqual.scoring.protocol import ScoringModel
 from leadqual.scoring.rules import EngagementRule, FitRule
 from leadqual.stages.guards import guard_from_dict
 from leadqual.stages.machine import Stage, StageMachine, Transition
+from leadqual.typing import ScoringModel
 
 __all__ = ["ruleset_fingerprint", "ruleset_from_dict", "ruleset_to_dict"]
 

@@ -18,8 +18,8 @@ from leadqual._fields import require_text
 from leadqual.errors import ValidationError
 from leadqual.frameworks.framework import Framework
 from leadqual.qualifier import Listener, Qualifier
-from leadqual.scoring.protocol import ScoringModel
 from leadqual.stages.machine import StageMachine
+from leadqual.typing import ScoringModel
 
 __all__ = ["RuleSet"]
 

@@ -2,8 +2,9 @@
 
 from leadqual.scoring.decay import Decay, DecayFunction, Expire, HalfLife, Linear, NoDecay, Schedule
 from leadqual.scoring.points import PointsModel, PointsState
-from leadqual.scoring.protocol import Contribution, ReplayState, Score, ScoringModel, ScoringState
+from leadqual.scoring.protocol import Contribution, ReplayState, Score
 from leadqual.scoring.rules import EngagementRule, FitRule
+from leadqual.typing import ScoringModel, ScoringState
 
 __all__ = [
     "Contribution",

@@ -37,8 +37,9 @@ from leadqual.events import Event
 from leadqual.jsonvalues import JsonMap
 from leadqual.leads import Lead
 from leadqual.scoring.decay import DecayFunction, Expire, HalfLife, Linear, NoDecay, Schedule
-from leadqual.scoring.protocol import Kind, Part, Score
+from leadqual.scoring.protocol import Part, Score
 from leadqual.scoring.rules import EngagementRule, FitRule
+from leadqual.typing import Kind
 
 __all__ = ["PointsModel", "PointsState", "check_event"]
 

@@ -1,27 +1,28 @@
-"""What every scoring model produces and promises: ``Score``, ``Contribution`` and the
-``ScoringModel`` protocol that a user's own model satisfies without subclassing."""
+"""What every scoring model produces: ``Score`` and ``Contribution`` (its protocols,
+``ScoringModel`` and ``ScoringState``, live in :mod:`leadqual.typing`), and ``ReplayState``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import attrs
 
 from leadqual._fields import require_aware, require_count
+from leadqual._moved import moved
 from leadqual._text import short_number as _num
 from leadqual._text import signed_number
 from leadqual.errors import ValidationError
 from leadqual.jsonvalues import JsonMap
+from leadqual.typing import Kind
 
 if TYPE_CHECKING:
     from leadqual.events import Event
     from leadqual.leads import Lead
 
-__all__ = ["Contribution", "ReplayState", "Score", "ScoringModel", "ScoringState"]
+__all__ = ["Contribution", "ReplayState", "Score"]
 
-Kind = Literal["fit", "engagement", "adjustment"]
 
 #: A contribution not yet built: the arguments of :class:`Contribution`, in order.
 Part = tuple[str, float, "Event | None", "str | None", str, Kind, "str | None"]
@@ -243,47 +244,6 @@ class Score:
         return "\n".join(lines)
 
 
-@runtime_checkable
-class ScoringState(Protocol):
-    """A lead's scoring state, fed one event at a time.
-
-    Three optional members make a state cheap to run in a qualifier or an engine (the
-    results are the same without them; see the custom model how-to):
-
-    - ``accepts_late_events = True`` (class attribute): ``apply`` takes events in any
-      order and ``score(as_of)`` counts only events at or before ``as_of``, so one state
-      per lead is read at any moment;
-    - ``copy()``: an independent copy, kept at checkpoints of a state fed in order;
-    - ``upper_bound(as_of)``: a number the score at ``as_of`` cannot exceed, or ``None``.
-    """
-
-    def apply(self, event: Event) -> None:
-        """Take one more event into account."""
-        ...
-
-    def score(self, as_of: datetime) -> Score:
-        """The score at ``as_of`` (events after it do not count)."""
-        ...
-
-
-@runtime_checkable
-class ScoringModel(Protocol):
-    """Anything that scores a lead: the built-in :class:`~leadqual.PointsModel`, or yours.
-
-    A model has a batch form, ``score(lead, events, as_of=...)``, and an incremental
-    form, ``start(lead)`` returning a :class:`ScoringState`. Both must agree. A model
-    that only knows the batch form can return :class:`ReplayState` from ``start``.
-    """
-
-    def score(self, lead: Lead, events: Iterable[Event], *, as_of: datetime) -> Score:
-        """Score ``lead`` from ``events`` as of a moment."""
-        ...
-
-    def start(self, lead: Lead) -> ScoringState:
-        """A fresh incremental state for ``lead``."""
-        ...
-
-
 class _BatchModel(Protocol):
     def score(self, lead: Lead, events: Iterable[Event], *, as_of: datetime) -> Score: ...
 
@@ -334,3 +294,12 @@ class ReplayState:
     def score(self, as_of: datetime) -> Score:
         require_aware("as_of", as_of)
         return self.model.score(self.lead, sorted(self._events), as_of=as_of)
+
+
+__getattr__ = moved(
+    "leadqual.scoring.protocol",
+    {
+        "ScoringModel": "leadqual.typing.ScoringModel",
+        "ScoringState": "leadqual.typing.ScoringState",
+    },
+)

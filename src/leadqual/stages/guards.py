@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -28,6 +28,7 @@ from leadqual.leads import Lead
 from leadqual.scoring.protocol import Score
 
 if TYPE_CHECKING:
+    from leadqual.frameworks.checks import Activity
     from leadqual.frameworks.framework import FrameworkResult
 
 __all__ = [
@@ -45,17 +46,6 @@ __all__ = [
     "ScoreAtLeast",
     "guard_from_dict",
 ]
-
-
-class _Activity(Protocol):
-    """What a guard reads of one event type: how often, first and last seen."""
-
-    @property
-    def count(self) -> int: ...
-    @property
-    def first(self) -> datetime: ...
-    @property
-    def last(self) -> datetime: ...
 
 
 class _Lazy:
@@ -105,7 +95,7 @@ class GuardContext:
         lead: Lead,
         score: Score | Callable[[], Score],
         as_of: datetime,
-        activity: Mapping[str, _Activity] | None = None,
+        activity: Mapping[str, Activity] | None = None,
         framework: FrameworkResult | Callable[[], FrameworkResult | None] | None = None,
         stage_entered_at: datetime | None = None,
         score_bound: float | Callable[[], float | None] | None = None,
@@ -113,7 +103,7 @@ class GuardContext:
         self.lead = lead
         self._bound = _Lazy(score_bound)
         self.as_of = as_of
-        self.activity: Mapping[str, _Activity] = {} if activity is None else activity
+        self.activity: Mapping[str, Activity] = {} if activity is None else activity
         self.stage_entered_at = stage_entered_at
         self._score = _Lazy(score)
         self._framework = _Lazy(framework)

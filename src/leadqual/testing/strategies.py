@@ -15,7 +15,7 @@ from __future__ import annotations
 import string
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 
@@ -49,6 +49,7 @@ from leadqual.stages.guards import (
     ScoreAtLeast,
 )
 from leadqual.stages.machine import Stage, StageMachine, Transition
+from leadqual.typing import StreamOrder
 
 __all__ = [
     "conditions",
@@ -193,7 +194,6 @@ def events(
 
 
 #: How :func:`event_streams` orders a stream.
-StreamOrder = Literal["time", "shuffled"]
 
 
 @st.composite
