@@ -9,7 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from types import MappingProxyType
+from typing import Any
 
+import pytest
+
+import leadqual.qualifier as qualifier_module
 from leadqual import Decision, Event, Lead, Qualification, Qualifier
 from leadqual.errors import InvalidTransition
 from leadqual.frameworks.checks import Activity, Facts
@@ -92,3 +96,16 @@ def oracle_qualify(
         as_of=as_of,
         void=tuple(void),
     )
+
+
+def count_walked_events(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the events the qualification states walk through from now on (in ``[0]``)."""
+    fed = [0]
+    original = qualifier_module.QualificationState._feed
+
+    def feed(self: Any, walk: Any, events: list[Event], i: int, j: int) -> None:
+        fed[0] += j - i
+        original(self, walk, events, i, j)
+
+    monkeypatch.setattr(qualifier_module.QualificationState, "_feed", feed)
+    return fed

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.oracle_qualifier import oracle_qualify
+from tests.oracle_qualifier import count_walked_events, oracle_qualify
 
 import leadqual as lq
 import leadqual.qualifier as qualifier_module
@@ -211,23 +211,11 @@ def test_engine_chunks_in_any_order_equal_a_full_replay(
         assert engine.get(lead.id, AS_OF) == oracle_qualify(q, lead, mine, AS_OF)
 
 
-def _counting_feeds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    fed = [0]
-    original = qualifier_module.QualificationState._feed
-
-    def feed(self: Any, walk: Any, events: list[Event], i: int, j: int) -> None:
-        fed[0] += j - i
-        original(self, walk, events, i, j)
-
-    monkeypatch.setattr(qualifier_module.QualificationState, "_feed", feed)
-    return fed
-
-
 @pytest.mark.parametrize("kind", ["points", "copyable"])
 def test_newest_first_one_per_call_walks_each_event_about_once(
     monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
-    fed = _counting_feeds(monkeypatch)
+    fed = count_walked_events(monkeypatch)
     rules = lq.default_ruleset()
     q = Qualifier(_model(kind, rules.model), rules.stages, rules.framework)
     n = 600
@@ -245,7 +233,7 @@ def test_newest_first_one_per_call_walks_each_event_about_once(
 def test_with_listeners_a_late_event_walks_from_the_checkpoint_before_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fed = _counting_feeds(monkeypatch)
+    fed = count_walked_events(monkeypatch)
     rules = lq.default_ruleset()
     heard: list[str] = []
     q = Qualifier(
@@ -266,7 +254,7 @@ def test_with_listeners_a_late_event_walks_from_the_checkpoint_before_it(
 
 
 def test_a_past_read_uses_a_checkpoint(monkeypatch: pytest.MonkeyPatch) -> None:
-    fed = _counting_feeds(monkeypatch)
+    fed = count_walked_events(monkeypatch)
     rules = lq.default_ruleset()
     q = rules.qualifier()
     history = [

@@ -12,7 +12,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.oracle_qualifier import oracle_qualify
+from tests.oracle_qualifier import count_walked_events, oracle_qualify
 
 import leadqual as lq
 import leadqual.qualifier as qualifier_module
@@ -105,14 +105,7 @@ def test_restore_walks_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     engine.apply(history)
     before = {lead.id: engine.get(lead.id, AS_OF) for lead in PEOPLE}
     engine.snapshot(tmp_path / "state.json")
-    fed = [0]
-    original = qualifier_module.QualificationState._feed
-
-    def feed(self: Any, walk: Any, events: list[Event], i: int, j: int) -> None:
-        fed[0] += j - i
-        original(self, walk, events, i, j)
-
-    monkeypatch.setattr(qualifier_module.QualificationState, "_feed", feed)
+    fed = count_walked_events(monkeypatch)
     restored = Engine.restore(tmp_path / "state.json", RULES)
     assert {lead.id: restored.get(lead.id, AS_OF) for lead in PEOPLE} == before
     assert fed[0] == 0
