@@ -296,7 +296,7 @@ def _regex_risk(pattern: str) -> str | None:
     counts = {"repeats": 0, "optionals": 0}
     cost = [1.0]  # a rough worst case: the ways the engine may try to match
 
-    def walk(node: Any, repeated: bool) -> str | None:
+    def walk(node: Any, *, repeated: bool) -> str | None:
         # repeated: somewhere under a backtracking repeat that may run more than once
         if isinstance(node, subpattern_type):
             node = node.data
@@ -309,24 +309,24 @@ def _regex_risk(pattern: str) -> str | None:
                         return "a repeat of variable length sits inside another repeat"
                     counts["repeats" if high > 1 else "optionals"] += 1
                     cost[0] *= min(high - low + 1, MAX_MATCH_TEXT)
-                return walk(body, repeated or high > 1)
+                return walk(body, repeated=repeated or high > 1)
             if op is not None and op == possessive:
-                return walk(arg[2], False)
+                return walk(arg[2], repeated=False)
             if op is not None and op == atomic:
-                return walk(arg, False)
+                return walk(arg, repeated=False)
             if op == branch:
                 if repeated:
                     return "an alternation (a|b) sits inside a repeat"
                 cost[0] *= len(arg[1])
         if isinstance(node, (tuple, list)):
             for item in node:
-                why = walk(item, repeated)
+                why = walk(item, repeated=repeated)
                 if why is not None:
                     return why
         return None
 
     parsed = sre_parse.parse(pattern)
-    why = walk(parsed, False)
+    why = walk(parsed, repeated=False)
     if why is not None:
         return why
     anchored = bool(parsed.data) and parsed.data[0] == (
@@ -415,7 +415,9 @@ def _fold(value: Any) -> Any:
     return value
 
 
-def _make_test(source: Source, name: str, op: str, value: Any, ignore_case: bool = False) -> Test:
+def _make_test(
+    source: Source, name: str, op: str, value: Any, *, ignore_case: bool = False
+) -> Test:
     get = _getter(source, name)
     missing = MISSING
     if ignore_case:
@@ -505,10 +507,10 @@ _CASE_OPS = ("eq", "ne", "in", "not_in", "contains", "startswith", "endswith")
 def _check_ignore_case(where: str, op: str, operand: Any) -> None:
     if op not in _CASE_OPS:
         hint = " (write (?i) in the pattern)" if op == "matches" else ""
-        raise ValidationError(where, True, f"does not apply to {op}{hint}")
+        raise ValidationError(where, value=True, problem=f"does not apply to {op}{hint}")
     items = operand if isinstance(operand, tuple) else (operand,)
     if not any(isinstance(item, str) for item in items):
-        raise ValidationError(where, True, "needs a string value to compare")
+        raise ValidationError(where, value=True, problem="needs a string value to compare")
 
 
 def _check_name(where: str, name: Any) -> str:
@@ -552,7 +554,9 @@ class Compare(Condition):
         object.__setattr__(
             self,
             "_test",
-            _make_test(self.source, self.field, self.op, normalized, self.ignore_case),
+            _make_test(
+                self.source, self.field, self.op, normalized, ignore_case=self.ignore_case
+            ),
         )
 
     def _tester(self) -> Test:
@@ -752,12 +756,12 @@ class _Field:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
 
-    def _cmp(self, op: str, value: Any = None, ignore_case: bool = False) -> Compare:
+    def _cmp(self, op: str, value: Any = None, *, ignore_case: bool = False) -> Compare:
         return Compare(self.source, self.name, op, value, ignore_case=ignore_case)
 
     def equals(self, value: Scalar, *, ignore_case: bool = False) -> Compare:
         """Equal to ``value`` (``==`` with the option to ignore case)."""
-        return self._cmp("eq", value, ignore_case)
+        return self._cmp("eq", value, ignore_case=ignore_case)
 
     def __eq__(self, value: Scalar) -> Compare:  # type: ignore[override]
         return self._cmp("eq", value)
@@ -781,11 +785,11 @@ class _Field:
 
     def is_in(self, values: Iterable[Scalar], *, ignore_case: bool = False) -> Compare:
         """Equal to one of ``values``."""
-        return self._cmp("in", values, ignore_case)
+        return self._cmp("in", values, ignore_case=ignore_case)
 
     def not_in(self, values: Iterable[Scalar], *, ignore_case: bool = False) -> Compare:
         """Present and equal to none of ``values``."""
-        return self._cmp("not_in", values, ignore_case)
+        return self._cmp("not_in", values, ignore_case=ignore_case)
 
     def between(self, low: str | float, high: str | float) -> Compare:
         """``low <= value <= high`` (both ends included)."""
@@ -793,11 +797,11 @@ class _Field:
 
     def contains(self, item: Scalar, *, ignore_case: bool = False) -> Compare:
         """A string containing ``item``, or a list holding it."""
-        return self._cmp("contains", item, ignore_case)
+        return self._cmp("contains", item, ignore_case=ignore_case)
 
     def startswith(self, prefix: str | Iterable[str], *, ignore_case: bool = False) -> Compare:
         """A string starting with ``prefix`` (or any of several prefixes)."""
-        return self._cmp("startswith", _as_strings(prefix), ignore_case)
+        return self._cmp("startswith", _as_strings(prefix), ignore_case=ignore_case)
 
     def endswith(self, suffix: str | Iterable[str], *, ignore_case: bool = False) -> Compare:
         """A string ending with ``suffix`` (or any of several suffixes).
@@ -806,7 +810,7 @@ class _Field:
         >>> Attr("email").endswith(".edu", ignore_case=True).test(Lead("L", email="a@MIT.EDU"))
         True
         """
-        return self._cmp("endswith", _as_strings(suffix), ignore_case)
+        return self._cmp("endswith", _as_strings(suffix), ignore_case=ignore_case)
 
     def matches(self, pattern: str) -> Compare:
         """A string in which :func:`re.search` finds ``pattern``."""

@@ -249,7 +249,7 @@ class EventDecoder:
         return event
 
 
-def _decode(
+def _decode(  # noqa: PLR0917 (once per event: positional is the fast call)
     lead_id: Any,
     kind: Any,
     text: Any,

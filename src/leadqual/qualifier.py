@@ -296,6 +296,7 @@ class _Walk:
         journey: StageState,
         activity: dict[str, Activity],
         void: list[tuple[Decision, str]],
+        *,
         i: int = 0,
         k: int = 0,
         last: float | None = None,
@@ -349,9 +350,9 @@ class _Checkpoint:
             journey,
             dict(self.activity),
             self.void[: self.n_void],
-            self.i,
-            self.k,
-            self.last,
+            i=self.i,
+            k=self.k,
+            last=self.last,
         )
 
 
@@ -544,7 +545,7 @@ class QualificationState:
             dts.insert(at, moment)
             kept = [cp for cp in self._checkpoints if cp.last <= moment]
             side = self._resume_from(kept[-1] if kept else None)
-            self._forward(side, math.inf, kept, ordered, dts, strict=decision)
+            self._forward(side, math.inf, kept, ordered=ordered, dts=dts, strict=decision)
             self._ordered, self._dts, self._checkpoints, self._walk = ordered, dts, kept, side
             self._made.append(decision)
         self._announce_after(heard)
@@ -803,6 +804,7 @@ class QualificationState:
         walk: _Walk,
         limit: float,
         checkpoints: list[_Checkpoint] | None,
+        *,
         ordered: list[Decision] | None = None,
         dts: list[float] | None = None,
         strict: Decision | None = None,

@@ -301,7 +301,7 @@ class _Plan:
                     ) from None
             if bag is None:
                 bag = {}
-            _put(bag, cell.path, value, field, cell.column, bag_name)
+            _put(bag, cell.path, value, field, column=cell.column, bag_name=bag_name)
         if bag is not None:
             data[bag_name] = bag
         return data
@@ -319,7 +319,13 @@ class _Plan:
 
 
 def _put(
-    bag: dict[str, Any], path: tuple[str, ...], value: Any, field: str, column: str, bag_name: str
+    bag: dict[str, Any],
+    path: tuple[str, ...],
+    value: Any,
+    field: str,
+    *,
+    column: str,
+    bag_name: str,
 ) -> None:
     node = bag
     for part in path[:-1]:

@@ -226,11 +226,12 @@ def open_rows(
 
 def _open(
     source: Source,
+    layout: Layout,
+    build: Callable[[Mapping[str, Any]], _T],
+    *,
     format: Format | None,
     columns: Mapping[str, str] | None,
     types: Mapping[str, type[object]] | None,
-    layout: Layout,
-    build: Callable[[Mapping[str, Any]], _T],
 ) -> tuple[Format, str, Iterator[RowResult[_T]], IO[str], bool]:
     fmt = resolve_format(source, format)
     if fmt == "csv":
@@ -267,7 +268,7 @@ def read_events(
     """
     policy = check_policy(errors)
     fmt, name, rows, stream, owned = _open(
-        source, format, columns, types, EVENT_LAYOUT, EventDecoder()
+        source, EVENT_LAYOUT, EventDecoder(), format=format, columns=columns, types=types
     )
     return EventReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
 
@@ -283,7 +284,7 @@ def read_leads(
     """Stream the leads in a JSONL or CSV file; options as for :func:`read_events`."""
     policy = check_policy(errors)
     fmt, name, rows, stream, owned = _open(
-        source, format, columns, types, LEAD_LAYOUT, Lead.from_dict
+        source, LEAD_LAYOUT, Lead.from_dict, format=format, columns=columns, types=types
     )
     return LeadReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
 
@@ -301,6 +302,6 @@ def read_outcomes(
     and ``value`` go into each outcome's ``details``."""
     policy = check_policy(errors)
     fmt, name, rows, stream, owned = _open(
-        source, format, columns, types, OUTCOME_LAYOUT, Outcome.from_dict
+        source, OUTCOME_LAYOUT, Outcome.from_dict, format=format, columns=columns, types=types
     )
     return OutcomeReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)

@@ -46,6 +46,7 @@ def _write(
     kind: type[_V],
     field: str,
     layout: Layout,
+    *,
     target: Target,
     format: Format | None,
 ) -> int:
@@ -67,16 +68,16 @@ def write_events(events: Iterable[Event], target: Target, *, format: Format | No
     if writing fails half-way, the file is left as it was and no temporary file
     remains. A file object is written to as the rows come and left open.
     """
-    return _write(events, Event, "events", EVENT_LAYOUT, target, format)
+    return _write(events, Event, "events", EVENT_LAYOUT, target=target, format=format)
 
 
 def write_leads(leads: Iterable[Lead], target: Target, *, format: Format | None = None) -> int:
     """Write ``leads`` to a path or an open text file; as :func:`write_events`."""
-    return _write(leads, Lead, "leads", LEAD_LAYOUT, target, format)
+    return _write(leads, Lead, "leads", LEAD_LAYOUT, target=target, format=format)
 
 
 def write_outcomes(
     outcomes: Iterable[Outcome], target: Target, *, format: Format | None = None
 ) -> int:
     """Write ``outcomes`` to a path or an open text file; as :func:`write_events`."""
-    return _write(outcomes, Outcome, "outcomes", OUTCOME_LAYOUT, target, format)
+    return _write(outcomes, Outcome, "outcomes", OUTCOME_LAYOUT, target=target, format=format)

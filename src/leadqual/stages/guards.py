@@ -95,6 +95,7 @@ class GuardContext:
         lead: Lead,
         score: Score | Callable[[], Score],
         as_of: datetime,
+        *,
         activity: Mapping[str, Activity] | None = None,
         framework: FrameworkResult | Callable[[], FrameworkResult | None] | None = None,
         stage_entered_at: datetime | None = None,

@@ -83,6 +83,7 @@ def assert_path(result: Qualification, *stages: str) -> None:
 def _bounds(
     what: str,
     value: float,
+    *,
     equals: float | None,
     at_least: float | None,
     at_most: float | None,
@@ -117,7 +118,14 @@ def assert_score(
 ) -> None:
     """The lead's total score is ``equals`` (within ``tolerance``), or in the bounds."""
     result = _check_result(result)
-    wrong = _bounds("a score", result.score.total, equals, at_least, at_most, tolerance)
+    wrong = _bounds(
+        "a score",
+        result.score.total,
+        equals=equals,
+        at_least=at_least,
+        at_most=at_most,
+        tolerance=tolerance,
+    )
     if wrong is not None:
         raise AssertionError(f"{result.lead.id}: {wrong}" + _why(result))
 
@@ -152,6 +160,13 @@ def assert_contribution(
                 + _why(result)
             )
         return
-    wrong = _bounds(f"rule {rule!r} to add", got, points, at_least, at_most, tolerance)
+    wrong = _bounds(
+        f"rule {rule!r} to add",
+        got,
+        equals=points,
+        at_least=at_least,
+        at_most=at_most,
+        tolerance=tolerance,
+    )
     if wrong is not None:
         raise AssertionError(f"{result.lead.id}: {wrong}" + _why(result))
