@@ -603,3 +603,33 @@ def test_upper_bound_counts_caps_and_decay() -> None:
     later = NOW + timedelta(days=10)
     assert state.upper_bound(later) <= 45.000001  # type: ignore[operator]
     assert state.score(later).total <= state.upper_bound(later)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda x: FitRule("f", lq.Attr("a") == 1, points=x),
+        lambda x: EngagementRule("e", "visit", points=x),
+        lambda x: EngagementRule("e", "visit", 10, max_points=x),
+        lambda x: PointsModel(engagement=[EngagementRule("e", "visit", 1, group="g")],
+                              group_caps={"g": x}),
+        lambda x: PointsModel(max_score=x),
+        lambda x: PointsModel(min_score=-x),
+        lambda x: PointsModel(grades={"A": x, "B": None}),
+        lambda x: lq.ScoreAtLeast(x),
+    ],
+)
+def test_points_beyond_a_billion_are_refused_not_turned_into_nan(build: object) -> None:
+    assert callable(build)
+    build(1e9)  # the largest accepted
+    for too_big in (1e9 + 1, 1e308):
+        with pytest.raises(ValidationError, match=r"expected points between -1e\+09 and 1e\+09"):
+            build(too_big)
+
+
+def test_a_rule_file_with_huge_points_names_the_rule() -> None:
+    data = lq.rulesets.ruleset_to_dict(lq.default_ruleset())
+    data["scoring"]["engagement"][0]["points"] = 1e308
+    with pytest.raises(lq.errors.RuleSetError) as info:
+        lq.rulesets.ruleset_from_dict(data)
+    assert "engagement[0].points" in str(info.value)

@@ -36,6 +36,21 @@ def require_number(field: str, value: Any) -> float:
     return value
 
 
+#: The largest number of points (in either direction) a rule, cap, bound or threshold may
+#: name: far beyond any real scorecard, and far from where sums of floats overflow.
+MAX_POINTS = 1e9
+
+
+def require_points(field: str, value: Any) -> float:
+    """Return a number of points within +-:data:`MAX_POINTS`, else raise."""
+    number = require_number(field, value)
+    if abs(number) > MAX_POINTS:
+        raise ValidationError(
+            field, value, f"expected points between {-MAX_POINTS:g} and {MAX_POINTS:g}"
+        )
+    return number
+
+
 def require_count(field: str, value: Any, minimum: int = 1) -> int:
     """Return ``value`` if it is a whole number (not a bool) of at least ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:

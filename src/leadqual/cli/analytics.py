@@ -100,7 +100,32 @@ def _history(args: argparse.Namespace) -> tuple[list[Lead], list[Event], list[Ou
             with read_events(args.events) as events:
                 event_list = list(events)
         with read_outcomes(args.outcomes) as outcomes:
-            return lead_list, event_list, list(outcomes)
+            outcome_list = list(outcomes)
+    _match_outcomes(args, lead_list, outcome_list)
+    return lead_list, event_list, outcome_list
+
+
+def _match_outcomes(args: argparse.Namespace, leads: list[Lead], outcomes: list[Outcome]) -> None:
+    """Refuse outcomes that name none of the leads (a back-test of nobody is no answer);
+    warn about the ones that name no lead."""
+    if not outcomes:
+        raise ValidationError("--outcomes", args.outcomes, "holds no outcome")
+    ids = {lead.id for lead in leads}
+    unmatched = [o.lead_id for o in outcomes if o.lead_id not in ids]
+    if len(unmatched) == len(outcomes):
+        raise ValidationError(
+            "--outcomes",
+            args.outcomes,
+            f"none of its {len(outcomes)} outcomes names a lead of {args.leads} "
+            f"(the first names {unmatched[0]!r}): are they the same export?",
+        )
+    if unmatched:
+        shown = ", ".join(unmatched[:5]) + (", ..." if len(unmatched) > 5 else "")
+        print(
+            f"leadqual: warning: {len(unmatched)} of {len(outcomes)} outcomes name no lead of "
+            f"{args.leads} ({shown}); they were left out",
+            file=sys.stderr,
+        )
 
 
 def run_backtest(args: argparse.Namespace) -> int:

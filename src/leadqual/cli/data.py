@@ -38,7 +38,8 @@ def _inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as-of",
         metavar="TIME",
-        help="ISO 8601 time with offset to qualify at (default: the latest event's time)",
+        help="ISO 8601 time with offset to qualify at (default: the time of the latest event "
+        "in EVENTS, but never later than now)",
     )
 
 
@@ -118,6 +119,28 @@ def _progress(events: Iterator[Event]) -> Iterator[Event]:
         print(f"\r{n:,} events read", file=sys.stderr)
 
 
+class _Latest:
+    """Passes events through, noting the latest moment among them and how many are later
+    than ``limit`` (the ``--as-of`` given, else the run's clock)."""
+
+    def __init__(self, limit: datetime) -> None:
+        self.limit = limit
+        self.latest: datetime | None = None
+        self.later = 0
+
+    def watch(self, events: Iterator[Event]) -> Iterator[Event]:
+        limit = self.limit.timestamp()
+        latest = -math.inf
+        for event in events:
+            ts = event.timestamp
+            if ts > latest:
+                latest = ts
+                self.latest = event.at
+            if ts > limit:
+                self.later += 1
+            yield event
+
+
 def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, Engine]:
     rules = load(args.rules)
     engine = Engine(rules)
@@ -125,8 +148,10 @@ def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, E
         for lead in leads:
             if only is None or lead.id == only:
                 engine.add_lead(lead)
+    given = parse_timestamp("--as-of", args.as_of) if args.as_of is not None else None
+    seen = _Latest(args.now if given is None else given)
     with paused(), read_events(args.events) as events:
-        stream: Iterator[Event] = iter(events)
+        stream: Iterator[Event] = seen.watch(iter(events))
         if only is not None:
             stream = (e for e in stream if e.lead_id == only)
         engine.apply(_progress(stream))
@@ -138,13 +163,27 @@ def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, E
             f"not in {args.leads} ({ids}); they were not used",
             file=sys.stderr,
         )
+    # one rule for every command: the latest event of the input, never later than now
+    if given is not None:
+        args.qualify_at = given
+    elif seen.latest is None or seen.latest > args.now:
+        args.qualify_at = args.now
+    else:
+        args.qualify_at = seen.latest
+    if seen.later:
+        print(
+            f"leadqual: warning: {seen.later} events are dated after "
+            f"{args.qualify_at.isoformat()}{'' if given else ' (now)'}: they are kept but "
+            "do not count; pass --as-of to qualify at a later time",
+            file=sys.stderr,
+        )
     return rules, engine
 
 
 def _as_of(args: argparse.Namespace, engine: Engine) -> datetime:
-    if args.as_of is not None:
-        return parse_timestamp("--as-of", args.as_of)
-    return engine.now()
+    """When the command qualifies (see :func:`_load`)."""
+    moment: datetime = args.qualify_at
+    return moment
 
 
 def _row(q: Qualification, rules: RuleSet, extra: dict[str, float]) -> dict[str, Any]:
@@ -218,13 +257,7 @@ def run_explain(args: argparse.Namespace) -> int:
     _, engine = _load(args, only=args.lead_id)
     if args.lead_id not in engine:
         raise ValidationError("LEAD_ID", args.lead_id, f"no lead with this id in {args.leads}")
-    as_of = parse_timestamp("--as-of", args.as_of) if args.as_of else None
-    if as_of is None and engine.clock is None:
-        try:
-            as_of = engine.now()
-        except ValidationError:
-            raise ValidationError("--as-of", None, "the lead has no event: pass --as-of") from None
-    q = engine.get(args.lead_id, as_of)
+    q = engine.get(args.lead_id, _as_of(args, engine))
     print(q.explain())
     print()
     print(q.score.explain())
@@ -235,6 +268,10 @@ def run_funnel(args: argparse.Namespace) -> int:
     """Print the funnel of every lead (by cohort or attribute, with SLAs and a period)."""
     rules, engine = _load(args)
     as_of = _as_of(args, engine)
+    if args.by is not None and not any(
+        args.by in engine.state(i).lead.attributes for i in engine.lead_ids()
+    ):
+        raise ValidationError("--by", args.by, f"no lead of {args.leads} has this attribute")
     sla = dict(_sla(item) for item in args.sla)
     period = None
     if args.period:

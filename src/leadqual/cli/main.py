@@ -15,7 +15,9 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime, timezone
 
+from leadqual._fields import require_aware
 from leadqual._version import __version__
 from leadqual.cli import analytics, data, demo, rules
 from leadqual.errors import LeadqualError
@@ -50,8 +52,16 @@ def _exit_code(exc: SystemExit) -> int:
     return exc.code if isinstance(exc.code, int) else EXIT_ERROR
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run ``leadqual`` with ``argv`` (``sys.argv[1:]`` when ``None``); return the exit code."""
+def _system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def main(argv: list[str] | None = None, *, clock: Callable[[], datetime] | None = None) -> int:
+    """Run ``leadqual`` with ``argv`` (``sys.argv[1:]`` when ``None``); return the exit code.
+
+    ``clock`` gives the moment of the run (the system's clock when ``None``): it is read
+    once, here, and a run never qualifies later than it unless told to with ``--as-of``.
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -59,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return _exit_code(exc)
     command: Command = args.run
     try:
+        args.now = require_aware("clock()", (clock or _system_clock)())
         return command(args)
     except LeadqualError as exc:
         print(f"leadqual: error: {exc}", file=sys.stderr)

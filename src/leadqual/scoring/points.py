@@ -30,7 +30,13 @@ from typing import Any, ClassVar
 
 import attrs
 
-from leadqual._fields import DAY, require_aware, require_items, require_number, require_text
+from leadqual._fields import (
+    DAY,
+    require_aware,
+    require_items,
+    require_points,
+    require_text,
+)
 from leadqual.conditions import Test
 from leadqual.errors import DuplicateEventError, ValidationError
 from leadqual.events import Event
@@ -90,7 +96,7 @@ def _group_caps(value: Mapping[str, float] | None) -> JsonMap:
     caps = JsonMap(value or {}, _field="group_caps")
     for group, cap in caps.items():
         require_text("group_caps", group)
-        require_number(f"group_caps.{group}", cap)
+        require_points(f"group_caps.{group}", cap)
         if cap <= 0:  # type: ignore[operator]
             raise ValidationError(f"group_caps.{group}", cap, "expected a number above zero")
     return caps
@@ -114,8 +120,8 @@ def _grades(
             threshold = -math.inf
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
             raise ValidationError(f"grades.{letter}", threshold, "expected a number or None")
-        if math.isnan(threshold):
-            raise ValidationError(f"grades.{letter}", threshold, "expected a number, not NaN")
+        if not math.isinf(threshold) or threshold > 0:
+            require_points(f"grades.{letter}", threshold)
         grades.append((letter, threshold))
     if len({letter for letter, _ in grades}) != len(grades):
         raise ValidationError("grades", value, "grade letters must be unique")
@@ -127,7 +133,7 @@ def _grades(
 def _bound(field: str) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
     def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is not None:
-            require_number(field, value)
+            require_points(field, value)
 
     return check
 

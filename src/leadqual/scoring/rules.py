@@ -23,7 +23,7 @@ from leadqual._fields import (
     DAY,
     optional_text,
     require_count,
-    require_number,
+    require_points,
     require_positive_timedelta,
     require_text,
 )
@@ -40,7 +40,7 @@ def _name(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 
 def _points(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_number(f"{inst.name}.points", value)
+    require_points(f"{inst.name}.points", value)
 
 
 def _group(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -56,7 +56,7 @@ def _positive_int(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
 def _positive_number(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None:
         return
-    require_number(f"{inst.name}.{attribute.name}", value)
+    require_points(f"{inst.name}.{attribute.name}", value)
     if value <= 0:
         raise ValidationError(
             f"{inst.name}.{attribute.name}", value, "expected a number above zero"

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from leadqual._fields import DAY, require_number, require_positive_timedelta, require_text
+from leadqual._fields import (
+    DAY,
+    require_number,
+    require_points,
+    require_positive_timedelta,
+    require_text,
+)
 from leadqual._text import days
 from leadqual._text import short_number as _num
 from leadqual.conditions import Condition, condition_from_dict
@@ -183,7 +189,7 @@ def _flatten(kind: type[GuardAll] | type[GuardAny], items: Iterable[Guard]) -> t
 
 
 def _points(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_number(f"{type(inst).__name__}.points", value)
+    require_points(f"{type(inst).__name__}.points", value)
 
 
 @attrs.frozen

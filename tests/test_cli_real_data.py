@@ -1,0 +1,121 @@
+"""Real data, no silent wrong answers: one default time for every command, far-future
+events reported, outcomes that match no lead and unknown attributes refused."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import leadqual as lq
+from leadqual.cli.main import main
+from leadqual.io import write_events, write_leads, write_outcomes
+
+UTC = timezone.utc
+START = datetime(2026, 3, 1, tzinfo=UTC)
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, str]:
+    paths = {name: str(tmp_path / f"{name}.jsonl") for name in ("leads", "events", "outcomes")}
+    paths["rules"] = str(tmp_path / "rules.toml")
+    lq.dump(lq.default_ruleset(), paths["rules"])
+    leads = [lq.Lead(f"L-{i}", attributes={"title": "VP Sales", "plan": "pro"}) for i in range(3)]
+    write_leads(leads, paths["leads"])
+    events = [
+        lq.Event(f"L-{i % 3}", "content_download", at=START + timedelta(days=i), id=f"e{i}")
+        for i in range(12)
+    ]
+    # one event of another lead later than the others: the default time of every command
+    events.append(lq.Event("L-2", "page_view", at=START + timedelta(days=40), id="late"))
+    write_events(events, paths["events"])
+    return paths
+
+
+def _inputs(files: dict[str, str]) -> list[str]:
+    return ["--rules", files["rules"], "--leads", files["leads"], "--events", files["events"]]
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str], now: datetime = NOW) -> tuple[
+    int, str, str
+]:
+    code = main(args, clock=lambda: now)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_score_and_explain_qualify_at_the_same_default_time(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "scores.jsonl"
+    code, _, err = _run(["score", *_inputs(files), "--out", str(out)], capsys)
+    assert code == 0, err
+    rows = {r["lead_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    code, text, err = _run(["explain", *_inputs(files), "L-0"], capsys)
+    assert code == 0, err
+    latest = (START + timedelta(days=40)).isoformat()
+    assert f"L-0 is {rows['L-0']['stage']} as of {latest}" in text  # not L-0's own latest
+    engine = lq.Engine(lq.default_ruleset())
+    for lead in lq.io.read_leads(files["leads"]):
+        engine.add_lead(lead)
+    engine.apply(lq.io.read_events(files["events"]))
+    at = START + timedelta(days=40)
+    assert rows["L-0"]["score"] == round(engine.get("L-0", at).score.total, 2)
+
+
+def test_events_after_now_do_not_move_the_time_and_are_reported(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    far = lq.Event("L-1", "demo_request", at=datetime(9999, 12, 31, tzinfo=UTC), id="far")
+    events = [*lq.io.read_events(files["events"]), far]
+    write_events(events, files["events"])
+    out = tmp_path / "scores.jsonl"
+    early = START + timedelta(days=20)
+    code, _, err = _run(["score", *_inputs(files), "--out", str(out)], capsys, now=early)
+    assert code == 0, err
+    assert f"events are dated after {early.isoformat()} (now)" in err
+    assert err.count("warning") == 1
+    n_later = sum(1 for e in events if e.at > early)
+    assert f"{n_later} events" in err
+    engine = lq.Engine(lq.default_ruleset())
+    for lead in lq.io.read_leads(files["leads"]):
+        engine.add_lead(lead)
+    engine.apply(events)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    for row in rows:  # qualified at the run's clock, the far event ignored
+        assert row["score"] == round(engine.get(row["lead_id"], early).score.total, 2)
+    given = START + timedelta(days=5)
+    code, _, err = _run(["score", *_inputs(files), "--as-of", given.isoformat()], capsys)
+    assert code == 0
+    assert f"{sum(1 for e in events if e.at > given)} events are dated after" in err
+
+
+def test_outcomes_that_name_no_lead_fail_the_run(
+    files: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    at = START + timedelta(days=60)
+    write_outcomes([lq.Outcome("X-1", "won", at=at), lq.Outcome("X-2", "lost", at=at)],
+                   files["outcomes"])
+    args = ["backtest", *_inputs(files), "--outcomes", files["outcomes"]]
+    code, _, err = _run(args, capsys)
+    assert code == 1
+    assert "none of its 2 outcomes names a lead" in err
+    write_outcomes([lq.Outcome("L-0", "won", at=at), lq.Outcome("L-1", "lost", at=at),
+                    lq.Outcome("X-2", "lost", at=at)], files["outcomes"])
+    code, _, err = _run(args, capsys)
+    assert code == 0, err
+    assert "1 of 3 outcomes name no lead" in err
+
+
+def test_funnel_by_an_attribute_no_lead_has_fails(
+    files: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(["funnel", *_inputs(files), "--by", "nosuchattr"], capsys)
+    assert code == 1
+    assert "--by: no lead of" in err
+    assert "nosuchattr" in err
+    code, _, err = _run(["funnel", *_inputs(files), "--by", "plan"], capsys)
+    assert code == 0, err
