@@ -119,3 +119,42 @@ def test_funnel_by_an_attribute_no_lead_has_fails(
     assert "nosuchattr" in err
     code, _, err = _run(["funnel", *_inputs(files), "--by", "plan"], capsys)
     assert code == 0, err
+
+
+def test_semicolons_latin_1_and_a_byte_order_mark(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads = tmp_path / "leads.csv"
+    text = "id;title;city\nL-0;Directeur général;Zürich\nL-1;VP;Köln\n"
+    leads.write_bytes(text.encode("latin-1"))
+    args = ["score", "--rules", files["rules"], "--leads", str(leads), "--events", files["events"]]
+    code, _, err = _run(args, capsys)
+    assert code == 1
+    assert "cannot read the file as UTF-8 text" in err
+    assert "--encoding latin-1" in err
+    code, _, err = _run([*args, "--encoding", "latin-1"], capsys)
+    assert code == 1  # one column: the header names no "id" column
+    code, out, err = _run([*args, "--encoding", "latin-1", "--delimiter", ";"], capsys)
+    assert code == 0, err
+    assert "L-0" in out
+    assert "L-1" in out
+    with lq.io.read_leads(leads, encoding="latin-1", delimiter=";") as read:
+        assert [lead.attributes["city"] for lead in read] == ["Zürich", "Köln"]
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufeffid,title\nL-0,VP\n".encode())
+    with lq.io.read_leads(bom) as read:
+        assert [lead.id for lead in read] == ["L-0"]  # the byte-order mark is not in "id"
+    tabs = tmp_path / "tabs.csv"
+    tabs.write_text("id\ttitle\nL-0\tVP\n", encoding="utf-8")
+    code, out, err = _run(
+        ["score", "--rules", files["rules"], "--leads", str(tabs), "--events", files["events"],
+         "--delimiter", "tab"],
+        capsys,
+    )
+    assert code == 0, err
+    with pytest.raises(lq.ValidationError, match="delimiter"):
+        lq.io.read_leads(tabs, delimiter=";;")
+    with pytest.raises(lq.ValidationError, match="encoding"):
+        lq.io.read_leads(tabs, encoding="klingon")
+    with pytest.raises(lq.ValidationError, match="CSV files only"):
+        lq.io.read_events(files["events"], delimiter=";")

@@ -11,6 +11,7 @@ from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
 from leadqual.analytics import BacktestReport, Comparison, backtest, calibrate, compare
 from leadqual.analytics.html import write_html
+from leadqual.cli.input_options import add_input_options, input_options
 from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.io import read_events, read_leads, read_outcomes
@@ -54,6 +55,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.add_argument(
         "--html", metavar="FILE", help="also write the report as one self-contained HTML page"
     )
+    add_input_options(parser)
     parser.set_defaults(run=run_backtest)
     cal = commands.add_parser(
         "calibrate",
@@ -87,19 +89,20 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     group.add_argument(
         "--mql-capacity", type=int, metavar="N", help="MQL at the score of the N-th best lead"
     )
+    add_input_options(cal)
     cal.set_defaults(run=run_calibrate)
 
 
 def _history(args: argparse.Namespace) -> tuple[list[Lead], list[Event], list[Outcome]]:
     """The leads, events (none without ``--events``) and outcomes the command names."""
     with paused():
-        with read_leads(args.leads) as leads:
+        with read_leads(args.leads, **input_options(args, args.leads)) as leads:
             lead_list = list(leads)
         event_list: list[Event] = []
         if args.events:
-            with read_events(args.events) as events:
+            with read_events(args.events, **input_options(args, args.events)) as events:
                 event_list = list(events)
-        with read_outcomes(args.outcomes) as outcomes:
+        with read_outcomes(args.outcomes, **input_options(args, args.outcomes)) as outcomes:
             outcome_list = list(outcomes)
     _match_outcomes(args, lead_list, outcome_list)
     return lead_list, event_list, outcome_list

@@ -16,6 +16,7 @@ from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
 from leadqual.analytics.funnel import funnel, journeys_from_engine, write_journeys
 from leadqual.analytics.html import write_html
+from leadqual.cli.input_options import add_input_options, input_options
 from leadqual.engine import Engine
 from leadqual.errors import ValidationError
 from leadqual.events import Event
@@ -41,6 +42,7 @@ def _inputs(parser: argparse.ArgumentParser) -> None:
         help="ISO 8601 time with offset to qualify at (default: the time of the latest event "
         "in EVENTS, but never later than now)",
     )
+    add_input_options(parser)
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -144,13 +146,13 @@ class _Latest:
 def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, Engine]:
     rules = load(args.rules)
     engine = Engine(rules)
-    with paused(), read_leads(args.leads) as leads:
+    with paused(), read_leads(args.leads, **input_options(args, args.leads)) as leads:
         for lead in leads:
             if only is None or lead.id == only:
                 engine.add_lead(lead)
     given = parse_timestamp("--as-of", args.as_of) if args.as_of is not None else None
     seen = _Latest(args.now if given is None else given)
-    with paused(), read_events(args.events) as events:
+    with paused(), read_events(args.events, **input_options(args, args.events)) as events:
         stream: Iterator[Event] = seen.watch(iter(events))
         if only is not None:
             stream = (e for e in stream if e.lead_id == only)

@@ -49,6 +49,7 @@ __all__ = [
     "LEAD_LAYOUT",
     "OUTCOME_LAYOUT",
     "Layout",
+    "check_delimiter",
     "check_options",
     "open_csv",
     "write_csv",
@@ -341,6 +342,15 @@ def _put(
     )
 
 
+def check_delimiter(delimiter: object) -> str:
+    """A delimiter the CSV reader can use: one character, not a quote or a line end."""
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\"\r\n":
+        raise ValidationError(
+            "delimiter", delimiter, "expected one character such as ',' or ';' or a tab"
+        )
+    return delimiter
+
+
 def open_csv(
     stream: Iterable[str],
     source: str,
@@ -349,14 +359,17 @@ def open_csv(
     *,
     columns: Mapping[str, str] | None = None,
     types: Mapping[str, type[object]] | None = None,
+    delimiter: str = ",",
 ) -> Iterator[RowResult[_T]]:
     """Read the header row now, and return the outcome of every row after it, lazily.
 
+    ``delimiter`` separates the cells (``";"`` in many European exports, ``"\\t"``).
     A missing or unusable header raises :class:`~leadqual.errors.RowError` (line 1)
     at once, whatever the error policy: no row of such a file can be read.
     """
     check_options(layout, columns, types)
-    reader = _csv.reader(stream)
+    check_delimiter(delimiter)
+    reader = _csv.reader(stream, delimiter=delimiter)
     try:
         header = next(reader, None)
     except _csv.Error as exc:

@@ -15,6 +15,7 @@ leadqual.errors.ValidationError: format: cannot tell the format from the file na
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gzip
 import io
@@ -113,20 +114,37 @@ def _check_text_file(stream: object, field: str) -> None:
         )
 
 
-def open_source(source: Source, *, newline: str | None) -> tuple[IO[str], bool]:
+def check_encoding(encoding: str) -> str:
+    """The codec name Python knows ``encoding`` by (UTF-8 drops a leading byte-order mark,
+    as spreadsheet programs write one), else :class:`~leadqual.errors.ValidationError`."""
+    if not isinstance(encoding, str):
+        raise ValidationError("encoding", encoding, "expected the name of an encoding")
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ValidationError(
+            "encoding", encoding, "no such encoding (utf-8, latin-1, cp1252, ...)"
+        ) from None
+    return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
+
+
+def open_source(
+    source: Source, *, newline: str | None, encoding: str = "utf-8"
+) -> tuple[IO[str], bool]:
     """Return a text stream over ``source`` and whether the caller owns (must close) it.
 
-    Paths are opened as UTF-8 (a leading byte-order mark is dropped, as spreadsheet
-    programs write one) and decompressed when they end in ``.gz``. A file object is
-    returned as it is.
+    Paths are opened in ``encoding`` (UTF-8 by default; a leading byte-order mark is
+    dropped) and decompressed when they end in ``.gz``. A file object is returned as it
+    is.
     """
+    codec = check_encoding(encoding)
     if not is_path(source):
         _check_text_file(source, "source")
         return source, False  # type: ignore[return-value]
     path = _fspath(source)  # type: ignore[arg-type]
     if _is_gzip(path):
-        return gzip.open(path, "rt", encoding="utf-8-sig", newline=newline), True
-    return open(path, encoding="utf-8-sig", newline=newline), True
+        return gzip.open(path, "rt", encoding=codec, newline=newline), True
+    return open(path, encoding=codec, newline=newline), True
 
 
 @contextlib.contextmanager

@@ -35,6 +35,7 @@ from leadqual.io.csv import (
     LEAD_LAYOUT,
     OUTCOME_LAYOUT,
     Layout,
+    check_delimiter,
     check_options,
     open_csv,
 )
@@ -155,9 +156,10 @@ class Reader(Generic[_T]):
 
 
 def _not_utf8(source: str, exc: UnicodeDecodeError) -> LeadqualError:
+    encoding = "UTF-8" if exc.encoding.lower().startswith("utf-8") else exc.encoding
     return LeadqualError(
-        f"{source}: cannot read the file as UTF-8 text ({exc.reason}); save it as UTF-8, "
-        "or open it with its encoding and pass the file object"
+        f"{source}: cannot read the file as {encoding} text ({exc.reason}); give its "
+        "encoding (encoding='latin-1' in Python, --encoding latin-1 on the command line)"
     )
 
 
@@ -209,10 +211,12 @@ def open_rows(
     source: Source,
     newline: str | None,
     make_rows: Callable[[IO[str], str], Iterator[RowResult[_T]]],
+    *,
+    encoding: str = "utf-8",
 ) -> tuple[str, Iterator[RowResult[_T]], IO[str], bool]:
     """Open ``source`` and start reading it; close it again if starting fails."""
     name = source_name(source)
-    stream, owned = open_source(source, newline=newline)
+    stream, owned = open_source(source, newline=newline, encoding=encoding)
     try:
         rows = make_rows(stream, name)
     except BaseException as exc:
@@ -232,23 +236,28 @@ def _open(
     format: Format | None,
     columns: Mapping[str, str] | None,
     types: Mapping[str, type[object]] | None,
+    delimiter: str | None,
+    encoding: str,
 ) -> tuple[Format, str, Iterator[RowResult[_T]], IO[str], bool]:
     fmt = resolve_format(source, format)
     if fmt == "csv":
         check_options(layout, columns, types)
+        sep = check_delimiter("," if delimiter is None else delimiter)
 
         def csv_rows(stream: IO[str], name: str) -> Iterator[RowResult[_T]]:
-            return open_csv(stream, name, layout, build, columns=columns, types=types)
+            return open_csv(
+                stream, name, layout, build, columns=columns, types=types, delimiter=sep
+            )
 
-        return (fmt, *open_rows(source, "", csv_rows))
-    for option, value in (("columns", columns), ("types", types)):
+        return (fmt, *open_rows(source, "", csv_rows, encoding=encoding))
+    for option, value in (("columns", columns), ("types", types), ("delimiter", delimiter)):
         if value is not None:
             raise ValidationError(option, value, "applies to CSV files only")
 
     def jsonl_rows(stream: IO[str], name: str) -> Iterator[RowResult[_T]]:
         return parse_jsonl(stream, name, build)
 
-    return (fmt, *open_rows(source, None, jsonl_rows))
+    return (fmt, *open_rows(source, None, jsonl_rows, encoding=encoding))
 
 
 def read_events(
@@ -258,17 +267,26 @@ def read_events(
     columns: Mapping[str, str] | None = None,
     types: Mapping[str, type[object]] | None = None,
     errors: ErrorPolicy = "raise",
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
 ) -> EventReader:
     """Stream the events in a JSONL or CSV file (a path, or a text file object).
 
     ``format`` is inferred from a path's (or file object's) name when not given:
     ``.jsonl``, ``.ndjson`` or ``.csv``, optionally followed by ``.gz``. ``columns``
     and ``types`` describe a CSV file's columns (see :mod:`leadqual.io.csv`); a
-    mapping to an unknown field is refused here, before any row is read.
+    mapping to an unknown field is refused here, before any row is read. ``delimiter``
+    separates a CSV file's cells (``","`` unless given: ``";"``, ``"\\t"``) and
+    ``encoding`` is the file's text encoding (UTF-8 unless given, a leading byte-order mark
+    dropped; ``"latin-1"``, ``"cp1252"``).
     """
     policy = check_policy(errors)
     fmt, name, rows, stream, owned = _open(
-        source, EVENT_LAYOUT, EventDecoder(), format=format, columns=columns, types=types
+        source, EVENT_LAYOUT, EventDecoder(), format=format,
+        columns=columns,
+        types=types,
+        delimiter=delimiter,
+        encoding=encoding,
     )
     return EventReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
 
@@ -280,11 +298,17 @@ def read_leads(
     columns: Mapping[str, str] | None = None,
     types: Mapping[str, type[object]] | None = None,
     errors: ErrorPolicy = "raise",
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
 ) -> LeadReader:
     """Stream the leads in a JSONL or CSV file; options as for :func:`read_events`."""
     policy = check_policy(errors)
     fmt, name, rows, stream, owned = _open(
-        source, LEAD_LAYOUT, Lead.from_dict, format=format, columns=columns, types=types
+        source, LEAD_LAYOUT, Lead.from_dict, format=format,
+        columns=columns,
+        types=types,
+        delimiter=delimiter,
+        encoding=encoding,
     )
     return LeadReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
 
@@ -296,12 +320,18 @@ def read_outcomes(
     columns: Mapping[str, str] | None = None,
     types: Mapping[str, type[object]] | None = None,
     errors: ErrorPolicy = "raise",
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
 ) -> OutcomeReader:
     """Stream the outcomes (won / lost deals) in a JSONL or CSV file; options as for
     :func:`read_events`. A CSV file's columns other than ``lead_id``, ``result``, ``at``
     and ``value`` go into each outcome's ``details``."""
     policy = check_policy(errors)
     fmt, name, rows, stream, owned = _open(
-        source, OUTCOME_LAYOUT, Outcome.from_dict, format=format, columns=columns, types=types
+        source, OUTCOME_LAYOUT, Outcome.from_dict, format=format,
+        columns=columns,
+        types=types,
+        delimiter=delimiter,
+        encoding=encoding,
     )
     return OutcomeReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
