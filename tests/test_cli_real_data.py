@@ -158,3 +158,35 @@ def test_semicolons_latin_1_and_a_byte_order_mark(
         lq.io.read_leads(tabs, encoding="klingon")
     with pytest.raises(lq.ValidationError, match="CSV files only"):
         lq.io.read_events(files["events"], delimiter=";")
+
+
+def test_times_without_an_offset_need_a_zone_and_are_never_guessed(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "lead_id,type,at\nL-0,content_download,2026-03-02T09:00:00\n"
+        "L-0,content_download,2026-07-01T09:00:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(lq.ValidationError, match="--timezone"):
+        list(lq.io.read_events(events))
+    with lq.io.read_events(events, timezone="Europe/Paris") as read:
+        got = [e.at.astimezone(UTC).isoformat() for e in read]
+    assert got == ["2026-03-02T08:00:00+00:00", "2026-07-01T07:00:00+00:00"]  # winter, summer
+    args = ["score", "--rules", files["rules"], "--leads", files["leads"], "--events", str(events)]
+    code, _, err = _run(args, capsys)
+    assert code == 1
+    assert "--timezone" in err
+    assert "events.csv" in err
+    code, _, err = _run([*args, "--timezone", "Europe/Paris"], capsys)
+    assert code == 0, err
+    # 02:30 happens twice when the clocks go back (25 October 2026 in Paris): no guess
+    events.write_text("lead_id,type,at\nL-0,content_download,2026-10-25T02:30:00\n")
+    code, _, err = _run([*args, "--timezone", "Europe/Paris"], capsys)
+    assert code == 1
+    assert "ambiguous or skipped in Europe/Paris" in err
+    assert ":2:" in err
+    code, _, err = _run([*args, "--timezone", "Mars/Olympus"], capsys)
+    assert code == 1
+    assert "time zone name" in err

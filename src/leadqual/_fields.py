@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from leadqual.errors import ValidationError
@@ -92,6 +92,41 @@ def parse_iso(text: str) -> datetime | None:
         return None
 
 
+def check_zone(zone: Any) -> tzinfo:
+    """A time zone: a ``tzinfo``, or the IANA name of one (``"Europe/Paris"``)."""
+    if isinstance(zone, tzinfo):
+        return zone
+    if isinstance(zone, str) and zone.strip():
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # stdlib; loaded when needed
+
+        try:
+            return ZoneInfo(zone.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise ValidationError(
+        "timezone", zone, "expected a time zone name such as 'Europe/Paris' or 'UTC'"
+    )
+
+
+def localize(field: str, value: Any, zone: tzinfo) -> Any:
+    """``value`` with the UTC offset of ``zone`` added when it is an ISO 8601 time
+    without one; anything else unchanged. A wall time that a change of clocks makes
+    ambiguous or skips raises: leadqual never guesses which instant was meant."""
+    if not isinstance(value, str):
+        return value
+    moment = parse_iso(value)
+    if moment is None or moment.tzinfo is not None:
+        return value
+    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        raise ValidationError(
+            field,
+            value,
+            f"is ambiguous or skipped in {zone} (the clocks change then): give its UTC offset",
+        )
+    return first.isoformat()
+
+
 def parse_timestamp(field: str, value: Any) -> datetime:
     """Accept an aware datetime or an ISO 8601 string with a UTC offset (``Z`` allowed)."""
     if isinstance(value, str):
@@ -100,7 +135,10 @@ def parse_timestamp(field: str, value: Any) -> datetime:
             raise ValidationError(field, value, "expected an ISO 8601 timestamp with a UTC offset")
         if parsed.tzinfo is None:
             raise ValidationError(
-                field, value, "expected an ISO 8601 timestamp with a UTC offset (none given)"
+                field,
+                value,
+                "expected an ISO 8601 timestamp with a UTC offset (none given: add one, or "
+                "say where such times were taken with timezone= or --timezone)",
             )
         return parsed
     return require_aware(field, value)

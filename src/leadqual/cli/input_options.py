@@ -1,4 +1,5 @@
-"""How the commands read their input files: ``--delimiter`` and ``--encoding``."""
+"""How the commands read their input files: ``--delimiter``, ``--encoding`` and
+``--timezone``."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "'tab' or any one character",
     )
     parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="where times written without a UTC offset were taken (e.g. Europe/Paris); "
+        "without it such a time is an error, never a guess",
+    )
+    parser.add_argument(
         "--encoding",
         default="utf-8",
         metavar="NAME",
@@ -32,13 +39,15 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
 def input_options(args: argparse.Namespace, path: str) -> dict[str, Any]:
     """The reader options for the input file ``path`` (a delimiter for CSV files only).
 
-    >>> ns = argparse.Namespace(delimiter="tab", encoding="latin-1")
+    >>> ns = argparse.Namespace(delimiter="tab", encoding="latin-1", timezone=None)
     >>> input_options(ns, "leads.csv")
     {'encoding': 'latin-1', 'delimiter': '\\t'}
     >>> input_options(ns, "events.jsonl")
     {'encoding': 'latin-1'}
     """
     options: dict[str, Any] = {"encoding": args.encoding}
+    if args.timezone is not None:
+        options["timezone"] = args.timezone
     if args.delimiter is not None and infer_format(path) == "csv":
         options["delimiter"] = _NAMED.get(args.delimiter.lower(), args.delimiter)
     return options

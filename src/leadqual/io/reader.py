@@ -23,11 +23,13 @@ Either way nothing is skipped without a trace: ``rows_read``, ``rows_skipped`` a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from datetime import tzinfo
 from types import TracebackType
 from typing import IO, Any, Generic, TypeVar
 
 import attrs
 
+from leadqual._fields import check_zone, localize
 from leadqual.errors import LeadqualError, RowError, ValidationError
 from leadqual.events import Event, EventDecoder
 from leadqual.io.csv import (
@@ -238,8 +240,11 @@ def _open(
     types: Mapping[str, type[object]] | None,
     delimiter: str | None,
     encoding: str,
+    timezone: tzinfo | str | None,
 ) -> tuple[Format, str, Iterator[RowResult[_T]], IO[str], bool]:
     fmt = resolve_format(source, format)
+    if timezone is not None:
+        build = _in_zone(build, check_zone(timezone))
     if fmt == "csv":
         check_options(layout, columns, types)
         sep = check_delimiter("," if delimiter is None else delimiter)
@@ -260,6 +265,19 @@ def _open(
     return (fmt, *open_rows(source, None, jsonl_rows, encoding=encoding))
 
 
+def _in_zone(
+    build: Callable[[Mapping[str, Any]], _T], zone: tzinfo
+) -> Callable[[Mapping[str, Any]], _T]:
+    """``build`` for rows whose ``at`` may lack a UTC offset: it is read in ``zone``."""
+
+    def build_in_zone(row: Mapping[str, Any]) -> _T:
+        if "at" in row:
+            row = {**row, "at": localize("at", row["at"], zone)}
+        return build(row)
+
+    return build_in_zone
+
+
 def read_events(
     source: Source,
     *,
@@ -269,6 +287,7 @@ def read_events(
     errors: ErrorPolicy = "raise",
     delimiter: str | None = None,
     encoding: str = "utf-8",
+    timezone: tzinfo | str | None = None,
 ) -> EventReader:
     """Stream the events in a JSONL or CSV file (a path, or a text file object).
 
@@ -278,7 +297,10 @@ def read_events(
     mapping to an unknown field is refused here, before any row is read. ``delimiter``
     separates a CSV file's cells (``","`` unless given: ``";"``, ``"\\t"``) and
     ``encoding`` is the file's text encoding (UTF-8 unless given, a leading byte-order mark
-    dropped; ``"latin-1"``, ``"cp1252"``).
+    dropped; ``"latin-1"``, ``"cp1252"``). ``timezone`` (a ``tzinfo`` or a name such as
+    ``"Europe/Paris"``) is where times written without a UTC offset were taken: without
+    it such a time is a row error, never a guess; a wall time the clocks skip or repeat
+    is a row error too.
     """
     policy = check_policy(errors)
     fmt, name, rows, stream, owned = _open(
@@ -287,6 +309,7 @@ def read_events(
         types=types,
         delimiter=delimiter,
         encoding=encoding,
+        timezone=timezone,
     )
     return EventReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
 
@@ -300,6 +323,7 @@ def read_leads(
     errors: ErrorPolicy = "raise",
     delimiter: str | None = None,
     encoding: str = "utf-8",
+    timezone: tzinfo | str | None = None,
 ) -> LeadReader:
     """Stream the leads in a JSONL or CSV file; options as for :func:`read_events`."""
     policy = check_policy(errors)
@@ -309,6 +333,7 @@ def read_leads(
         types=types,
         delimiter=delimiter,
         encoding=encoding,
+        timezone=timezone,
     )
     return LeadReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
 
@@ -322,6 +347,7 @@ def read_outcomes(
     errors: ErrorPolicy = "raise",
     delimiter: str | None = None,
     encoding: str = "utf-8",
+    timezone: tzinfo | str | None = None,
 ) -> OutcomeReader:
     """Stream the outcomes (won / lost deals) in a JSONL or CSV file; options as for
     :func:`read_events`. A CSV file's columns other than ``lead_id``, ``result``, ``at``
@@ -333,5 +359,6 @@ def read_outcomes(
         types=types,
         delimiter=delimiter,
         encoding=encoding,
+        timezone=timezone,
     )
     return OutcomeReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
