@@ -330,3 +330,139 @@ def test_equal_framework_inputs_give_equal_results(
     memo: dict[int, Any] = {}
     assert framework._evaluate_reusing(lead, a.as_of, a.activity, memo) == framework.evaluate(a)
     assert framework._evaluate_reusing(lead, b.as_of, b.activity, memo) == framework.evaluate(b)
+
+
+# --- found by review: each of these failed before its fix --------------------------------
+
+
+def test_update_lead_keeps_the_extra_models_scores() -> None:
+    points = PointsModel(engagement=[lq.EngagementRule("ebook", "content_download", 30)])
+    q = Qualifier(points, StageMachine.default(), extra_models={"alt": points})
+    lead = Lead("L-1")
+    history = [
+        Event("L-1", "content_download", at=START + timedelta(days=d), id=f"e{d}")
+        for d in range(3)
+    ]
+    state = q.start(lead)
+    state.apply_all(history)
+    at = START + timedelta(days=5)
+    assert state.qualification(at).extra_scores["alt"].total == 90
+    state.update_lead(Lead("L-1", attributes={"title": "VP"}))
+    assert state.qualification(at).extra_scores["alt"].total == 90
+
+
+def test_an_extra_model_that_needs_order_is_always_fed_in_order() -> None:
+    points = PointsModel(engagement=[lq.EngagementRule("ebook", "content_download", 30)])
+    q = Qualifier(
+        points,
+        StageMachine.default(),
+        extra_models={"x": WrappedModel(points, copyable=False)},
+    )
+    lead = Lead("L-1")
+    state = q.start(lead)
+    made = []
+    for day in (10, 5, 20, 15, 1, 30):
+        made.append(Event("L-1", "content_download", at=START + timedelta(days=day), id=f"{day}"))
+        state.apply(made[-1])
+        expected = points.score(lead, made, as_of=AS_OF)
+        assert state.qualification(AS_OF).extra_scores["x"].total == expected.total
+
+
+def test_a_check_that_fails_once_leaves_the_walk_as_it_was() -> None:
+    calls = [0]
+
+    def two_visits(facts: lq.frameworks.Facts) -> lq.frameworks.CheckResult:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise TimeoutError("the CRM lookup timed out")
+        n = facts.count("visit")
+        verdict = lq.Verdict.PASS if n >= 2 else lq.Verdict.FAIL
+        return lq.frameworks.CheckResult("two", verdict, f"{n} visits")
+
+    framework = lq.Framework("f", [lq.frameworks.FunctionCheck("two", two_visits)])
+    machine = StageMachine(
+        [lq.Stage("A", 0), lq.Stage("B", 1)], [lq.Transition("A", "B", lq.FrameworkPassed())]
+    )
+    q = Qualifier(PointsModel(), machine, framework)
+    lead = Lead("L")
+    history = [Event("L", "visit", at=START, id="e1")]
+    state = q.start(lead)
+    state.apply_all(history)
+    with pytest.raises(TimeoutError):
+        state.qualification(AS_OF)
+    assert state.qualification(AS_OF) == oracle_qualify(q, lead, history, AS_OF)
+
+
+def test_an_event_a_model_refuses_is_not_half_applied() -> None:
+    class Picky(lq.ReplayState):
+        def apply(self, event: Event) -> None:
+            if event.properties.get("bad"):
+                raise ValueError("refused by the model")
+            super().apply(event)
+
+    class PickyModel:
+        def score(self, lead: Lead, events: Iterable[Event], *, as_of: datetime) -> lq.Score:
+            n = sum(1 for e in events if e.at <= as_of)
+            return lq.Score(total=n, fit=0, engagement=n)
+
+        def start(self, lead: Lead) -> Picky:
+            return Picky(self, lead)
+
+    engine = Engine(RuleSet("r", "1", model=PickyModel(), stages=StageMachine.default()))
+    engine.add_lead(Lead("L"))
+    bad = Event("L", "x", at=START, properties={"bad": True}, id="b")
+    good = Event("L", "x", at=START + timedelta(days=1), id="g")
+    with pytest.raises(ValueError, match="refused"):
+        engine.apply([bad, good])
+    engine.apply([good])  # delivered again: applied now, not taken for a copy
+    assert [e.id for e in engine.state("L").events] == ["g"]
+    assert sorted(engine._ids) == ["g"]
+    assert engine.get("L", AS_OF).score.total == 1
+
+
+def test_a_rule_set_with_a_guard_of_your_own_snapshots() -> None:
+    class Always(lq.stages.Guard):
+        def holds(self, ctx: lq.stages.GuardContext) -> bool:
+            return True
+
+    rules = RuleSet(
+        "r",
+        "1",
+        model=PointsModel(),
+        stages=StageMachine(
+            [lq.Stage("A", 0), lq.Stage("B", 1)], [lq.Transition("A", "B", Always())]
+        ),
+    )
+    engine = Engine(rules)
+    engine.add_lead(Lead("L"))
+    engine.apply(Event("L", "x", at=START))
+    again = Engine.from_dict(engine.to_dict(), rules)
+    assert again.get("L", AS_OF) == engine.get("L", AS_OF)
+
+
+def test_a_snapshot_does_not_share_the_events_own_properties() -> None:
+    engine = Engine(lq.default_ruleset())
+    engine.add_lead(Lead("L"))
+    engine.apply(Event("L", "page_view", at=START, properties={"url": "/pricing"}))
+    saved = engine.to_dict()
+    saved["leads"][0]["events"][0][2]["url"] = "/redacted"
+    assert engine.state("L").events[0].properties["url"] == "/pricing"
+
+
+def test_a_batch_model_that_counts_future_events_still_qualifies_in_time_order() -> None:
+    class Careless:  # counts every event it is given, whatever as_of says
+        def score(self, lead: Lead, events: Iterable[Event], *, as_of: datetime) -> lq.Score:
+            n = 100 * len(list(events))
+            return lq.Score(total=n, fit=0, engagement=n)
+
+        def start(self, lead: Lead) -> lq.ReplayState:
+            return lq.ReplayState(self, lead)
+
+    q = Qualifier(Careless(), StageMachine.default(mql_score=100, sql_requires=None))
+    lead = Lead("L")
+    history = [Event("L", "x", at=START + timedelta(days=d), id=f"e{d}") for d in (1, 5)]
+    state = q.start(lead)
+    for event in reversed(history):
+        state.apply(event)
+    assert state.qualification(AS_OF) == oracle_qualify(q, lead, history, AS_OF)
+    assert state.history[0].at == START + timedelta(days=1)

@@ -193,7 +193,7 @@ class Event:
         if not data:
             plain: Any = None
         elif all(type(v) in _PLAIN or type(v) is float for v in data.values()):
-            plain = data  # flat: JSON as it is
+            plain = dict(data)  # flat: JSON as it is (a copy: the event's stays its own)
         else:
             plain = thaw(props)
         return [self.at.isoformat(), self.type, plain, self.id, self.source]
@@ -277,7 +277,8 @@ def _decode(  # noqa: PLR0917 (once per event: positional is the fast call)
     if props is None or (type(props) is dict and not props):
         frozen = EMPTY_MAP
     elif type(props) is dict and all(
-        type(v) in _PLAIN or (type(v) is float and isfinite(v)) for v in props.values()
+        type(k) is str and (type(v) in _PLAIN or (type(v) is float and isfinite(v)))
+        for k, v in props.items()
     ):
         frozen = None
         key = None

@@ -415,7 +415,7 @@ class QualificationState:
         self._dts: list[float] = []  # their timestamps
         self._checkpoints: list[_Checkpoint] = []
         self._dirty = math.inf  # the walk must resume from a checkpoint before this
-        self._extra = {name: _ExtraScore(m, lead) for name, m in qualifier.extra_models.items()}
+        self._extra = self._extras(lead, ())
         scoring = qualifier._open_state(lead)
         # one scoring state, read at any moment by every walk, when it takes late events
         self._live = bool(getattr(scoring, "accepts_late_events", False))
@@ -465,7 +465,7 @@ class QualificationState:
         moment = as_of.timestamp()
         walk = self._resumed()
         if walk.last is None or walk.last <= moment:
-            self._forward(walk, moment, self._checkpoints)  # progress on the lead's own walk
+            self._walk_on(walk, moment, self._checkpoints)  # progress on the lead's own walk
         else:  # the walk is past as_of: walk again from a checkpoint, on the side
             walk = self._resume_before(moment, inclusive=True)
             self._forward(walk, moment, None)
@@ -510,9 +510,10 @@ class QualificationState:
         for decision in made:
             if not isinstance(decision, Decision):
                 raise ValidationError("decision", decision, "expected a Decision")
-        self._ids.update(batch)
         for event in fresh:
-            self._insert(event)
+            self._insert(event)  # an id is claimed once its event is in the log
+            if event.id is not None:
+                self._ids[event.id] = event
         for decision in made:
             self._insert_decision(decision)
         if fresh or made:
@@ -532,7 +533,13 @@ class QualificationState:
         heard = tuple(walk.journey.history)
         moment = decision.at.timestamp()
         if walk.last is None or moment >= walk.last:
-            self._decide(walk, decision)  # raises before changing anything
+            try:
+                self._decide(walk, decision)
+            except InvalidTransition:
+                raise  # refused before anything changed
+            except BaseException:
+                self._restart()  # a guard failed half-way: walk again from the start
+                raise
             self._made.append(decision)
             self._ordered.append(decision)
             self._dts.append(moment)
@@ -568,14 +575,8 @@ class QualificationState:
             raise ValidationError("lead.id", lead.id, f"this state is lead {self.lead.id!r}'s")
         heard = tuple(self._settled().journey.history)
         self.lead = lead
-        self._extra = {n: _ExtraScore(m, lead) for n, m in self.qualifier.extra_models.items()}
-        scoring = self.qualifier._open_state(lead)
-        if getattr(scoring, "accepts_late_events", False):
-            for event in self._events:
-                scoring.apply(event)
-        self._checkpoints = []
-        self._walk = self._fresh_walk(scoring)
-        self._dirty = math.inf
+        self._extra = self._extras(lead, self._events)
+        self._restart(self._replayed(self._events))
         self._announce_after(heard)
 
     # --- saving --------------------------------------------------------------------------
@@ -724,6 +725,17 @@ class QualificationState:
     def _insert(self, event: Event) -> None:
         """Place a new, checked event in the log, and mark the walk dirty if it lands
         in the part already walked."""
+        walk = self._walk
+        try:
+            if self._live:
+                walk.scoring.apply(event)
+            for extra in self._extra.values():
+                extra.apply(event)
+        except BaseException:  # a model refused it: the states go back to the log
+            self._extra = self._extras(self.lead, self._events)
+            if self._live:
+                self._restart(self._replayed(self._events))
+            raise
         events = self._events
         ts = event._ts
         if not events or events[-1]._ts < ts:
@@ -736,14 +748,43 @@ class QualificationState:
                 keys = [e.sort_key() for e in events[lo:at]]
                 at = lo + bisect_right(keys, key)
             events.insert(at, event)
-        walk = self._walk
-        scoring = walk.scoring
-        if self._live:
-            scoring.apply(event)
-        for extra in self._extra.values():
-            extra.apply(event)
         if walk.last is not None and ts <= walk.last and ts < self._dirty:
             self._dirty = ts
+
+    def _extras(self, lead: Lead, events: Iterable[Event]) -> dict[str, _ExtraScore]:
+        """The extra models' states for ``lead``, fed ``events`` (in time order)."""
+        extras = {n: _ExtraScore(m, lead) for n, m in self.qualifier.extra_models.items()}
+        for event in events:
+            for extra in extras.values():
+                extra.apply(event)
+        return extras
+
+    def _replayed(self, events: Iterable[Event]) -> ScoringState:
+        """A new scoring state for the lead, fed ``events`` when it takes late events."""
+        scoring = self.qualifier._open_state(self.lead)
+        if self._live:
+            for event in events:
+                scoring.apply(event)
+        return scoring
+
+    def _restart(self, scoring: ScoringState | None = None) -> None:
+        """Forget the walk and its checkpoints: the next read walks from the lead's start
+        (after an exception in the middle of a walk, whose state cannot be trusted)."""
+        self._checkpoints = []
+        self._walk = self._fresh_walk(self._walk.scoring if scoring is None else scoring)
+        self._dirty = math.inf
+
+    def _walk_on(
+        self, walk: _Walk, limit: float, checkpoints: list[_Checkpoint] | None
+    ) -> None:
+        """:meth:`_forward` on the lead's own walk; an exception (from a check or guard of
+        your own, say) leaves the lead to be walked again from its start."""
+        try:
+            self._forward(walk, limit, checkpoints)
+        except BaseException:
+            if walk is self._walk:
+                self._restart()
+            raise
 
     def _insert_decision(self, decision: Decision) -> None:
         moment = decision.at.timestamp()
@@ -796,7 +837,7 @@ class QualificationState:
         """The lead's walk brought to the end of its log."""
         walk = self._resumed()
         if walk.i < len(self._events) or walk.k < len(self._ordered):
-            self._forward(walk, math.inf, self._checkpoints)
+            self._walk_on(walk, math.inf, self._checkpoints)
         return walk
 
     def _forward(
@@ -974,11 +1015,13 @@ class _ExtraScore:
         self.last = -math.inf
 
     def apply(self, event: Event) -> None:
-        if self.late_ok or (not self.stale and event._ts > self.last):
+        ts = event._ts
+        if self.late_ok or (not self.stale and ts > self.last):
             self.state.apply(event)
-            self.last = max(self.last, event._ts)
         else:
             self.stale = True
+        if ts > self.last:
+            self.last = ts
 
     def score(self, events: Sequence[Event], moment: float, as_of: datetime) -> Score:
         if self.late_ok:
@@ -988,6 +1031,7 @@ class _ExtraScore:
             for event in events:
                 self.state.apply(event)
             self.stale = False
+            self.last = events[-1]._ts if events else -math.inf
         if moment < self.last:
             return self.model.score(self.lead, [e for e in events if e._ts <= moment], as_of=as_of)
         return self.state.score(as_of)

@@ -214,7 +214,7 @@ def ruleset_fingerprint(ruleset: RuleSet) -> str:
     def part(to_dict: Callable[[Any], Any], value: Any) -> Any:
         try:
             return to_dict(value)
-        except errors.CodecError:
+        except (errors.CodecError, NotImplementedError):  # a custom decay, check or guard
             return {"class": f"{type(value).__module__}.{type(value).__qualname__}"}
 
     def model(m: ScoringModel) -> Any:
@@ -225,7 +225,7 @@ def ruleset_fingerprint(ruleset: RuleSet) -> str:
         "version": ruleset.version,
         "scoring": model(ruleset.model),
         "models": {n: model(m) for n, m in ruleset.extra_models.items()},
-        "stages": _machine_to_dict(ruleset.stages),
+        "stages": part(_machine_to_dict, ruleset.stages),
         "framework": (
             None if ruleset.framework is None else part(_framework_to_dict, ruleset.framework)
         ),

@@ -293,7 +293,11 @@ class ReplayState:
 
     def score(self, as_of: datetime) -> Score:
         require_aware("as_of", as_of)
-        return self.model.score(self.lead, sorted(self._events), as_of=as_of)
+        moment = as_of.timestamp()
+        # events after as_of are left out here too, whatever the model does with them:
+        # the state is then read at any moment, whatever order events came in
+        kept = sorted(e for e in self._events if e._ts <= moment)
+        return self.model.score(self.lead, kept, as_of=as_of)
 
 
 __getattr__ = moved(

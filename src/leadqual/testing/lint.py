@@ -675,8 +675,9 @@ def check_ruleset(ruleset: RuleSet, *, seed: int = 0) -> RulesetCheck:
         raise ValidationError("ruleset", ruleset, "expected a RuleSet")
     model = ruleset.model
     checker = _Checker(ruleset, seed)
-    for name, extra in [("scoring", model), *ruleset.extra_models.items()]:
-        where = name if name == "scoring" else f"extra_models.{name}"
+    places = [("scoring", model)]
+    places += [(f"extra_models.{name}", m) for name, m in ruleset.extra_models.items()]
+    for where, extra in places:
         if isinstance(extra, PointsModel):
             checker.rules(extra, where)
         else:
