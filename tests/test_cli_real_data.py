@@ -190,3 +190,48 @@ def test_times_without_an_offset_need_a_zone_and_are_never_guessed(
     code, _, err = _run([*args, "--timezone", "Mars/Olympus"], capsys)
     assert code == 1
     assert "time zone name" in err
+
+
+def test_csv_numbers_are_numbers_so_numeric_rules_fire(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = lq.RuleSet(
+        "site",
+        "1",
+        model=lq.PointsModel(fit=[lq.FitRule("engaged", lq.Attr("time_on_site") >= 1000, 30)]),
+        stages=lq.StageMachine.default(),
+    )
+    lq.dump(rules, tmp_path / "rules.toml")
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "id,time_on_site,zip,customer,note\n"
+        "L-0,1532,02134,true,42\nL-1,12,10001,false,call back\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "scores.jsonl"
+    args = ["score", "--rules", str(tmp_path / "rules.toml"), "--leads", str(leads),
+            "--events", files["events"], "--out", str(out)]
+    code, _, err = _run(args, capsys)
+    assert code == 0, err
+    scores = {r["lead_id"]: r["score"] for r in map(json.loads, out.read_text().splitlines())}
+    assert scores == {"L-0": 30, "L-1": 0}
+    assert "whole numbers: time_on_site" in err
+    assert "true/false: customer" in err
+    assert "zip (leading zeros)" in err
+    assert "note (numbers and text)" in err
+    code, _, err = _run([*args, "--no-infer"], capsys)
+    assert code == 0
+    scores = {r["lead_id"]: r["score"] for r in map(json.loads, out.read_text().splitlines())}
+    assert scores == {"L-0": 0, "L-1": 0}  # text never compares with a number
+    with lq.io.read_leads(leads, infer_types=True, types={"time_on_site": float}) as read:
+        first = next(read)
+        assert first.attributes["time_on_site"] == 1532.0  # types= decides over inference
+        assert type(first.attributes["time_on_site"]) is float
+        assert first.attributes["zip"] == "02134"
+        assert first.attributes["customer"] is True
+        assert read.inferred is not None
+        assert "zip" in read.inferred.kept
+    with pytest.raises(lq.ValidationError, match="needs a path"), leads.open() as handle:
+        lq.io.read_leads(handle, format="csv", infer_types=True)
+    with pytest.raises(lq.ValidationError, match="CSV files only"):
+        lq.io.read_events(files["events"], infer_types=True)

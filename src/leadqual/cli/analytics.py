@@ -11,7 +11,7 @@ from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
 from leadqual.analytics import BacktestReport, Comparison, backtest, calibrate, compare
 from leadqual.analytics.html import write_html
-from leadqual.cli.input_options import add_input_options, input_options
+from leadqual.cli.input_options import add_input_options, input_options, report_inferred
 from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.io import read_events, read_leads, read_outcomes
@@ -98,10 +98,12 @@ def _history(args: argparse.Namespace) -> tuple[list[Lead], list[Event], list[Ou
     with paused():
         with read_leads(args.leads, **input_options(args, args.leads)) as leads:
             lead_list = list(leads)
+            report_inferred(leads)
         event_list: list[Event] = []
         if args.events:
             with read_events(args.events, **input_options(args, args.events)) as events:
                 event_list = list(events)
+                report_inferred(events)
         with read_outcomes(args.outcomes, **input_options(args, args.outcomes)) as outcomes:
             outcome_list = list(outcomes)
     _match_outcomes(args, lead_list, outcome_list)

@@ -16,7 +16,7 @@ from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
 from leadqual.analytics.funnel import funnel, journeys_from_engine, write_journeys
 from leadqual.analytics.html import write_html
-from leadqual.cli.input_options import add_input_options, input_options
+from leadqual.cli.input_options import add_input_options, input_options, report_inferred
 from leadqual.engine import Engine
 from leadqual.errors import ValidationError
 from leadqual.events import Event
@@ -150,6 +150,7 @@ def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, E
         for lead in leads:
             if only is None or lead.id == only:
                 engine.add_lead(lead)
+        report_inferred(leads)
     given = parse_timestamp("--as-of", args.as_of) if args.as_of is not None else None
     seen = _Latest(args.now if given is None else given)
     with paused(), read_events(args.events, **input_options(args, args.events)) as events:
@@ -157,6 +158,7 @@ def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, E
         if only is not None:
             stream = (e for e in stream if e.lead_id == only)
         engine.apply(_progress(stream))
+        report_inferred(events)
     held = engine.pending()
     if held:
         ids = ", ".join(list(held)[:5]) + (", ..." if len(held) > 5 else "")

@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv as _csv
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, TypeVar
 
@@ -48,9 +49,11 @@ __all__ = [
     "EVENT_LAYOUT",
     "LEAD_LAYOUT",
     "OUTCOME_LAYOUT",
+    "Inference",
     "Layout",
     "check_delimiter",
     "check_options",
+    "infer_types",
     "open_csv",
     "write_csv",
 ]
@@ -340,6 +343,97 @@ def _put(
     raise ValidationError(
         field, value, f"column {column!r} and the {bag_name} column both set this value"
     )
+
+
+_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_LEADING_ZERO = re.compile(r"-?0[0-9]")
+_DIGITS = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+@attrs.frozen
+class Inference:
+    """What :func:`infer_types` read from a file's cells: ``types`` (column -> ``int``,
+    ``float`` or ``bool``, for the ``types=`` option) and ``kept`` (column -> why it stays
+    text although some of its cells look like numbers)."""
+
+    types: Mapping[str, type[object]]
+    kept: Mapping[str, str]
+
+    def __str__(self) -> str:
+        parts = []
+        for kind, label in ((int, "whole numbers"), (float, "numbers"), (bool, "true/false")):
+            names = [c for c, k in self.types.items() if k is kind]
+            if names:
+                parts.append(f"{label}: {', '.join(names)}")
+        if self.kept:
+            parts.append("kept as text: " + ", ".join(f"{c} ({w})" for c, w in self.kept.items()))
+        return "; ".join(parts) if parts else "every column is text"
+
+
+def infer_types(
+    stream: Iterable[str],
+    layout: Layout,
+    *,
+    columns: Mapping[str, str] | None = None,
+    delimiter: str = ",",
+) -> Inference:
+    """Read a CSV file's cells and say which free-form columns hold numbers or booleans.
+
+    A column is read as whole numbers when every non-empty cell is one, as numbers when
+    every one is a number, as true/false when every one is ``true`` or ``false`` (any case).
+    A column with a number written with a leading zero (``"02134"``, a postal code or an
+    account number) stays text, and so does one that mixes numbers and text. Fields
+    (``id``, ``lead_id``, ``at``, ...) are never typed.
+
+    >>> import io
+    >>> found = infer_types(io.StringIO("id,employees,zip,paying,note\\n"
+    ...                                 "L-1,300,02134,true,42\\n"
+    ...                                 "L-2,12,10001,FALSE,n/a\\n"), LEAD_LAYOUT)
+    >>> dict(found.types)
+    {'employees': <class 'int'>, 'paying': <class 'bool'>}
+    >>> dict(found.kept)
+    {'zip': 'leading zeros', 'note': 'numbers and text'}
+    """
+    reader = _csv.reader(stream, delimiter=check_delimiter(delimiter))
+    header = next(reader, None) or []
+    mapping = columns or {}
+    free = [
+        i
+        for i, name in enumerate(header)
+        if (target := mapping.get(name, name)) not in layout.fields and target != layout.bag
+    ]
+    # per column: [ints, numbers, booleans, other text, leading zeros]
+    seen = {i: [0, 0, 0, 0, 0] for i in free}
+    for row in reader:
+        for i in free:
+            if i >= len(row) or not row[i]:
+                continue
+            text, tally = row[i], seen[i]
+            if _LEADING_ZERO.match(text) and _DIGITS.fullmatch(text):
+                tally[4] += 1  # 02134: a code written with digits, not a number
+            elif _NUMBER.fullmatch(text):
+                tally[1] += 1
+                if _INT.fullmatch(text):
+                    tally[0] += 1
+            elif text.lower() in ("true", "false"):
+                tally[2] += 1
+            else:
+                tally[3] += 1
+    types: dict[str, type[object]] = {}
+    kept: dict[str, str] = {}
+    for i in free:
+        ints, numbers, booleans, other, zeros = seen[i]
+        name = header[i]
+        if zeros:
+            kept[name] = "leading zeros"
+        elif numbers and (other or booleans):
+            kept[name] = "numbers and text"
+        elif numbers:
+            types[name] = int if ints == numbers else float
+        elif booleans and not other:
+            types[name] = bool
+    return Inference(types, kept)
 
 
 def check_delimiter(delimiter: object) -> str:

@@ -22,6 +22,7 @@ Either way nothing is skipped without a trace: ``rows_read``, ``rows_skipped`` a
 
 from __future__ import annotations
 
+import csv as _csv
 from collections.abc import Callable, Iterator, Mapping
 from datetime import tzinfo
 from types import TracebackType
@@ -36,12 +37,21 @@ from leadqual.io.csv import (
     EVENT_LAYOUT,
     LEAD_LAYOUT,
     OUTCOME_LAYOUT,
+    Inference,
     Layout,
     check_delimiter,
     check_options,
+    infer_types,
     open_csv,
 )
-from leadqual.io.files import Format, Source, open_source, resolve_format, source_name
+from leadqual.io.files import (
+    Format,
+    Source,
+    is_path,
+    open_source,
+    resolve_format,
+    source_name,
+)
 from leadqual.io.jsonl import parse_jsonl
 from leadqual.io.rows import Ignored, RowResult
 from leadqual.leads import Lead
@@ -92,6 +102,8 @@ class Reader(Generic[_T]):
     ignored: dict[str, int] = attrs.field(factory=dict, init=False)
     problems: list[RowError] = attrs.field(factory=list, init=False, repr=False)
     closed: bool = attrs.field(default=False, init=False)
+    #: what ``infer_types=True`` read from a CSV file's cells (``None`` otherwise)
+    inferred: Inference | None = attrs.field(default=None, kw_only=True)
 
     def __iter__(self) -> Reader[_T]:
         return self
@@ -241,28 +253,46 @@ def _open(
     delimiter: str | None,
     encoding: str,
     timezone: tzinfo | str | None,
-) -> tuple[Format, str, Iterator[RowResult[_T]], IO[str], bool]:
+    infer: bool,
+) -> tuple[Format, str, Iterator[RowResult[_T]], IO[str], bool, Inference | None]:
     fmt = resolve_format(source, format)
     if timezone is not None:
         build = _in_zone(build, check_zone(timezone))
+    inferred = None
     if fmt == "csv":
         check_options(layout, columns, types)
         sep = check_delimiter("," if delimiter is None else delimiter)
+        if infer:
+            if not is_path(source):
+                raise ValidationError(
+                    "infer_types", source, "needs a path: the file is read twice"
+                )
+            first, _ = open_source(source, newline="", encoding=encoding)
+            try:
+                with first:
+                    inferred = infer_types(first, layout, columns=columns, delimiter=sep)
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(source_name(source), exc) from exc
+            except _csv.Error:  # the reading proper says where and why
+                inferred = Inference({}, {})
+            types = {**inferred.types, **(types or {})}
 
         def csv_rows(stream: IO[str], name: str) -> Iterator[RowResult[_T]]:
             return open_csv(
                 stream, name, layout, build, columns=columns, types=types, delimiter=sep
             )
 
-        return (fmt, *open_rows(source, "", csv_rows, encoding=encoding))
+        return (fmt, *open_rows(source, "", csv_rows, encoding=encoding), inferred)
     for option, value in (("columns", columns), ("types", types), ("delimiter", delimiter)):
         if value is not None:
             raise ValidationError(option, value, "applies to CSV files only")
+    if infer:
+        raise ValidationError("infer_types", infer, "applies to CSV files only")
 
     def jsonl_rows(stream: IO[str], name: str) -> Iterator[RowResult[_T]]:
         return parse_jsonl(stream, name, build)
 
-    return (fmt, *open_rows(source, None, jsonl_rows, encoding=encoding))
+    return (fmt, *open_rows(source, None, jsonl_rows, encoding=encoding), None)
 
 
 def _in_zone(
@@ -288,6 +318,7 @@ def read_events(
     delimiter: str | None = None,
     encoding: str = "utf-8",
     timezone: tzinfo | str | None = None,
+    infer_types: bool = False,
 ) -> EventReader:
     """Stream the events in a JSONL or CSV file (a path, or a text file object).
 
@@ -300,18 +331,24 @@ def read_events(
     dropped; ``"latin-1"``, ``"cp1252"``). ``timezone`` (a ``tzinfo`` or a name such as
     ``"Europe/Paris"``) is where times written without a UTC offset were taken: without
     it such a time is a row error, never a guess; a wall time the clocks skip or repeat
-    is a row error too.
+    is a row error too. ``infer_types=True`` reads a CSV file (a path) twice: first to
+    find the columns that hold only numbers or only true/false (see
+    :func:`leadqual.io.csv.infer_types`; ``types`` still decides for the columns it names),
+    then to read them typed; the reader's ``inferred`` says what it found.
     """
     policy = check_policy(errors)
-    fmt, name, rows, stream, owned = _open(
+    fmt, name, rows, stream, owned, inferred = _open(
         source, EVENT_LAYOUT, EventDecoder(), format=format,
         columns=columns,
         types=types,
         delimiter=delimiter,
         encoding=encoding,
         timezone=timezone,
+        infer=infer_types,
     )
-    return EventReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
+    return EventReader(
+        name, fmt, policy, rows=rows, stream=stream, owns_stream=owned, inferred=inferred
+    )
 
 
 def read_leads(
@@ -324,18 +361,22 @@ def read_leads(
     delimiter: str | None = None,
     encoding: str = "utf-8",
     timezone: tzinfo | str | None = None,
+    infer_types: bool = False,
 ) -> LeadReader:
     """Stream the leads in a JSONL or CSV file; options as for :func:`read_events`."""
     policy = check_policy(errors)
-    fmt, name, rows, stream, owned = _open(
+    fmt, name, rows, stream, owned, inferred = _open(
         source, LEAD_LAYOUT, Lead.from_dict, format=format,
         columns=columns,
         types=types,
         delimiter=delimiter,
         encoding=encoding,
         timezone=timezone,
+        infer=infer_types,
     )
-    return LeadReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
+    return LeadReader(
+        name, fmt, policy, rows=rows, stream=stream, owns_stream=owned, inferred=inferred
+    )
 
 
 def read_outcomes(
@@ -348,17 +389,21 @@ def read_outcomes(
     delimiter: str | None = None,
     encoding: str = "utf-8",
     timezone: tzinfo | str | None = None,
+    infer_types: bool = False,
 ) -> OutcomeReader:
     """Stream the outcomes (won / lost deals) in a JSONL or CSV file; options as for
     :func:`read_events`. A CSV file's columns other than ``lead_id``, ``result``, ``at``
     and ``value`` go into each outcome's ``details``."""
     policy = check_policy(errors)
-    fmt, name, rows, stream, owned = _open(
+    fmt, name, rows, stream, owned, inferred = _open(
         source, OUTCOME_LAYOUT, Outcome.from_dict, format=format,
         columns=columns,
         types=types,
         delimiter=delimiter,
         encoding=encoding,
         timezone=timezone,
+        infer=infer_types,
     )
-    return OutcomeReader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned)
+    return OutcomeReader(
+        name, fmt, policy, rows=rows, stream=stream, owns_stream=owned, inferred=inferred
+    )
