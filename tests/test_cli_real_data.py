@@ -235,3 +235,43 @@ def test_csv_numbers_are_numbers_so_numeric_rules_fire(
         lq.io.read_leads(handle, format="csv", infer_types=True)
     with pytest.raises(lq.ValidationError, match="CSV files only"):
         lq.io.read_events(files["events"], infer_types=True)
+
+
+def test_a_short_run_is_not_cluttered_and_quiet_is_accepted(
+    files: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    for extra in ([], ["--quiet"]):
+        code, _, err = _run(["score", *_inputs(files), *extra], capsys)
+        assert code == 0
+        assert "events read" not in err  # 13 events: no summary line
+
+
+def test_progress_says_how_much_is_done_and_left() -> None:
+    import io
+
+    from leadqual.cli.progress import Progress, count_lines
+
+    out = io.StringIO()
+    # read at the start, every 1,024 items, and at the end
+    ticks = iter([0.0, 5.0, 20.0, 25.0, 31.0, 40.0])
+    progress = Progress("events", total=4096, out=out, clock=lambda: next(ticks), tty=False)
+    items = list(progress.watch(iter(range(4096))))
+    progress.done()
+    assert items == list(range(4096))
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "leadqual: 2,048 events of 4,096 (50%), 102/s, 20 s, about 20 s left"
+    assert lines[-1] == "leadqual: 4,096 events read in 40.0 s (102/s)"
+    assert count_lines(__file__) == len(Path(__file__).read_text().splitlines())
+    quick = Progress("events", out=(short := io.StringIO()), clock=iter([0.0, 0.5]).__next__)
+    list(quick.watch(iter(range(10))))
+    quick.done()
+    assert short.getvalue() == ""  # half a second: no summary
+    slow = Progress("events", out=(long := io.StringIO()), clock=iter([0.0, 3.0]).__next__)
+    list(slow.watch(iter(range(10))))
+    slow.done()
+    assert long.getvalue() == "leadqual: 10 events read in 3.0 s (3/s)\n"
+    silent = Progress("events", out=(none := io.StringIO()), clock=iter([0.0, 3.0]).__next__,
+                      quiet=True)
+    list(silent.watch(iter(range(10))))
+    silent.done()
+    assert none.getvalue() == ""

@@ -17,6 +17,7 @@ from leadqual._gc import paused
 from leadqual.analytics.funnel import funnel, journeys_from_engine, write_journeys
 from leadqual.analytics.html import write_html
 from leadqual.cli.input_options import add_input_options, input_options, report_inferred
+from leadqual.cli.progress import progress_for
 from leadqual.engine import Engine
 from leadqual.errors import ValidationError
 from leadqual.events import Event
@@ -26,8 +27,6 @@ from leadqual.qualifier import Qualification
 from leadqual.rulesets import RuleSet, load
 
 __all__ = ["add_parsers", "run_explain", "run_funnel", "run_score"]
-
-PROGRESS_EVERY = 100_000
 
 
 def _inputs(parser: argparse.ArgumentParser) -> None:
@@ -107,20 +106,6 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     funnel.set_defaults(run=run_funnel)
 
 
-def _progress(events: Iterator[Event]) -> Iterator[Event]:
-    """Pass events through, with a progress line on stderr when it is a terminal."""
-    if not sys.stderr.isatty():
-        yield from events
-        return
-    n = 0
-    for n, event in enumerate(events, 1):
-        if n % PROGRESS_EVERY == 0:
-            print(f"\r{n:,} events read", end="", file=sys.stderr, flush=True)
-        yield event
-    if n >= PROGRESS_EVERY:
-        print(f"\r{n:,} events read", file=sys.stderr)
-
-
 class _Latest:
     """Passes events through, noting the latest moment among them and how many are later
     than ``limit`` (the ``--as-of`` given, else the run's clock)."""
@@ -153,11 +138,14 @@ def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, E
         report_inferred(leads)
     given = parse_timestamp("--as-of", args.as_of) if args.as_of is not None else None
     seen = _Latest(args.now if given is None else given)
+    csv_input = infer_format(args.events) == "csv"
+    progress = progress_for(args.events, "events", quiet=args.quiet, header=csv_input)
     with paused(), read_events(args.events, **input_options(args, args.events)) as events:
-        stream: Iterator[Event] = seen.watch(iter(events))
+        stream: Iterator[Event] = progress.watch(seen.watch(iter(events)))
         if only is not None:
             stream = (e for e in stream if e.lead_id == only)
-        engine.apply(_progress(stream))
+        engine.apply(stream)
+        progress.done()
         report_inferred(events)
     held = engine.pending()
     if held:

@@ -30,6 +30,11 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "without it such a time is an error, never a guess",
     )
     parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (warnings and errors are still written)",
+    )
+    parser.add_argument(
         "--no-infer",
         dest="infer",
         action="store_false",
