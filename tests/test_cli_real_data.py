@@ -275,3 +275,40 @@ def test_progress_says_how_much_is_done_and_left() -> None:
     list(silent.watch(iter(range(10))))
     silent.done()
     assert none.getvalue() == ""
+
+
+def test_messages_for_people(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    twice = tmp_path / "twice.csv"
+    twice.write_text("id,title\nL-0,VP\nL-0,CEO\n", encoding="utf-8")
+    renamed = tmp_path / "renamed.jsonl"
+    renamed.write_text('{"lead_id": "L-0", "type": "x", "timestamp": "2026-01-01T00:00:00Z"}\n')
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n")
+    base = ["score", "--rules", files["rules"]]
+    cases = [
+        (["--leads", str(twice), "--events", files["events"]],
+         "--leads: " + str(twice) + ": lead 2 has the id of an earlier lead"),
+        (["--leads", files["leads"], "--events", str(renamed)],
+         "at: is required (and 'timestamp' is not a known key)"),
+        (["--leads", files["leads"], "--events", str(broken)],
+         f"{broken}:1: expected a JSON object"),
+        (["--leads", files["leads"], "--events", files["events"], "--out",
+          str(tmp_path / "no" / "such" / "out.csv")],
+         f"the folder {tmp_path / 'no' / 'such'} does not exist"),
+    ]
+    for extra, message in cases:
+        code, _, err = _run([*base, *extra], capsys)
+        assert code == 1
+        assert message in err, err
+        assert ".tmp" not in err
+        assert "line:" not in err
+    code, _, err = _run(
+        ["backtest", *_inputs(files), "--outcomes", files["outcomes"], "--top-k", "0"], capsys
+    )
+    assert code in (1, 2)
+    assert "--top-k" in err
+    with pytest.raises(lq.ValidationError) as info:
+        lq.Event("L", "x", at=datetime(2026, 1, 2, 3, 4))  # no offset
+    assert "got '2026-01-02T03:04:00'" in str(info.value)  # not datetime.datetime(...)

@@ -461,9 +461,9 @@ def test_the_format_is_inferred_from_the_extension(
 
 @pytest.mark.parametrize("name", ["events.txt", "events.json", "events.gz", "events"])
 def test_an_unknown_extension_asks_for_format(tmp_path: Path, name: str) -> None:
-    with pytest.raises(ValidationError, match="pass format='jsonl' or format='csv'"):
+    with pytest.raises(ValidationError, match="give format='jsonl' or 'csv'"):
         read_events(tmp_path / name)
-    with pytest.raises(ValidationError, match="pass format="):
+    with pytest.raises(ValidationError, match="give format="):
         write_events(EVENTS, tmp_path / name)
     assert listing(tmp_path) == []
 

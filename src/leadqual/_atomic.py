@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import io
 import os
@@ -32,6 +33,10 @@ def atomic_path_writer(path: str | os.PathLike[str], *, newline: str) -> Iterato
     """
     final = os.path.abspath(os.fspath(path))
     directory, base = os.path.split(final)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            errno.ENOENT, f"the folder {directory} does not exist", os.fspath(path)
+        )
     tmp, fd = _create_temporary(directory, base)
     try:
         with open(fd, "wb") as raw:

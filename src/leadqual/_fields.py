@@ -157,10 +157,14 @@ def check_keys(
     """Check a plain-data mapping has the required keys and no unknown ones."""
     if not isinstance(data, Mapping):
         raise ValidationError(field, data, "expected a mapping")
+    allowed = set(required) | set(optional)
     for key in required:
         if key not in data:
-            raise ValidationError(f"{field}.{key}" if field else key, None, "is required")
-    allowed = set(required) | set(optional)
+            unknown = [str(k) for k in data if k not in allowed]
+            problem = "is required"
+            if unknown:  # a renamed column, most likely: say which
+                problem += f" (and {', '.join(map(repr, unknown))} is not a known key)"
+            raise ValidationError(f"{field}.{key}" if field else key, None, problem)
     for key in data:
         if key not in allowed:
             known = ", ".join(sorted(allowed))

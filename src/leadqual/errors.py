@@ -26,6 +26,7 @@ at: expected a timezone-aware datetime, got '2026-11-02'
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 __all__ = [
@@ -47,7 +48,8 @@ _MAX_VALUE_REPR = 80
 
 
 def _short_repr(value: Any) -> str:
-    text = repr(value)
+    # a moment as people write it, not as Python's repr spells it
+    text = repr(value.isoformat()) if isinstance(value, (datetime, date)) else repr(value)
     if len(text) > _MAX_VALUE_REPR:
         text = text[: _MAX_VALUE_REPR - 3] + "..."
     return text
@@ -239,6 +241,8 @@ class RowError(ValidationError):
         self.args = (source, line, field, value, problem)
 
     def __str__(self) -> str:
+        if self.field == "line":  # the row as a whole: its place says it all
+            return f"{self.source}:{self.line}: {self.problem}, got {_short_repr(self.value)}"
         return f"{self.source}:{self.line}: {super().__str__()}"
 
 

@@ -135,6 +135,8 @@ def _match_outcomes(args: argparse.Namespace, leads: list[Lead], outcomes: list[
 
 def run_backtest(args: argparse.Namespace) -> int:
     """Print the back-test report (or the comparison of two rule files)."""
+    if args.top_k is not None and args.top_k < 1:  # said before any file is read
+        raise ValidationError("--top-k", args.top_k, "expected a whole number >= 1")
     rules = load(args.rules)
     other = load(args.compare) if args.compare else None
     as_of = parse_timestamp("--as-of", args.as_of) if args.as_of else None

@@ -133,6 +133,12 @@ def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, E
     engine = Engine(rules)
     with paused(), read_leads(args.leads, **input_options(args, args.leads)) as leads:
         for lead in leads:
+            if lead.id in engine:
+                raise ValidationError(
+                    "--leads",
+                    lead.id,
+                    f"{leads.source}: lead {leads.rows_read} has the id of an earlier lead",
+                )
             if only is None or lead.id == only:
                 engine.add_lead(lead)
         report_inferred(leads)

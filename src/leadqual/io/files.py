@@ -86,7 +86,7 @@ def infer_format(name: str) -> Format:
         "format",
         name,
         "cannot tell the format from the file name (known: .jsonl, .ndjson, .csv, "
-        "each optionally .gz); pass format='jsonl' or format='csv'",
+        "each optionally .gz); rename the file, or from Python give format='jsonl' or 'csv'",
     )
 
 
@@ -102,7 +102,7 @@ def resolve_format(source: object, format: str | None) -> Format:
             "format",
             source,
             "cannot tell the format of a file object without a name; "
-            "pass format='jsonl' or format='csv'",
+            "give format='jsonl' or format='csv'",
         )
     return infer_format(name)
 

@@ -37,7 +37,14 @@ def _format(path: Path, format: str | None) -> str:
     found = _FORMATS.get(path.suffix.lower())
     if found is None:
         raise RuleSetError(
-            [Problem("file", "name a .toml or .json file, or pass format=", path.name)], str(path)
+            [
+                Problem(
+                    "file",
+                    "name a .toml or .json file (or, from Python, give format='toml' or 'json')",
+                    path.name,
+                )
+            ],
+            str(path),
         )
     return found
 
