@@ -312,3 +312,40 @@ def test_messages_for_people(
     with pytest.raises(lq.ValidationError) as info:
         lq.Event("L", "x", at=datetime(2026, 1, 2, 3, 4))  # no offset
     assert "got '2026-01-02T03:04:00'" in str(info.value)  # not datetime.datetime(...)
+
+
+def test_validate_on_sample_data_reports_what_only_data_shows(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = lq.RuleSet(
+        "site",
+        "1",
+        model=lq.PointsModel(
+            fit=[lq.FitRule("engaged", lq.Attr("visits").between(10, 1000), 50)],
+            engagement=[lq.EngagementRule("ebook", "content_download", 30)],
+        ),
+        stages=lq.StageMachine.default(mql_score=1000),  # out of reach on this sample
+    )
+    leads = [lq.Lead("L-0", attributes={"visits": "15"}), lq.Lead("L-1", attributes={"visits": 3})]
+    events = list(lq.io.read_events(files["events"]))
+    report = lq.testing.check_ruleset(rules, leads=leads, events=events)
+    messages = {f.subject: f.message for f in report.findings}
+    assert "1 of 2 leads hold visits as text that looks like a number (such as '15')" in messages[
+        "scoring.fit[0] (engaged)"
+    ]
+    assert "never fires on the 2 leads" in messages["stages.transitions[0] (IQL -> MQL)"]
+    assert not report.ok
+    fine = lq.testing.check_ruleset(lq.default_ruleset(), leads=leads[1:])
+    assert not any("looks like a number" in f.message for f in fine.findings)
+
+    lq.dump(rules, tmp_path / "rules.toml")
+    code, out, _ = _run(
+        ["validate", str(tmp_path / "rules.toml"), "--leads", files["leads"], "--events",
+         files["events"]],
+        capsys,
+    )
+    assert code == 1
+    assert "(IQL -> MQL): never fires on the 3 leads given" in out
+    code, out, _ = _run(["validate", files["rules"]], capsys)
+    assert code == 0
+    assert "valid" in out

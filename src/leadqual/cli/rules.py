@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from leadqual._fields import parse_timestamp
+from leadqual.cli.input_options import add_input_options, input_options, report_inferred
+from leadqual.errors import ValidationError
+from leadqual.io import read_events, read_leads
 from leadqual.rulesets import diff_rulesets, load, schema_text
 from leadqual.scoring.points import PointsModel
+from leadqual.testing.lint import check_ruleset
 
 __all__ = ["add_parsers", "run_diff", "run_schema", "run_validate"]
 
@@ -21,6 +26,20 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         ),
     )
     validate.add_argument("rules", metavar="RULES", help="the rule file")
+    validate.add_argument(
+        "--leads",
+        metavar="FILE",
+        help="sample leads: also report numeric rules that meet numbers written as text",
+    )
+    validate.add_argument(
+        "--events",
+        metavar="FILE",
+        help="sample events (with --leads): also report automatic transitions that never fire",
+    )
+    validate.add_argument(
+        "--as-of", metavar="TIME", help="qualify the sample at this time (default: its latest)"
+    )
+    add_input_options(validate)
     validate.set_defaults(run=run_validate)
     diff = commands.add_parser(
         "diff",
@@ -55,6 +74,27 @@ def run_validate(args: argparse.Namespace) -> int:
         f"{args.rules}: valid: {rules.label}: {counts}{extra}, {len(rules.stages.stages)} stages, "
         f"{len(rules.stages.transitions)} transitions, {framework}"
     )
+    if args.leads is None:
+        if args.events is not None:
+            raise ValidationError("--events", args.events, "needs --leads too")
+        return 0
+    with read_leads(args.leads, **input_options(args, args.leads)) as reader:
+        leads = list(reader)
+        report_inferred(reader)
+    events = None
+    if args.events is not None:
+        with read_events(args.events, **input_options(args, args.events)) as reader:
+            events = list(reader)
+            report_inferred(reader)
+    as_of = parse_timestamp("--as-of", args.as_of) if args.as_of else None
+    report = check_ruleset(rules, leads=leads, events=events, as_of=as_of)
+    problems = [f for f in report.findings if f.level != "info"]
+    for finding in problems:
+        print(f"  {finding}")
+    if problems:
+        print(f"{len(problems)} problems on the sample of {len(leads)} leads")
+        return 1
+    print(f"no problem on the sample of {len(leads)} leads")
     return 0
 
 

@@ -46,7 +46,7 @@ import itertools
 import math
 import random
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -62,6 +62,7 @@ except ImportError:  # pragma: no cover - Python 3.10
 from leadqual.conditions import MAX_MATCH_TEXT, AllOf, AnyOf, Compare, Condition, Not
 from leadqual.errors import ValidationError
 from leadqual.events import Event
+from leadqual.jsonvalues import lookup
 from leadqual.leads import Lead
 from leadqual.rulesets import RuleSet
 from leadqual.scoring.decay import Expire
@@ -662,11 +663,101 @@ def _lead_fields(lead: Lead) -> dict[tuple[str, str], Any]:
     return fields
 
 
-def check_ruleset(ruleset: RuleSet, *, seed: int = 0) -> RulesetCheck:
+_ORDERED = ("gt", "gte", "lt", "lte", "between")
+
+
+def _number_comparisons(condition: Condition) -> Iterator[Compare]:
+    """The comparisons of a lead attribute with a number inside ``condition``."""
+    if isinstance(condition, Compare):
+        values = condition.value if condition.op == "between" else (condition.value,)
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        if condition.source == "attr" and condition.op in _ORDERED and numeric:
+            yield condition
+    elif isinstance(condition, (AllOf, AnyOf)):
+        for inner in condition.conditions:
+            yield from _number_comparisons(inner)
+    elif isinstance(condition, Not):
+        yield from _number_comparisons(condition.condition)
+
+
+def _looks_numeric(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def _check_numbers_as_text(checker: _Checker, ruleset: RuleSet, leads: list[Lead]) -> None:
+    model = ruleset.model
+    if not isinstance(model, PointsModel):
+        return
+    for i, rule in enumerate(model.fit):
+        for compare in _number_comparisons(rule.condition):
+            texts = [
+                value
+                for lead in leads
+                if _looks_numeric(value := lookup(lead.attributes, compare.field))
+            ]
+            if texts:
+                checker.add(
+                    "warning",
+                    f"scoring.fit[{i}] ({rule.name})",
+                    f"{len(texts)} of {len(leads)} leads hold {compare.field} as text that "
+                    f"looks like a number (such as {texts[0]!r}), and text never compares "
+                    "with a number: read the file with infer_types=True (the command line "
+                    "does) or give its types",
+                )
+
+
+def _check_firing(
+    checker: _Checker,
+    ruleset: RuleSet,
+    leads: list[Lead],
+    events: list[Event],
+    as_of: datetime | None,
+) -> None:
+    from leadqual.engine import Engine  # a layer above the rules it checks
+
+    engine = Engine(ruleset)
+    for lead in leads:
+        engine.add_lead(lead)
+    engine.apply(e for e in events if e.lead_id in engine)
+    moment = as_of if as_of is not None else max((e.at for e in events), default=None)
+    if moment is None:
+        return
+    fired: set[tuple[str, str]] = set()
+    for lead_id in engine.lead_ids():
+        for record in engine.get(lead_id, moment).history:
+            fired.add((record.source, record.target))
+    for i, t in enumerate(ruleset.stages.transitions):
+        if t.auto and (t.source, t.target) not in fired:
+            checker.add(
+                "warning",
+                f"stages.transitions[{i}] ({t.source} -> {t.target})",
+                f"never fires on the {len(leads)} leads given (as of {moment.isoformat()})",
+            )
+
+
+def check_ruleset(
+    ruleset: RuleSet,
+    *,
+    seed: int = 0,
+    leads: Iterable[Lead] | None = None,
+    events: Iterable[Event] | None = None,
+    as_of: datetime | None = None,
+) -> RulesetCheck:
     """Check ``ruleset`` for rules that cannot fire, thresholds out of reach and stages no
     lead can reach, and find the range of scores it gives (see the module's text).
 
     The search is seeded (``seed``), so the same rule set always gives the same report.
+
+    Given sample data (``leads``, and ``events`` to qualify them at ``as_of``, by default
+    the latest event), it also reports what only data shows: fit rules that compare a
+    number with attributes the data holds as text that looks like a number (they never
+    hold for those leads: read the file with ``infer_types=True``), and automatic
+    transitions that never fire on those leads.
     The rules and score ranges of a :class:`~leadqual.PointsModel` are analysed; another
     :class:`~leadqual.ScoringModel` is opaque, so its scores count as unbounded (an info
     finding says so) and only the stages and guards are checked.
@@ -691,6 +782,11 @@ def check_ruleset(ruleset: RuleSet, *, seed: int = 0) -> RulesetCheck:
         unbounded = Range(-math.inf, math.inf)
         ranges, best = (unbounded, unbounded, unbounded), None
     reachable = checker.stages(ranges)
+    if leads is not None:
+        sample = list(leads)
+        _check_numbers_as_text(checker, ruleset, sample)
+        if events is not None:
+            _check_firing(checker, ruleset, sample, list(events), as_of)
     order = {level: i for i, level in enumerate(_LEVELS)}
     findings = sorted(checker.findings, key=lambda f: order[f.level])
     return RulesetCheck(ruleset.label, tuple(findings), *ranges, best, reachable)
