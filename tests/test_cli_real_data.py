@@ -349,3 +349,28 @@ def test_validate_on_sample_data_reports_what_only_data_shows(
     code, out, _ = _run(["validate", files["rules"]], capsys)
     assert code == 0
     assert "valid" in out
+
+
+def test_a_run_warns_when_numeric_rules_meet_numbers_written_as_text(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = lq.RuleSet(
+        "site",
+        "1",
+        model=lq.PointsModel(fit=[lq.FitRule("big", lq.Attr("employees") >= 500, 20)]),
+        stages=lq.StageMachine.default(),
+    )
+    lq.dump(rules, tmp_path / "rules.toml")
+    leads = tmp_path / "leads.jsonl"
+    write_leads(
+        [
+            lq.Lead("L-0", attributes={"employees": "900"}),
+            lq.Lead("L-1", attributes={"employees": 9}),
+        ],
+        leads,
+    )
+    args = ["score", "--rules", str(tmp_path / "rules.toml"), "--leads", str(leads),
+            "--events", files["events"]]
+    code, _, err = _run(args, capsys)
+    assert code == 0
+    assert "warning: scoring.fit[0] (big): 1 of 2 leads hold employees as text" in err

@@ -25,6 +25,7 @@ from leadqual.io import read_events, read_leads
 from leadqual.io.files import atomic_writer, infer_format
 from leadqual.qualifier import Qualification
 from leadqual.rulesets import RuleSet, load
+from leadqual.testing.lint import numbers_as_text
 
 __all__ = ["add_parsers", "run_explain", "run_funnel", "run_score"]
 
@@ -142,6 +143,8 @@ def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, E
             if only is None or lead.id == only:
                 engine.add_lead(lead)
         report_inferred(leads)
+    for finding in numbers_as_text(rules, (engine.state(i).lead for i in engine.lead_ids())):
+        print(f"leadqual: warning: {finding.subject}: {finding.message}", file=sys.stderr)
     given = parse_timestamp("--as-of", args.as_of) if args.as_of is not None else None
     seen = _Latest(args.now if given is None else given)
     csv_input = infer_format(args.events) == "csv"

@@ -81,7 +81,15 @@ from leadqual.stages.guards import (
 )
 from leadqual.stages.machine import Transition
 
-__all__ = ["Example", "Finding", "Level", "Range", "RulesetCheck", "check_ruleset"]
+__all__ = [
+    "Example",
+    "Finding",
+    "Level",
+    "Range",
+    "RulesetCheck",
+    "check_ruleset",
+    "numbers_as_text",
+]
 
 Level = Literal["error", "warning", "info"]
 _LEVELS: tuple[Level, ...] = ("error", "warning", "info")
@@ -687,6 +695,22 @@ def _looks_numeric(value: object) -> bool:
         return math.isfinite(float(value))
     except ValueError:
         return False
+
+
+def numbers_as_text(ruleset: RuleSet, leads: Iterable[Lead]) -> list[Finding]:
+    """Warnings for the fit rules that compare a number with attributes ``leads`` hold as
+    text that looks like a number (such a rule never holds for those leads).
+
+    >>> import leadqual as lq
+    >>> rules = lq.RuleSet("r", "1", stages=lq.StageMachine.default(), model=lq.PointsModel(
+    ...     fit=[lq.FitRule("big", lq.Attr("employees") >= 500, 20)]))
+    >>> for finding in numbers_as_text(rules, [lq.Lead("L-1", attributes={"employees": "900"})]):
+    ...     print(finding.subject, "|", finding.message[:60])
+    scoring.fit[0] (big) | 1 of 1 leads hold employees as text that looks like a number
+    """
+    checker = _Checker(ruleset, 0)
+    _check_numbers_as_text(checker, ruleset, list(leads))
+    return checker.findings
 
 
 def _check_numbers_as_text(checker: _Checker, ruleset: RuleSet, leads: list[Lead]) -> None:
