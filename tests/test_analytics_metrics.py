@@ -150,3 +150,24 @@ def test_deciles_account_for_every_lead(sample: tuple[list[bool], list[float]]) 
     assert table[-1].captured == pytest.approx(1.0)
     # bands run from high scores to low
     assert all(a.min_score >= b.max_score for a, b in itertools.pairwise(table))
+
+
+@given(
+    st.lists(st.tuples(st.booleans(), st.integers(0, 6)), min_size=1, max_size=60),
+    st.integers(1, 12),
+)
+def test_bands_never_split_a_tie(rows: list[tuple[bool, int]], bands: int) -> None:
+    labels = [label for label, _ in rows]
+    scores = [float(score) for _, score in rows]
+    table = deciles(labels, scores, bands=bands)
+    assert sum(d.count for d in table) == len(rows)
+    assert len(table) <= bands
+    assert all(a.min_score > b.max_score for a, b in itertools.pairwise(table))
+    assert sum(d.won for d in table) == sum(labels)
+    # the same leads in another order give the same table
+    assert deciles(labels[::-1], scores[::-1], bands=bands) == table
+    if len(set(scores)) == len(scores):  # no tie: equal sizes, the first ones one larger
+        n = len(rows)
+        assert [d.count for d in table] == [
+            n // bands + (1 if b < n % bands else 0) for b in range(min(bands, n))
+        ]

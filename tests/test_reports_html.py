@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import leadqual as lq
+from leadqual._text import short_number
 from leadqual.analytics import backtest, compare, funnel
 from leadqual.analytics.html import backtest_html, funnel_html, write_html
 
@@ -179,3 +180,19 @@ def test_the_core_works_with_no_extra_installed() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.split()[1:] == ["0.717", "200"]
+
+
+def test_the_page_rounds_bands_as_the_terminal_does() -> None:
+    from leadqual.analytics import backtest
+
+    s = lq.samples
+    leads, events, outcomes = s.sample_leads(), s.sample_events(), s.sample_outcomes()
+    report = backtest(lq.default_ruleset(), leads, events, outcomes)
+    page = report.html("Back-test")
+    text = str(report)
+    for d in report.deciles:
+        assert f"{d.lift:.2f}" in page
+        assert f"{d.lift:.2f}" in text
+        edges = f"{short_number(d.min_score)} to {short_number(d.max_score)}"
+        assert edges in page
+        assert edges in text

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from html import escape
 
+from leadqual._text import short_number
 from leadqual._version import __version__
 from leadqual.analytics.backtest import BacktestReport, Comparison
 from leadqual.analytics.charts import backtest_figures, funnel_figure, have_matplotlib, svg
@@ -263,9 +264,9 @@ def _backtest_sections(report: BacktestReport, suffix: str = "") -> list[str]:
                     d.count,
                     d.won,
                     _pct(d.win_rate),
-                    round(d.lift, 2),
+                    f"{d.lift:.2f}",
                     _pct(d.captured),
-                    f"{d.min_score:g} to {d.max_score:g}",
+                    f"{short_number(d.min_score)} to {short_number(d.max_score)}",
                 ]
                 for d in report.deciles
             ),

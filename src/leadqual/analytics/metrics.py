@@ -161,9 +161,17 @@ class Decile:
 
 
 def deciles(labels: Sequence[bool], scores: Sequence[float], bands: int = 10) -> tuple[Decile, ...]:
-    """Rank the leads by score, highest first, and cut them into ``bands`` bands of equal
-    size (the first bands one larger when the count does not divide). Leads with equal
-    scores keep their input order, so the table is deterministic."""
+    """Rank the leads by score, highest first, and cut them into ``bands`` bands of about
+    equal size (the first bands one larger when the count does not divide).
+
+    Leads with equal scores always share a band: a band ends after the tie that reaches
+    its share, so the next band is smaller (and a tie larger than a band leaves fewer
+    bands). The win rate of a band then never depends on the order of tied leads.
+
+    >>> [(d.count, d.min_score, d.max_score) for d in deciles(
+    ...     [True, False, True, False, False, False], [30, 20, 20, 20, 10, 0], bands=3)]
+    [(4, 20, 30), (2, 0, 10)]
+    """
     _check(labels, scores)
     require_count("bands", bands)
     n = len(labels)
@@ -172,20 +180,27 @@ def deciles(labels: Sequence[bool], scores: Sequence[float], bands: int = 10) ->
     positives = sum(1 for label in labels if label)
     base = positives / n
     order = sorted(range(n), key=lambda i: -scores[i])
+    # where each band would end without ties (the first n % bands bands one larger)
+    ends = [(b + 1) * (n // bands) + min(b + 1, n % bands) for b in range(bands)]
+    groups: list[list[int]] = [[]]
+    target = 0
+    for k, i in enumerate(order):
+        groups[-1].append(i)
+        last_of_tie = k + 1 == n or scores[order[k + 1]] != scores[i]
+        if last_of_tie and k + 1 >= ends[target] and k + 1 < n:
+            while target < bands - 1 and ends[target] <= k + 1:
+                target += 1
+            groups.append([])
     out: list[Decile] = []
-    start = captured = 0
-    for band in range(min(bands, n)):
-        size = n // bands + (1 if band < n % bands else 0)
-        if size == 0:
-            continue
-        members = order[start : start + size]
-        start += size
+    captured = 0
+    for band, members in enumerate(groups, start=1):
+        size = len(members)
         won = sum(1 for i in members if labels[i])
         captured += won
         rate = won / size
         out.append(
             Decile(
-                band=band + 1,
+                band=band,
                 count=size,
                 won=won,
                 win_rate=rate,
