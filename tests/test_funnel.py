@@ -230,3 +230,42 @@ def test_leads_not_yet_started_and_pairs_out_of_order() -> None:
     pairs = [("A", rec("MQL", "SQL", 5)), ("A", rec("IQL", "MQL", 2))]
     counted = table(funnel(pairs, stages=MACHINE, as_of=d(10)))
     assert [counted[s]["entered"] for s in ("IQL", "MQL", "SQL")] == [1, 1, 1]
+
+
+def test_the_text_lists_the_most_overdue_leads_and_counts_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadqual.analytics import funnel as make_funnel
+    from leadqual.cli.main import main
+
+    rules = lq.RuleSet(
+        "sla", "1", model=lq.PointsModel(engagement=[lq.EngagementRule("ebook", "ebook", 30)]),
+        stages=lq.StageMachine.default(mql_score=10, sql_requires=None),
+    )
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    engine = lq.Engine(rules)
+    events = []
+    for i in range(12):
+        engine.add_lead(lq.Lead(f"L-{i:02d}"))
+        events.append(lq.Event(f"L-{i:02d}", "ebook", at=start + timedelta(hours=i), id=f"e{i}"))
+    engine.apply(events)
+    as_of = start + timedelta(days=30)
+    report = make_funnel(engine, as_of=as_of, sla={"MQL": timedelta(days=1)})
+    short, full = str(report), report.text(past_due=None)
+    assert short.count("past due: ") == 10
+    assert "... and 2 more past due" in short
+    assert full.count("past due: ") == 12
+    assert "more past due" not in full
+    assert short.index("L-00") < short.index("L-09")  # the most overdue first
+    assert "L-11" not in short
+    assert "L-11" in full
+    lq.dump(rules, tmp_path / "rules.toml")
+    lq.io.write_leads([lq.Lead(f"L-{i:02d}") for i in range(12)], tmp_path / "leads.jsonl")
+    lq.io.write_events(events, tmp_path / "events.jsonl")
+    args = ["funnel", "--rules", str(tmp_path / "rules.toml"), "--leads",
+            str(tmp_path / "leads.jsonl"), "--events", str(tmp_path / "events.jsonl"),
+            "--as-of", as_of.isoformat(), "--sla", "MQL=1d"]
+    assert main(args) == 0
+    assert capsys.readouterr().out.count("past due: ") == 10
+    assert main([*args, "--sla-details"]) == 0
+    assert capsys.readouterr().out.count("past due: ") == 12

@@ -221,6 +221,10 @@ def _journeys_from_pairs(pairs: Iterable[Any]) -> list[Journey]:
     return _journeys(by_lead, {})
 
 
+#: How many past-due leads a report's text shows (the most overdue first).
+PAST_DUE_SHOWN = 10
+
+
 @attrs.frozen
 class PastDue:
     """A lead in a stage for longer than its SLA allows."""
@@ -274,6 +278,11 @@ class FunnelReport:
         return funnel_html(self, title)
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, *, past_due: int | None = PAST_DUE_SHOWN) -> str:
+        """The report as text; with SLAs, the ``past_due`` most overdue leads (every one
+        when ``None``) after the SLA table."""
         lines = [
             f"funnel ({self.mode})" + (f" as of {self.as_of.isoformat()}" if self.as_of else "")
         ]
@@ -311,10 +320,17 @@ class FunnelReport:
                     f"  {row['stage']:<14} {row['limit']:<12} {row['in_stage']:>5} "
                     f"{row['due']:>5} {row['past_due']:>5}"
                 )
-            for item in self.past_due:
+            worst = sorted(self.past_due, key=lambda item: (-item.overdue, item.lead_id))
+            shown = worst if past_due is None else worst[:past_due]
+            for item in shown:
                 lines.append(
                     f"  past due: {item.lead_id} in {item.stage} since "
                     f"{item.entered_at.isoformat()} ({_span(item.overdue)} over)"
+                )
+            if len(shown) < len(worst):
+                lines.append(
+                    f"  ... and {len(worst) - len(shown)} more past due (the most overdue "
+                    "first; --sla-details or text(past_due=None) lists every one)"
                 )
         return "\n".join(lines)
 

@@ -96,6 +96,11 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="time allowed in a stage, e.g. SQL=24h or MQL=3d (repeatable): due and past due",
     )
     funnel.add_argument(
+        "--sla-details",
+        action="store_true",
+        help="list every past-due lead (by default the 10 most overdue, and how many more)",
+    )
+    funnel.add_argument(
         "--period",
         nargs=2,
         metavar=("START", "END"),
@@ -289,7 +294,7 @@ def run_funnel(args: argparse.Namespace) -> int:
         as_of=as_of,
     )
     print(f"{rules.label}: {len(engine)} leads")
-    print(report)
+    print(report.text(past_due=None) if args.sla_details else report)
     if args.html:
         write_html(report.html(f"Funnel of {rules.label}"), args.html)
         print(f"funnel report -> {args.html}", file=sys.stderr)
