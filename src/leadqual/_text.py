@@ -4,11 +4,13 @@
 ('25', '25.3', '+15', '-2.5')
 >>> days(1), days(30), days(0.5)
 ('1 day', '30 days', '0.5 days')
+>>> percent(0.125), percent(1 / 3), percent(None)
+('12.5%', '33.3%', '-')
 """
 
 from __future__ import annotations
 
-__all__ = ["days", "short_number", "signed_number"]
+__all__ = ["days", "percent", "short_number", "signed_number"]
 
 
 def short_number(value: float) -> str:
@@ -26,3 +28,9 @@ def signed_number(value: float) -> str:
 def days(count: float) -> str:
     """``"1 day"``, ``"30 days"``."""
     return f"{count:g} day" + ("" if count == 1 else "s")
+
+
+def percent(value: float | None) -> str:
+    """A share as a percentage with one decimal (``"-"`` when unknown): every report,
+    terminal or HTML, writes shares this way."""
+    return "-" if value is None else f"{value:.1%}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
+from leadqual._text import percent
 from leadqual.errors import MissingExtra
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def funnel_figure(report: FunnelReport) -> Any:
         y = len(stages) - 1 - i
         label = f"{counts[i]}"
         if i and totals[stages[i - 1]]:
-            label += f"  ({counts[i] / totals[stages[i - 1]]:.0%} of {stages[i - 1]})"
+            label += f"  ({percent(counts[i] / totals[stages[i - 1]])} of {stages[i - 1]})"
         axes.text(counts[i] + top * 0.01, y, label, va="center", fontsize=9)
     axes.set_xlim(0, top * 1.35)
     axes.set_xlabel("leads that entered the stage")

@@ -44,6 +44,7 @@ from typing import Any, Literal
 import attrs
 
 from leadqual._fields import DAY, check_keys, parse_timestamp, require_aware
+from leadqual._text import percent
 from leadqual.analytics.metrics import percentile
 from leadqual.engine import Engine
 from leadqual.errors import RowError, ValidationError
@@ -291,7 +292,7 @@ class FunnelReport:
                 label = ", ".join(f"{n} {v}" for n, v in zip(self.group_names, key, strict=True))
                 lines.append(f"{label}:")
             lines.append(
-                "  stage          entered  now  forward  back  side  conv.  from 1st  "
+                "  stage          entered  now  forward  back  side   conv.  from 1st  "
                 "days (median / p90)"
             )
             for row in rows:
@@ -304,7 +305,7 @@ class FunnelReport:
                 lines.append(
                     f"  {row['stage']:<14} {row['entered']:>7}  {row['now']:>3}  "
                     f"{row['forward']:>7}  {row['back']:>4}  {side:>4}  "
-                    f"{_pct(row['conversion']):>5}  {_pct(row['from_first']):>8}  {days}"
+                    f"{_pct(row['conversion']):>6}  {_pct(row['from_first']):>8}  {days}"
                 )
         if self.flow is not None:
             lines.append("flow: stage, at start, in, out, at end")
@@ -335,8 +336,7 @@ class FunnelReport:
         return "\n".join(lines)
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+_pct = percent
 
 
 def _span(delta: timedelta) -> str:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from html import escape
 
-from leadqual._text import short_number
+from leadqual._text import percent, short_number
 from leadqual._version import __version__
 from leadqual.analytics.backtest import BacktestReport, Comparison
 from leadqual.analytics.charts import backtest_figures, funnel_figure, have_matplotlib, svg
@@ -71,8 +71,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
+_pct = percent
 
 
 def _no_charts() -> str:
