@@ -196,3 +196,25 @@ def test_the_page_rounds_bands_as_the_terminal_does() -> None:
         edges = f"{short_number(d.min_score)} to {short_number(d.max_score)}"
         assert edges in page
         assert edges in text
+
+
+def test_the_compare_page_and_text_give_the_change_in_auc_and_ks() -> None:
+    import attrs
+
+    from leadqual.analytics import compare
+
+    s = lq.samples
+    old = lq.default_ruleset()
+    new = attrs.evolve(
+        old, version="2", model=attrs.evolve(old.model, engagement=old.model.engagement[:3])
+    )
+    result = compare(old, new, s.sample_leads(), s.sample_events(), s.sample_outcomes())
+    (name, a, b, change), _ = result.figures()
+    assert name == "AUC"
+    assert a == result.old.auc
+    assert b == result.new.auc
+    assert change == pytest.approx(b - a)
+    assert f"({change:+.3f})" in str(result).splitlines()[0]
+    page = result.html()
+    assert f"{change:+.3f}" in page
+    assert "<th>measure</th>" in page

@@ -321,15 +321,28 @@ class Comparison:
 
         return backtest_html(self, title)
 
-    def __str__(self) -> str:
-        def auc(report: BacktestReport) -> str:
-            return "n/a" if report.auc is None else f"{report.auc:.3f}"
+    def figures(self) -> list[tuple[str, float | None, float | None, float | None]]:
+        """(measure, old, new, change) for AUC and KS: what the new rules gain or lose in
+        ranking (the change is ``None`` when either side has no figure)."""
+        rows = []
+        for name in ("auc", "ks"):
+            a, b = getattr(self.old, name), getattr(self.new, name)
+            rows.append((name.upper(), a, b, None if a is None or b is None else b - a))
+        return rows
 
+    def __str__(self) -> str:
         def won(changes: tuple[StageChange, ...]) -> str:
             return f"{len(changes)} ({sum(c.won for c in changes)} of them won)"
 
+        def figure(value: float | None) -> str:
+            return "n/a" if value is None else f"{value:.3f}"
+
+        moves = ", ".join(
+            f"{name} {figure(a)} -> {figure(b)}" + ("" if d is None else f" ({d:+.3f})")
+            for name, a, b, d in self.figures()
+        )
         lines = [
-            f"{self.old.ruleset} -> {self.new.ruleset}: AUC {auc(self.old)} -> {auc(self.new)}",
+            f"{self.old.ruleset} -> {self.new.ruleset}: {moves}",
             f"  {len(self.changes)} leads change stage; promoted {won(self.promoted)}, "
             f"demoted {won(self.demoted)}",
         ]

@@ -302,6 +302,20 @@ def backtest_html(report: BacktestReport | Comparison, title: str = "Back-test")
         )
         body.append(
             _table(
+                ["measure", report.old.ruleset, report.new.ruleset, "change"],
+                (
+                    [
+                        name,
+                        "n/a" if a is None else f"{a:.3f}",
+                        "n/a" if b is None else f"{b:.3f}",
+                        "n/a" if d is None else f"{d:+.3f}",
+                    ]
+                    for name, a, b, d in report.figures()
+                ),
+            )
+        )
+        body.append(
+            _table(
                 ["lead", "stage before", "stage after", "won"],
                 ([c.lead_id, c.old, c.new, "yes" if c.won else "no"] for c in report.changes),
             )
