@@ -374,3 +374,44 @@ def test_a_run_warns_when_numeric_rules_meet_numbers_written_as_text(
     code, _, err = _run(args, capsys)
     assert code == 0
     assert "warning: scoring.fit[0] (big): 1 of 2 leads hold employees as text" in err
+
+
+def test_a_column_map_reads_a_crm_export(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "contacts.csv"
+    export.write_text(
+        "Record ID,Email,Job Title,Number of Employees,Postal Code\n"
+        "L-0,ana@acme.com,VP Sales,300,02134\nL-1,bo@beta.io,Engineer,12,10001\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "scores.jsonl"
+    args = ["score", "--rules", files["rules"], "--leads", str(export),
+            "--events", files["events"], "--out", str(out), "--columns", "hubspot"]
+    code, _, err = _run(args, capsys)
+    assert code == 0, err
+    assert {r["lead_id"] for r in map(json.loads, out.read_text().splitlines())} == {"L-0", "L-1"}
+    code, text, err = _run(
+        ["explain", "--rules", files["rules"], "--leads", str(export), "--events",
+         files["events"], "--columns", "hubspot", "L-0"],
+        capsys,
+    )
+    assert code == 0, err
+    assert "senior-title" in text  # the default rules' seniority rule read "Job Title"
+    assert "mid-market" in text  # and "Number of Employees" as a number
+    own = tmp_path / "map.toml"
+    own.write_text('[leads]\ncolumns = { "Record ID" = "id" }\n'
+                   'types = { "Postal Code" = "text", "Number of Employees" = "number" }\n')
+    code, _, err = _run([*args[:-1], str(own)], capsys)
+    assert code == 0, err
+    with lq.io.read_leads(export, columns={"Record ID": "id"}, infer_types=True,
+                          types={"Postal Code": str}) as read:
+        assert next(read).attributes["Postal Code"] == "02134"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[leads]\ntypes = { "x" = "complex" }\n')
+    code, _, err = _run([*args[:-1], str(bad)], capsys)
+    assert code == 1
+    assert "expected one of" in err
+    code, _, err = _run([*args[:-1], "nosuchpreset"], capsys)
+    assert code == 1
+    assert "hubspot" in err

@@ -282,8 +282,8 @@ def test_an_unknown_mapping_target_is_refused_before_the_file_is_opened(
 
 
 def test_unknown_types_are_refused_before_the_file_is_opened(tmp_path: Path) -> None:
-    with pytest.raises(ValidationError, match="expected int, float or bool"):
-        read_events(tmp_path / "does-not-exist.csv", types={"duration": str})
+    with pytest.raises(ValidationError, match="expected int, float, bool or str"):
+        read_events(tmp_path / "does-not-exist.csv", types={"duration": list})
 
 
 @pytest.mark.parametrize(

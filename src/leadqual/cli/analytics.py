@@ -101,10 +101,11 @@ def _history(args: argparse.Namespace) -> tuple[list[Lead], list[Event], list[Ou
             report_inferred(leads)
         event_list: list[Event] = []
         if args.events:
-            with read_events(args.events, **input_options(args, args.events)) as events:
+            with read_events(args.events, **input_options(args, args.events, "events")) as events:
                 event_list = list(events)
                 report_inferred(events)
-        with read_outcomes(args.outcomes, **input_options(args, args.outcomes)) as outcomes:
+        options = input_options(args, args.outcomes, "outcomes")
+        with read_outcomes(args.outcomes, **options) as outcomes:
             outcome_list = list(outcomes)
     _match_outcomes(args, lead_list, outcome_list)
     return lead_list, event_list, outcome_list

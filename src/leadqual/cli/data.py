@@ -154,7 +154,7 @@ def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, E
     seen = _Latest(args.now if given is None else given)
     csv_input = infer_format(args.events) == "csv"
     progress = progress_for(args.events, "events", quiet=args.quiet, header=csv_input)
-    with paused(), read_events(args.events, **input_options(args, args.events)) as events:
+    with paused(), read_events(args.events, **input_options(args, args.events, "events")) as events:
         stream: Iterator[Event] = progress.watch(seen.watch(iter(events)))
         if only is not None:
             stream = (e for e in stream if e.lead_id == only)

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from typing import Any
 
-from leadqual.io.files import infer_format
+from leadqual.cli.column_map import PRESETS, column_map
+from leadqual.io.files import infer_format, open_source
 from leadqual.io.reader import Reader
 
 __all__ = ["add_input_options", "input_options", "report_inferred"]
@@ -30,6 +32,12 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "without it such a time is an error, never a guess",
     )
     parser.add_argument(
+        "--columns",
+        metavar="MAP",
+        help="how the CSV columns become fields: a .toml or .json column map, or a preset "
+        "(hubspot, salesforce); see the command-line how-to",
+    )
+    parser.add_argument(
         "--quiet",
         action="store_true",
         help="no progress on stderr (warnings and errors are still written)",
@@ -50,7 +58,9 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def input_options(args: argparse.Namespace, path: str) -> dict[str, Any]:
+def input_options(
+    args: argparse.Namespace, path: str, kind: str = "leads"
+) -> dict[str, Any]:
     """The reader options for the input file ``path`` (a delimiter for CSV files only).
 
     >>> ns = argparse.Namespace(delimiter="tab", encoding="latin-1", timezone=None, infer=True)
@@ -67,7 +77,24 @@ def input_options(args: argparse.Namespace, path: str) -> dict[str, Any]:
             options["delimiter"] = _NAMED.get(args.delimiter.lower(), args.delimiter)
         if getattr(args, "infer", True):
             options["infer_types"] = True
+        source = getattr(args, "columns", None)
+        if source is not None:
+            found = column_map(source).get(kind, {})
+            if source in PRESETS:  # a preset names more columns than one export has
+                header = _header(path, options)
+                found = {key: {c: v for c, v in found[key].items() if c in header} for key in found}
+            options.update(found)
     return options
+
+
+def _header(path: str, options: dict[str, Any]) -> set[str]:
+    """The column names in the first row of the CSV file at ``path``."""
+    try:
+        with open_source(path, newline="", encoding=options["encoding"])[0] as stream:
+            row = next(csv.reader(stream, delimiter=options.get("delimiter", ",")), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return set()  # reading the file proper says what is wrong
+    return set(row)
 
 
 def report_inferred(reader: Reader[Any]) -> None:

@@ -83,7 +83,7 @@ def run_validate(args: argparse.Namespace) -> int:
         report_inferred(reader)
     events = None
     if args.events is not None:
-        with read_events(args.events, **input_options(args, args.events)) as reader:
+        with read_events(args.events, **input_options(args, args.events, "events")) as reader:
             events = list(reader)
             report_inferred(reader)
     as_of = parse_timestamp("--as-of", args.as_of) if args.as_of else None

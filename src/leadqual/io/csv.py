@@ -127,6 +127,7 @@ _CASTS: dict[type[object], tuple[Callable[[str], Any], str]] = {
     int: (_to_int, "an integer"),
     float: (_to_float, "a finite number"),
     bool: (_to_bool, "true or false"),
+    str: (str, "text"),  # text, whatever inference would say
 }
 
 
@@ -163,7 +164,9 @@ def check_options(
             raise ValidationError("types", types, "expected a mapping of column -> type")
         for column, kind in types.items():
             if kind not in _CASTS:
-                raise ValidationError(f"types[{column!r}]", kind, "expected int, float or bool")
+                raise ValidationError(
+                    f"types[{column!r}]", kind, "expected int, float, bool or str"
+                )
 
 
 @attrs.frozen
