@@ -798,3 +798,13 @@ def test_event_names_must_map_to_event_types() -> None:
     with pytest.raises(ValidationError) as info:
         read_segment(io.StringIO(""), event_names={"Demo Requested": ""})
     assert info.value.field == "event_names['Demo Requested']"
+
+
+def test_the_readers_share_their_options_and_refuse_others(tmp_path: Path) -> None:
+    from leadqual.io import read_leads, read_outcomes
+    from leadqual.io.reader import ReadOptions
+
+    assert set(ReadOptions.__annotations__) >= {"format", "delimiter", "encoding", "timezone"}
+    for read in (read_events, read_leads, read_outcomes):
+        with pytest.raises(TypeError, match="unexpected keyword argument 'delimeter'"):
+            read(tmp_path / "x.csv", delimeter=";")  # type: ignore[call-arg]

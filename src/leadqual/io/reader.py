@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import IO, Any, Generic, TypeVar
 
 import attrs
+from typing_extensions import TypedDict, Unpack
 
 from leadqual._fields import check_zone, localize
 from leadqual.errors import LeadqualError, RowError, ValidationError
@@ -63,6 +64,7 @@ __all__ = [
     "EventReader",
     "LeadReader",
     "OutcomeReader",
+    "ReadOptions",
     "Reader",
     "read_events",
     "read_leads",
@@ -308,19 +310,56 @@ def _in_zone(
     return build_in_zone
 
 
-def read_events(
+class ReadOptions(TypedDict, total=False):
+    """The options every reader takes (see :func:`read_events`)."""
+
+    format: Format | None
+    columns: Mapping[str, str] | None
+    types: Mapping[str, type[object]] | None
+    errors: ErrorPolicy
+    delimiter: str | None
+    encoding: str
+    timezone: tzinfo | str | None
+    infer_types: bool
+
+
+_R = TypeVar("_R", bound=Reader[Any])
+
+
+def _read(
+    reader: Callable[..., _R],
     source: Source,
+    layout: Layout,
+    build: Callable[[Mapping[str, Any]], Any],
+    options: ReadOptions,
     *,
-    format: Format | None = None,
-    columns: Mapping[str, str] | None = None,
-    types: Mapping[str, type[object]] | None = None,
-    errors: ErrorPolicy = "raise",
-    delimiter: str | None = None,
-    encoding: str = "utf-8",
-    timezone: tzinfo | str | None = None,
-    infer_types: bool = False,
-) -> EventReader:
+    called: str,
+) -> _R:
+    unknown = sorted(set(options) - set(ReadOptions.__annotations__))
+    if unknown:
+        raise TypeError(f"{called}() got an unexpected keyword argument {unknown[0]!r}")
+    policy = check_policy(options.get("errors", "raise"))
+    fmt, name, rows, stream, owned, inferred = _open(
+        source,
+        layout,
+        build,
+        format=options.get("format"),
+        columns=options.get("columns"),
+        types=options.get("types"),
+        delimiter=options.get("delimiter"),
+        encoding=options.get("encoding", "utf-8"),
+        timezone=options.get("timezone"),
+        infer=options.get("infer_types", False),
+    )
+    return reader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned, inferred=inferred)
+
+
+def read_events(source: Source, **options: Unpack[ReadOptions]) -> EventReader:
     """Stream the events in a JSONL or CSV file (a path, or a text file object).
+
+    The options (keyword-only, all optional): ``format``, ``columns``, ``types``,
+    ``errors`` (``"raise"`` or ``"collect"``), ``delimiter``, ``encoding``, ``timezone``
+    and ``infer_types``.
 
     ``format`` is inferred from a path's (or file object's) name when not given:
     ``.jsonl``, ``.ndjson`` or ``.csv``, optionally followed by ``.gz``. ``columns``
@@ -336,74 +375,18 @@ def read_events(
     :func:`leadqual.io.csv.infer_types`; ``types`` still decides for the columns it names),
     then to read them typed; the reader's ``inferred`` says what it found.
     """
-    policy = check_policy(errors)
-    fmt, name, rows, stream, owned, inferred = _open(
-        source, EVENT_LAYOUT, EventDecoder(), format=format,
-        columns=columns,
-        types=types,
-        delimiter=delimiter,
-        encoding=encoding,
-        timezone=timezone,
-        infer=infer_types,
-    )
-    return EventReader(
-        name, fmt, policy, rows=rows, stream=stream, owns_stream=owned, inferred=inferred
-    )
+    return _read(EventReader, source, EVENT_LAYOUT, EventDecoder(), options, called="read_events")
 
 
-def read_leads(
-    source: Source,
-    *,
-    format: Format | None = None,
-    columns: Mapping[str, str] | None = None,
-    types: Mapping[str, type[object]] | None = None,
-    errors: ErrorPolicy = "raise",
-    delimiter: str | None = None,
-    encoding: str = "utf-8",
-    timezone: tzinfo | str | None = None,
-    infer_types: bool = False,
-) -> LeadReader:
+def read_leads(source: Source, **options: Unpack[ReadOptions]) -> LeadReader:
     """Stream the leads in a JSONL or CSV file; options as for :func:`read_events`."""
-    policy = check_policy(errors)
-    fmt, name, rows, stream, owned, inferred = _open(
-        source, LEAD_LAYOUT, Lead.from_dict, format=format,
-        columns=columns,
-        types=types,
-        delimiter=delimiter,
-        encoding=encoding,
-        timezone=timezone,
-        infer=infer_types,
-    )
-    return LeadReader(
-        name, fmt, policy, rows=rows, stream=stream, owns_stream=owned, inferred=inferred
-    )
+    return _read(LeadReader, source, LEAD_LAYOUT, Lead.from_dict, options, called="read_leads")
 
 
-def read_outcomes(
-    source: Source,
-    *,
-    format: Format | None = None,
-    columns: Mapping[str, str] | None = None,
-    types: Mapping[str, type[object]] | None = None,
-    errors: ErrorPolicy = "raise",
-    delimiter: str | None = None,
-    encoding: str = "utf-8",
-    timezone: tzinfo | str | None = None,
-    infer_types: bool = False,
-) -> OutcomeReader:
+def read_outcomes(source: Source, **options: Unpack[ReadOptions]) -> OutcomeReader:
     """Stream the outcomes (won / lost deals) in a JSONL or CSV file; options as for
     :func:`read_events`. A CSV file's columns other than ``lead_id``, ``result``, ``at``
     and ``value`` go into each outcome's ``details``."""
-    policy = check_policy(errors)
-    fmt, name, rows, stream, owned, inferred = _open(
-        source, OUTCOME_LAYOUT, Outcome.from_dict, format=format,
-        columns=columns,
-        types=types,
-        delimiter=delimiter,
-        encoding=encoding,
-        timezone=timezone,
-        infer=infer_types,
-    )
-    return OutcomeReader(
-        name, fmt, policy, rows=rows, stream=stream, owns_stream=owned, inferred=inferred
+    return _read(
+        OutcomeReader, source, OUTCOME_LAYOUT, Outcome.from_dict, options, called="read_outcomes"
     )
