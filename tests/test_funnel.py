@@ -269,3 +269,31 @@ def test_the_text_lists_the_most_overdue_leads_and_counts_the_rest(
     assert capsys.readouterr().out.count("past due: ") == 10
     assert main([*args, "--sla-details"]) == 0
     assert capsys.readouterr().out.count("past due: ") == 12
+
+
+def test_past_due_leads_read_alike_in_the_terminal_and_on_the_page() -> None:
+    from leadqual.analytics import funnel as make_funnel
+
+    rules = lq.RuleSet(
+        "sla", "1", model=lq.PointsModel(engagement=[lq.EngagementRule("ebook", "ebook", 30)]),
+        stages=lq.StageMachine.default(mql_score=10, sql_requires=None),
+    )
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    engine = lq.Engine(rules)
+    for i, hours in enumerate((0, 60)):
+        engine.add_lead(lq.Lead(f"L-{i}"))
+        engine.apply(lq.Event(f"L-{i}", "ebook", at=start + timedelta(hours=hours), id=f"e{i}"))
+    as_of = (start + timedelta(days=4)).astimezone(timezone(timedelta(hours=-3)))
+    report = make_funnel(engine, as_of=as_of, sla={"MQL": timedelta(days=1)})
+    text, page = str(report), report.html()
+    for item in report.past_due:
+        since = item.entered_at.astimezone(as_of.tzinfo).isoformat()
+        assert since.endswith("-03:00")
+        assert since in text
+        assert since in page
+    assert "3.0 days over" in text
+    assert "3.0 days" in page
+    assert "12 h over" in text
+    assert "12 h" in page
+    assert text.index("L-0") < text.index("L-1")
+    assert page.index("L-0") < page.index("L-1")

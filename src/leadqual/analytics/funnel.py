@@ -44,7 +44,7 @@ from typing import Any, Literal
 import attrs
 
 from leadqual._fields import DAY, check_keys, parse_timestamp, require_aware
-from leadqual._text import percent
+from leadqual._text import duration, percent
 from leadqual.analytics.metrics import percentile
 from leadqual.engine import Engine
 from leadqual.errors import RowError, ValidationError
@@ -281,6 +281,10 @@ class FunnelReport:
     def __str__(self) -> str:
         return self.text()
 
+    def _local(self, moment: datetime) -> datetime:
+        """``moment`` in the time zone of the report's ``as_of`` (one zone per report)."""
+        return moment if self.as_of is None else moment.astimezone(self.as_of.tzinfo)
+
     def text(self, *, past_due: int | None = PAST_DUE_SHOWN) -> str:
         """The report as text; with SLAs, the ``past_due`` most overdue leads (every one
         when ``None``) after the SLA table."""
@@ -326,7 +330,7 @@ class FunnelReport:
             for item in shown:
                 lines.append(
                     f"  past due: {item.lead_id} in {item.stage} since "
-                    f"{item.entered_at.isoformat()} ({_span(item.overdue)} over)"
+                    f"{self._local(item.entered_at).isoformat()} ({_span(item.overdue)} over)"
                 )
             if len(shown) < len(worst):
                 lines.append(
@@ -339,9 +343,7 @@ class FunnelReport:
 _pct = percent
 
 
-def _span(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"
+_span = duration
 
 
 def _cohort(moment: datetime | None, cohort: Cohort) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from datetime import datetime
 from html import escape
 
-from leadqual._text import percent, short_number
+from leadqual._text import duration, percent, short_number
 from leadqual._version import __version__
 from leadqual.analytics.backtest import BacktestReport, Comparison
 from leadqual.analytics.charts import backtest_figures, funnel_figure, have_matplotlib, svg
@@ -79,6 +80,11 @@ def _no_charts() -> str:
         '<p class="note">Charts need matplotlib: <code>pip install '
         "'leadqual[plot]'</code>, then make the page again.</p>"
     )
+
+
+def _in_zone_of(moment: datetime, reference: datetime | None) -> datetime:
+    """``moment`` in the time zone of ``reference`` (the page's as-of time), if any."""
+    return moment if reference is None else moment.astimezone(reference.tzinfo)
 
 
 def funnel_html(report: FunnelReport, title: str = "Funnel") -> str:
@@ -189,15 +195,15 @@ def funnel_html(report: FunnelReport, title: str = "Funnel") -> str:
         if report.past_due:
             body.append(
                 _table(
-                    ["lead", "stage", "since", "overdue (hours)"],
-                    (
+                    ["lead", "stage", "since", "overdue"],
+                    (  # as the terminal says it: the most overdue first, in one time zone
                         [
                             p.lead_id,
                             p.stage,
-                            p.entered_at.isoformat(),
-                            round(p.overdue.total_seconds() / 3600, 1),
+                            _in_zone_of(p.entered_at, report.as_of).isoformat(),
+                            duration(p.overdue),
                         ]
-                        for p in report.past_due
+                        for p in sorted(report.past_due, key=lambda p: (-p.overdue, p.lead_id))
                     ),
                 )
             )
