@@ -282,8 +282,8 @@ def test_an_unknown_mapping_target_is_refused_before_the_file_is_opened(
 
 
 def test_unknown_types_are_refused_before_the_file_is_opened(tmp_path: Path) -> None:
-    with pytest.raises(ValidationError, match="expected int, float, bool or str"):
-        read_events(tmp_path / "does-not-exist.csv", types={"duration": list})
+    with pytest.raises(ValidationError, match="expected int, float, bool, str, list or date"):
+        read_events(tmp_path / "does-not-exist.csv", types={"duration": dict})
 
 
 @pytest.mark.parametrize(
@@ -808,3 +808,29 @@ def test_the_readers_share_their_options_and_refuse_others(tmp_path: Path) -> No
     for read in (read_events, read_leads, read_outcomes):
         with pytest.raises(TypeError, match="unexpected keyword argument 'delimeter'"):
             read(tmp_path / "x.csv", delimeter=";")  # type: ignore[call-arg]
+
+
+def test_list_and_date_columns(tmp_path: Path) -> None:
+    from datetime import date
+
+    from leadqual.io import read_leads
+
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "id,pain_points,purchase_date\n"
+        "L-1,slow pipeline; no CRM ;,2026-12-15\n"
+        "L-2,,2026-12-15T09:30:00+01:00\n",
+        encoding="utf-8",
+    )
+    with read_leads(path, types={"pain_points": list, "purchase_date": date}) as read:
+        first, second = list(read)
+    assert first.attributes["pain_points"] == ("slow pipeline", "no CRM")
+    assert first.attributes["purchase_date"] == "2026-12-15"
+    assert "pain_points" not in second.attributes  # an empty cell is absent
+    assert second.attributes["purchase_date"] == "2026-12-15"
+    path.write_text("id,purchase_date\nL-1,next week\n", encoding="utf-8")
+    with (
+        pytest.raises(ValidationError, match="expected an ISO 8601 date"),
+        read_leads(path, types={"purchase_date": date}) as read,
+    ):
+        list(read)

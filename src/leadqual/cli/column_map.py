@@ -2,8 +2,9 @@
 outcomes, as a small TOML or JSON file (or a bundled preset such as ``hubspot``).
 
 One table per kind of file, each with ``columns`` (column -> field: ``id``, ``email``,
-``attributes.title``, ...) and ``types`` (column -> ``integer``, ``number``, ``boolean`` or
-``text``; ``text`` keeps a column as text when the other columns are inferred)::
+``attributes.title``, ...) and ``types`` (column -> ``integer``, ``number``, ``boolean``,
+``text``, ``list`` (items separated by ``;``) or ``date``; ``text`` keeps a column as text
+when the other columns are inferred)::
 
     [leads]
     columns = { "Record ID" = "id", "Email" = "email", "Job Title" = "attributes.title" }
@@ -19,13 +20,21 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from leadqual.errors import ValidationError
 
 __all__ = ["PRESETS", "column_map"]
 
-_TYPES: dict[str, type[object]] = {"integer": int, "number": float, "boolean": bool, "text": str}
+_TYPES: dict[str, type[object]] = {
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+    "text": str,
+    "list": list,
+    "date": date,
+}
 _KINDS = ("leads", "events", "outcomes")
 
 #: Column maps for the exports of common CRMs, from their documented default columns.

@@ -10,8 +10,9 @@ How a column becomes part of an event (a lead works the same way, with ``id`` an
   ``utm.source`` gives ``{"utm": {"source": ...}}``. ``columns`` can also send a
   column to a property by name: ``{"src": "properties.utm.source"}``;
 - an empty cell is absent, never ``""``; cell values are strings, unless ``types``
-  names the column's type (``int``, ``float`` or ``bool``); the ``properties``
-  column keeps its JSON types.
+  names the column's type: ``int``, ``float``, ``bool``, ``str`` (text, whatever
+  inference says), ``list`` (items separated by ``;``) or ``datetime.date`` (an ISO 8601
+  date, kept as ``"2026-12-15"``); the ``properties`` column keeps its JSON types.
 
 Cells can hold at most 128 KiB (the :mod:`csv` module's limit); a bigger cell is a
 row error.
@@ -38,10 +39,12 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date
 from typing import IO, Any, TypeVar
 
 import attrs
 
+from leadqual._fields import parse_iso
 from leadqual.errors import RowError, ValidationError
 from leadqual.io.rows import BLANK_LINE, RowResult, row_error
 
@@ -122,12 +125,25 @@ def _to_bool(text: str) -> bool:
     raise ValueError(text)
 
 
+def _to_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(";") if item.strip()]
+
+
+def _to_date(text: str) -> str:
+    moment = parse_iso(text)
+    if moment is not None:
+        return moment.date().isoformat()
+    return date.fromisoformat(text.strip()).isoformat()  # ValueError when it is no date
+
+
 #: The types a column can be read as, with how to read one and what to expect.
 _CASTS: dict[type[object], tuple[Callable[[str], Any], str]] = {
     int: (_to_int, "an integer"),
     float: (_to_float, "a finite number"),
     bool: (_to_bool, "true or false"),
     str: (str, "text"),  # text, whatever inference would say
+    list: (_to_list, "items separated by ';'"),
+    date: (_to_date, "an ISO 8601 date (2026-12-15)"),
 }
 
 
@@ -165,7 +181,7 @@ def check_options(
         for column, kind in types.items():
             if kind not in _CASTS:
                 raise ValidationError(
-                    f"types[{column!r}]", kind, "expected int, float, bool or str"
+                    f"types[{column!r}]", kind, "expected int, float, bool, str, list or date"
                 )
 
 
