@@ -178,13 +178,7 @@ class Event:
         """:meth:`from_dict` for a row a reader just decoded (JSON or CSV): the same
         event, or the same error, but fast for the common shape of row (text fields,
         an ISO timestamp string, flat properties). Anything else takes the general path."""
-        if type(data) is not dict or not data.keys() <= _KEYS:
-            return cls.from_dict(data)
-        get = data.get
-        event = _decode(
-            get("lead_id"), get("type"), get("at"), get("properties"), get("id"), get("source")
-        )
-        return cls.from_dict(data) if event is None else event
+        return _from_row_dict(data, None)
 
     def _row(self) -> list[Any]:
         """This event as a snapshot row (see :meth:`EventDecoder.row`)."""
@@ -223,19 +217,7 @@ class EventDecoder:
         self._shared: dict[tuple[Any, ...], JsonMap] = {}
 
     def __call__(self, data: Mapping[str, Any]) -> Event:
-        if type(data) is not dict or not data.keys() <= _KEYS:
-            return Event.from_dict(data)
-        get = data.get
-        event = _decode(
-            get("lead_id"),
-            get("type"),
-            get("at"),
-            get("properties"),
-            get("id"),
-            get("source"),
-            self._shared,
-        )
-        return Event.from_dict(data) if event is None else event
+        return _from_row_dict(data, self._shared)
 
     def row(self, lead_id: str, row: Any) -> Event:
         """An event from a snapshot row ``[at, type, properties, id, source]``."""
@@ -247,6 +229,19 @@ class EventDecoder:
             fields = ("lead_id", "at", "type", "properties", "id", "source")
             return Event.from_dict(dict(zip(fields, [lead_id, *row], strict=True)))
         return event
+
+
+def _from_row_dict(
+    data: Mapping[str, Any], shared: dict[tuple[Any, ...], JsonMap] | None
+) -> Event:
+    """A decoded row as an event: the fast path for plain rows, else ``from_dict``."""
+    if type(data) is not dict or not data.keys() <= _KEYS:
+        return Event.from_dict(data)
+    get = data.get
+    event = _decode(
+        get("lead_id"), get("type"), get("at"), get("properties"), get("id"), get("source"), shared
+    )
+    return Event.from_dict(data) if event is None else event
 
 
 def _decode(  # noqa: PLR0917 (once per event: positional is the fast call)

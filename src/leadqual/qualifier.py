@@ -26,7 +26,7 @@ from __future__ import annotations
 import inspect
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Hashable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMapping, Sequence
 from datetime import datetime, timezone
 from operator import attrgetter
 from types import MappingProxyType
@@ -288,7 +288,17 @@ class _Walk:
     lead's one state when it accepts late events, else the walk's own, fed in order.
     """
 
-    __slots__ = ("activity", "framework", "i", "journey", "k", "last", "scoring", "void")
+    __slots__ = (
+        "activity",
+        "bound",
+        "framework",
+        "i",
+        "journey",
+        "k",
+        "last",
+        "scoring",
+        "void",
+    )
 
     def __init__(
         self,
@@ -302,6 +312,10 @@ class _Walk:
         last: float | None = None,
     ) -> None:
         self.scoring = scoring
+        # the optional score bound of the state (ScoringState), looked up once
+        self.bound: Callable[[datetime], float | None] | None = getattr(
+            scoring, "upper_bound", None
+        )
         self.journey = journey
         self.activity = activity
         self.void = void
@@ -333,15 +347,46 @@ class _Checkpoint:
         "void",
     )
 
-    def __init__(self, walk: _Walk, scoring: ScoringState | None) -> None:
-        journey = walk.journey
-        self.last: float = walk.last  # type: ignore[assignment]  # taken after an instant
-        self.i, self.k = walk.i, walk.k
-        self.activity = dict(walk.activity)
-        self.stage, self.entered_at = journey.stage, journey.entered_at
-        self.history, self.n_history = journey.history, len(journey.history)
-        self.void, self.n_void = walk.void, len(walk.void)
+    def __init__(  # noqa: PLR0917 (private: every field, in its order)
+        self,
+        last: float,
+        i: int,
+        k: int,
+        activity: dict[str, Activity],
+        stage: str,
+        entered_at: datetime | None,
+        history: list[TransitionRecord],
+        n_history: int,
+        void: list[tuple[Decision, str]],
+        n_void: int,
+        scoring: ScoringState | None,
+    ) -> None:
+        self.last, self.i, self.k = last, i, k
+        self.activity = activity
+        self.stage, self.entered_at = stage, entered_at
+        self.history, self.n_history = history, n_history
+        self.void, self.n_void = void, n_void
         self.scoring = scoring
+
+    @classmethod
+    def of(cls, walk: _Walk, scoring: ScoringState | None) -> _Checkpoint:
+        """A checkpoint of ``walk`` after an instant (``scoring``: a copy of its state,
+        when it is not the lead's one state)."""
+        journey = walk.journey
+        assert walk.last is not None  # taken after an instant
+        return cls(
+            walk.last,
+            walk.i,
+            walk.k,
+            dict(walk.activity),
+            journey.stage,
+            journey.entered_at,
+            journey.history,
+            len(journey.history),
+            walk.void,
+            len(walk.void),
+            scoring,
+        )
 
     def resume(self, scoring: ScoringState) -> _Walk:
         journey = StageState(self.stage, self.entered_at, self.history[: self.n_history])
@@ -467,7 +512,7 @@ class QualificationState:
         if walk.last is None or walk.last <= moment:
             self._walk_on(walk, moment, self._checkpoints)  # progress on the lead's own walk
         else:  # the walk is past as_of: walk again from a checkpoint, on the side
-            walk = self._resume_before(moment, inclusive=True)
+            walk = self._resume_at(moment)
             self._forward(walk, moment, None)
         ctx = self._context(walk, as_of)
         journey = walk.journey.copy()
@@ -481,7 +526,7 @@ class QualificationState:
             as_of=as_of,
             void=tuple(walk.void),
         )
-        walk.framework = {}  # reused along a walk, not kept with every lead
+        walk.framework.clear()  # reused along a walk, not kept with every lead
         if not self._extra:
             return result
         scores = {
@@ -540,9 +585,7 @@ class QualificationState:
             except BaseException:
                 self._restart()  # a guard failed half-way: walk again from the start
                 raise
-            self._made.append(decision)
-            self._ordered.append(decision)
-            self._dts.append(moment)
+            self._insert_decision(decision)  # the latest: at the end, nothing to walk again
             walk.k += 1
             walk.last = moment
         else:  # in the walked past: walk again from there, on the side, then adopt it
@@ -675,8 +718,7 @@ class QualificationState:
         scoring = walk.scoring
         for event in events:
             scoring.apply(event)  # a live state takes any order; the other one is fed in order
-            for extra in state._extra.values():
-                extra.apply(event)
+        state._extra = state._extras(lead, events)
         walk.journey = StageState(
             stage, None if entered is None else parse_timestamp("entered_at", entered), history
         )
@@ -688,15 +730,21 @@ class QualificationState:
         for i, k, at, cp_stage, cp_entered, n_history, n_void in cps:
             _count_all(activity, events, done, i)
             done = i
-            cp = _Checkpoint.__new__(_Checkpoint)
-            cp.i, cp.k, cp.last = i, k, float(at)
-            cp.activity = dict(activity)
-            cp.stage = stages.stage(cp_stage).name
-            cp.entered_at = None if cp_entered is None else parse_timestamp("at", cp_entered)
-            cp.history, cp.n_history = history, int(n_history)
-            cp.void, cp.n_void = void, int(n_void)
-            cp.scoring = None
-            state._checkpoints.append(cp)
+            state._checkpoints.append(
+                _Checkpoint(
+                    float(at),
+                    i,
+                    k,
+                    dict(activity),
+                    stages.stage(cp_stage).name,
+                    None if cp_entered is None else parse_timestamp("at", cp_entered),
+                    history,
+                    int(n_history),
+                    void,
+                    int(n_void),
+                    None,
+                )
+            )
         _count_all(activity, events, done, len(events))
         walk.activity = activity
         return state
@@ -812,14 +860,10 @@ class QualificationState:
         copied = checkpoint.scoring.copy()  # type: ignore[union-attr]
         return checkpoint.resume(copied)
 
-    def _resume_before(self, moment: float, *, inclusive: bool) -> _Walk:
-        """A walk from the latest checkpoint at (``inclusive``) or before ``moment``."""
+    def _resume_at(self, moment: float) -> _Walk:
+        """A walk from the latest checkpoint at or before ``moment``."""
         cps = self._checkpoints
-        j = (
-            bisect_right(cps, moment, key=_LAST)
-            if inclusive
-            else bisect_left(cps, moment, key=_LAST)
-        )
+        j = bisect_right(cps, moment, key=_LAST)
         return self._resume_from(cps[j - 1] if j else None)
 
     def _resumed(self) -> _Walk:
@@ -876,7 +920,7 @@ class QualificationState:
             walk.i = i = j
             if keep and i - since >= CHECKPOINT_EVERY:
                 copied = None if self._live else walk.scoring.copy()  # type: ignore[attr-defined]
-                checkpoints.append(_Checkpoint(walk, copied))  # type: ignore[union-attr]
+                checkpoints.append(_Checkpoint.of(walk, copied))  # type: ignore[union-attr]
                 since = i
         while k < m and dts[k] <= limit:
             walk.k = k + 1
@@ -929,7 +973,7 @@ class QualificationState:
                 return None
             return framework._evaluate_reusing(lead, moment, activity, walk.framework)
 
-        bound = getattr(scoring, "upper_bound", None)
+        bound = walk.bound
         return GuardContext(
             lead=lead,
             score=lambda: scoring.score(moment),

@@ -281,8 +281,9 @@ class FunnelReport:
     def __str__(self) -> str:
         return self.text()
 
-    def _local(self, moment: datetime) -> datetime:
-        """``moment`` in the time zone of the report's ``as_of`` (one zone per report)."""
+    def local(self, moment: datetime) -> datetime:
+        """``moment`` in the time zone of the report's ``as_of`` (one zone per report, in
+        the terminal and on the page)."""
         return moment if self.as_of is None else moment.astimezone(self.as_of.tzinfo)
 
     def text(self, *, past_due: int | None = PAST_DUE_SHOWN) -> str:
@@ -330,7 +331,7 @@ class FunnelReport:
             for item in shown:
                 lines.append(
                     f"  past due: {item.lead_id} in {item.stage} since "
-                    f"{self._local(item.entered_at).isoformat()} ({_span(item.overdue)} over)"
+                    f"{self.local(item.entered_at).isoformat()} ({_span(item.overdue)} over)"
                 )
             if len(shown) < len(worst):
                 lines.append(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from datetime import datetime
 from html import escape
 
 from leadqual._text import duration, percent, short_number
@@ -80,11 +79,6 @@ def _no_charts() -> str:
         '<p class="note">Charts need matplotlib: <code>pip install '
         "'leadqual[plot]'</code>, then make the page again.</p>"
     )
-
-
-def _in_zone_of(moment: datetime, reference: datetime | None) -> datetime:
-    """``moment`` in the time zone of ``reference`` (the page's as-of time), if any."""
-    return moment if reference is None else moment.astimezone(reference.tzinfo)
 
 
 def funnel_html(report: FunnelReport, title: str = "Funnel") -> str:
@@ -200,7 +194,7 @@ def funnel_html(report: FunnelReport, title: str = "Funnel") -> str:
                         [
                             p.lead_id,
                             p.stage,
-                            _in_zone_of(p.entered_at, report.as_of).isoformat(),
+                            report.local(p.entered_at).isoformat(),
                             duration(p.overdue),
                         ]
                         for p in sorted(report.past_due, key=lambda p: (-p.overdue, p.lead_id))

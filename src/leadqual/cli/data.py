@@ -134,7 +134,10 @@ class _Latest:
             yield event
 
 
-def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, Engine]:
+def _load(
+    args: argparse.Namespace, only: str | None = None
+) -> tuple[RuleSet, Engine, datetime]:
+    """The rules, an engine holding the input, and the moment the command qualifies at."""
     rules = load(args.rules)
     engine = Engine(rules)
     with paused(), read_leads(args.leads, **input_options(args, args.leads)) as leads:
@@ -170,26 +173,17 @@ def _load(args: argparse.Namespace, only: str | None = None) -> tuple[RuleSet, E
             file=sys.stderr,
         )
     # one rule for every command: the latest event of the input, never later than now
-    if given is not None:
-        args.qualify_at = given
-    elif seen.latest is None or seen.latest > args.now:
-        args.qualify_at = args.now
-    else:
-        args.qualify_at = seen.latest
+    as_of: datetime = args.now if given is None else given
+    if given is None and seen.latest is not None and seen.latest <= as_of:
+        as_of = seen.latest
     if seen.later:
         print(
             f"leadqual: warning: {seen.later} events are dated after "
-            f"{args.qualify_at.isoformat()}{'' if given else ' (now)'}: they are kept but "
+            f"{as_of.isoformat()}{'' if given else ' (now)'}: they are kept but "
             "do not count; pass --as-of to qualify at a later time",
             file=sys.stderr,
         )
-    return rules, engine
-
-
-def _as_of(args: argparse.Namespace, engine: Engine) -> datetime:
-    """When the command qualifies (see :func:`_load`)."""
-    moment: datetime = args.qualify_at
-    return moment
+    return rules, engine, as_of
 
 
 def _row(q: Qualification, rules: RuleSet, extra: dict[str, float]) -> dict[str, Any]:
@@ -218,10 +212,9 @@ def _results(rules: RuleSet, engine: Engine, as_of: datetime) -> Iterator[dict[s
 
 def run_score(args: argparse.Namespace) -> int:
     """Qualify every lead and write (or print) one row per lead."""
-    rules, engine = _load(args)
+    rules, engine, as_of = _load(args)
     if len(engine) == 0:
         raise ValidationError("--leads", args.leads, "holds no lead")
-    as_of = _as_of(args, engine)
     rows = _results(rules, engine, as_of)
     if args.out is None:
         print(f"{'lead':<12} {'stage':<13} {'score':>8} {'fit':>6} grade  framework")
@@ -260,10 +253,10 @@ def _write_transitions(args: argparse.Namespace, engine: Engine, as_of: datetime
 
 def run_explain(args: argparse.Namespace) -> int:
     """Print one lead's qualification and score, explained."""
-    _, engine = _load(args, only=args.lead_id)
+    _, engine, as_of = _load(args, only=args.lead_id)
     if args.lead_id not in engine:
         raise ValidationError("LEAD_ID", args.lead_id, f"no lead with this id in {args.leads}")
-    q = engine.get(args.lead_id, _as_of(args, engine))
+    q = engine.get(args.lead_id, as_of)
     print(q.explain())
     print()
     print(q.score.explain())
@@ -272,8 +265,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def run_funnel(args: argparse.Namespace) -> int:
     """Print the funnel of every lead (by cohort or attribute, with SLAs and a period)."""
-    rules, engine = _load(args)
-    as_of = _as_of(args, engine)
+    rules, engine, as_of = _load(args)
     if args.by is not None and not any(
         args.by in engine.state(i).lead.attributes for i in engine.lead_ids()
     ):

@@ -206,13 +206,6 @@ class Framework:
             )
         object.__setattr__(self, "_keys", tuple(_key_reader(check) for check in self.checks))
 
-    def _inputs(self, as_of: datetime, activity: Mapping[str, Activity]) -> Hashable | None:
-        """For one lead: a value that is equal at two moments only if :meth:`evaluate`
-        gives equal results at both (``None`` when some check's inputs are unknown, as
-        for a :class:`FunctionCheck` or a check of your own)."""
-        keys = [None if key is None else key(as_of, activity) for key in self._keys]
-        return None if None in keys else tuple(keys)
-
     def _evaluate_reusing(
         self,
         lead: Lead,

@@ -676,16 +676,11 @@ _ORDERED = ("gt", "gte", "lt", "lte", "between")
 
 def _number_comparisons(condition: Condition) -> Iterator[Compare]:
     """The comparisons of a lead attribute with a number inside ``condition``."""
-    if isinstance(condition, Compare):
-        values = condition.value if condition.op == "between" else (condition.value,)
+    for compare in _compares(condition):
+        values = compare.value if compare.op == "between" else (compare.value,)
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-        if condition.source == "attr" and condition.op in _ORDERED and numeric:
-            yield condition
-    elif isinstance(condition, (AllOf, AnyOf)):
-        for inner in condition.conditions:
-            yield from _number_comparisons(inner)
-    elif isinstance(condition, Not):
-        yield from _number_comparisons(condition.condition)
+        if compare.source == "attr" and compare.op in _ORDERED and numeric:
+            yield compare
 
 
 def _looks_numeric(value: object) -> bool:
