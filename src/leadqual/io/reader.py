@@ -248,16 +248,12 @@ def _open(
     source: Source,
     layout: Layout,
     build: Callable[[Mapping[str, Any]], _T],
-    *,
-    format: Format | None,
-    columns: Mapping[str, str] | None,
-    types: Mapping[str, type[object]] | None,
-    delimiter: str | None,
-    encoding: str,
-    timezone: tzinfo | str | None,
-    infer: bool,
+    options: ReadOptions,
 ) -> tuple[Format, str, Iterator[RowResult[_T]], IO[str], bool, Inference | None]:
-    fmt = resolve_format(source, format)
+    columns, types = options.get("columns"), options.get("types")
+    delimiter, encoding = options.get("delimiter"), options.get("encoding", "utf-8")
+    timezone, infer = options.get("timezone"), options.get("infer_types", False)
+    fmt = resolve_format(source, options.get("format"))
     if timezone is not None:
         build = _in_zone(build, check_zone(timezone))
     inferred = None
@@ -339,18 +335,7 @@ def _read(
     if unknown:
         raise TypeError(f"{called}() got an unexpected keyword argument {unknown[0]!r}")
     policy = check_policy(options.get("errors", "raise"))
-    fmt, name, rows, stream, owned, inferred = _open(
-        source,
-        layout,
-        build,
-        format=options.get("format"),
-        columns=options.get("columns"),
-        types=options.get("types"),
-        delimiter=options.get("delimiter"),
-        encoding=options.get("encoding", "utf-8"),
-        timezone=options.get("timezone"),
-        infer=options.get("infer_types", False),
-    )
+    fmt, name, rows, stream, owned, inferred = _open(source, layout, build, options)
     return reader(name, fmt, policy, rows=rows, stream=stream, owns_stream=owned, inferred=inferred)
 
 
