@@ -19,5 +19,12 @@ settings.register_profile(
 settings.register_profile("thorough", parent=settings.get_profile("ci"), max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# With LEADQUAL_ALL_EXTRAS=1 (as .ci/run sets it) every optional extra must be installed:
+# a test that would skip for want of one fails the run here instead.
+if os.environ.get("LEADQUAL_ALL_EXTRAS") == "1":
+    import matplotlib  # noqa: F401
+    import polars  # noqa: F401
+    import sklearn  # noqa: F401
+
 # pytester runs pytest inside a test: how the leadqual pytest plugin is tested
 pytest_plugins = ["pytester"]

@@ -418,7 +418,28 @@ def _fold(value: Any) -> Any:
 def _make_test(
     source: Source, name: str, op: str, value: Any, *, ignore_case: bool = False
 ) -> Test:
-    get = _getter(source, name)
+    return _test_with(_getter(source, name), op, value, ignore_case=ignore_case)
+
+
+def _first(value: Any, event: Any) -> Any:
+    return value
+
+
+def value_test(condition: Compare) -> Callable[[Any], bool]:
+    """The test of ``condition`` on a value already read (:data:`MISSING` when absent):
+    the same code as :meth:`Compare.test`, for a backend that reads fields itself.
+
+    >>> test = value_test(Prop("url").startswith("/pricing"))
+    >>> test("/pricing/team"), test(5), test(MISSING)
+    (True, False, False)
+    """
+    test = _test_with(_first, condition.op, condition.value, ignore_case=condition.ignore_case)
+    return lambda value: test(value, None)
+
+
+def _test_with(
+    get: Callable[[Any, Any], Any], op: str, value: Any, *, ignore_case: bool = False
+) -> Test:
     missing = MISSING
     if ignore_case:
         exact = get

@@ -14,7 +14,10 @@ as attributes, not only as text, so a caller can react to them programmatically:
     ├── ListenerError: errors (each failing listener call)
     ├── SnapshotError: a snapshot that cannot be restored
     ├── GoldenError: a golden case file that cannot be read
+    ├── NotLowerable: reasons (why a rule set cannot run on the batch backend)
     └── MissingExtra (also an ImportError): an optional extra is not installed
+
+    UnknownLeadsWarning (a UserWarning): events of leads nobody gave, counted
 
 >>> from leadqual.errors import ValidationError
 >>> err = ValidationError("at", "2026-11-02", "expected a timezone-aware datetime")
@@ -37,10 +40,12 @@ __all__ = [
     "LeadqualError",
     "ListenerError",
     "MissingExtra",
+    "NotLowerable",
     "Problem",
     "RowError",
     "RuleSetError",
     "SnapshotError",
+    "UnknownLeadsWarning",
     "ValidationError",
 ]
 
@@ -256,3 +261,30 @@ class SnapshotError(LeadqualError):
 
 class GoldenError(LeadqualError):
     """A golden case file that cannot be read: says which file, and where in it."""
+
+
+class NotLowerable(LeadqualError):
+    """A rule set (or model) that cannot run on the batch backend; ``reasons`` names
+    each place, as :func:`leadqual.batch.lowerable` lists them."""
+
+    def __init__(self, reasons: list[str] | tuple[str, ...]) -> None:
+        self.reasons = tuple(reasons)
+        super().__init__(self.reasons)
+
+    def __str__(self) -> str:
+        lines = "\n".join(f"  - {reason}" for reason in self.reasons)
+        return f"this cannot run on the batch backend (use the Python engine):\n{lines}"
+
+
+class UnknownLeadsWarning(UserWarning):
+    """Events of leads that were not given were left out: ``events`` of them in all,
+    ``examples`` a few of their lead ids."""
+
+    def __init__(self, events: int, examples: tuple[str, ...]) -> None:
+        self.events = events
+        self.examples = tuple(examples)
+        super().__init__(events, self.examples)
+
+    def __str__(self) -> str:
+        shown = ", ".join(repr(e) for e in self.examples)
+        return f"{self.events} event(s) of leads not given were left out (such as {shown})"

@@ -1,0 +1,194 @@
+"""Batch backend benchmark: ``leadqual.batch.score`` from Parquet against ``PointsModel.score``.
+
+Generates (seeded, vectorized, not timed) leads and events with the bundled default model's
+event mix, writes the events to Parquet in each order of input (in order, newest first,
+shuffled), then times in one process:
+
+1. ``batch.score`` of every lead from the Parquet file (reading included);
+2. ``PointsModel.score`` per lead, on the events of a sample of leads (``--python-leads``),
+   already built as ``Event`` objects (so the Python side is not charged for reading);
+
+and prints events per second for both and their ratio; the scores of the sampled leads are
+compared (they must agree within 1e-9). ``--memory`` runs the batch side again in a fresh
+process and prints its peak resident memory. A script that prints figures, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import polars as pl
+
+import leadqual as lq
+from leadqual import batch
+
+START = datetime(2026, 5, 1, tzinfo=timezone.utc)
+SPAN_DAYS = 180
+GOAL_RATIO = 10.0
+EVENT_MIX = [
+    ("page_view", 40),
+    ("email_open", 18),
+    ("email_click", 8),
+    ("session_start", 12),
+    ("content_download", 6),
+    ("form_submit", 3),
+    ("webinar_attended", 3),
+    ("linkedin_message", 3),
+    ("email_unsubscribe", 1),
+    ("pricing_inquiry", 1),
+    ("demo_request", 1),
+]
+TITLES = ["VP Sales", "Head of IT", "Engineer", "Analyst", "CTO", "Marketing Manager", "Intern"]
+INDUSTRIES = ["software", "saas", "retail", "fintech", "manufacturing", "education"]
+URLS = ["/pricing", "/blog/x", "/docs"]
+ORDERS = ("in-order", "newest-first", "shuffled")
+
+
+def leads(n: int) -> list[lq.Lead]:
+    import random
+
+    rng = random.Random(7)
+    return [
+        lq.Lead(
+            f"L-{i:06d}",
+            attributes={
+                "title": rng.choice(TITLES),
+                "industry": rng.choice(INDUSTRIES),
+                "employees": int(rng.lognormvariate(5, 1.5)),
+            },
+        )
+        for i in range(n)
+    ]
+
+
+def events(n_leads: int, n_events: int, seed: int) -> pl.DataFrame:
+    """``n_events`` events in time order over SPAN_DAYS, leads and types drawn by hash."""
+    types = pl.Series([t for t, w in EVENT_MIX for _ in range(w)])
+    step_us = SPAN_DAYS * 86_400_000_000 // n_events
+    start_us = int(START.timestamp() * 1_000_000)
+    j = pl.int_range(n_events, dtype=pl.Int64)
+    frame = pl.select(
+        lead_id=pl.lit("L-") + (j.hash(seed) % n_leads).cast(pl.String).str.zfill(6),
+        type=pl.lit(types).gather(j.hash(seed + 1) % len(types)),
+        at=(start_us + j * step_us).cast(pl.Datetime("us", "UTC")),
+        id=pl.lit("e") + j.cast(pl.String),
+        url=pl.lit(pl.Series(URLS)).gather(j.hash(seed + 2) % len(URLS)),
+    )
+    props = pl.when(pl.col("type") == "page_view").then(pl.struct(url=pl.col("url")))
+    return frame.with_columns(properties=props).drop("url")
+
+
+def ordered(frame: pl.DataFrame, order: str, seed: int) -> pl.DataFrame:
+    if order == "newest-first":
+        return frame.reverse()
+    if order == "shuffled":
+        return frame.sample(fraction=1.0, shuffle=True, seed=seed)
+    return frame
+
+
+def python_side(
+    model: lq.PointsModel, sample: list[lq.Lead], frame: pl.DataFrame, as_of: datetime
+) -> tuple[float, int, dict[str, float]]:
+    """Seconds, events and totals of ``PointsModel.score`` for the sampled leads."""
+    ids = pl.Series([lead.id for lead in sample])
+    rows = frame.filter(pl.col("lead_id").is_in(ids.implode()))
+    by_lead: dict[str, list[lq.Event]] = {lead.id: [] for lead in sample}
+    for lead_id, kind, at, event_id, props in rows.iter_rows():
+        by_lead[lead_id].append(lq.Event(lead_id, kind, at=at, properties=props or {}, id=event_id))
+    t0 = time.perf_counter()
+    totals = {lead.id: model.score(lead, by_lead[lead.id], as_of=as_of).total for lead in sample}
+    return time.perf_counter() - t0, rows.height, totals
+
+
+def run(n_leads: int, n_events: int, python_leads: int, seed: int, orders: list[str]) -> None:
+    model = lq.default_model()
+    everyone = leads(n_leads)
+    as_of = START + timedelta(days=SPAN_DAYS)
+    base = events(n_leads, n_events, seed)
+    sample = everyone[:: max(1, n_leads // python_leads)][:python_leads]
+    py_seconds, py_events, py_totals = python_side(model, sample, base, as_of)
+    py_rate = py_events / py_seconds
+    print(f"{n_leads:,} leads, {n_events:,} events (default model, as of the last day)")
+    print(
+        f"  PointsModel.score: {len(sample):,} sampled leads, {py_events:,} events in "
+        f"{py_seconds:.2f} s = {py_rate:,.0f} events/s"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for order in orders:
+            path = Path(tmp) / f"events-{order}.parquet"
+            ordered(base, order, seed).write_parquet(path)
+            t0 = time.perf_counter()
+            scores = batch.score(model, everyone, path, as_of=as_of)
+            seconds = time.perf_counter() - t0
+            rate = n_events / seconds
+            got = dict(zip(scores["lead_id"], scores["total"], strict=True))
+            worst = max(abs(got[lead_id] - total) for lead_id, total in py_totals.items())
+            met = "MET" if rate / py_rate >= GOAL_RATIO else "not met"
+            print(
+                f"  batch.score {order:<13} {seconds:6.2f} s = {rate:>12,.0f} events/s"
+                f"  {rate / py_rate:5.1f}x  goal >= {GOAL_RATIO:g}x: {met}"
+                f"  (largest difference {worst:.1e})"
+            )
+            if not math.isclose(worst, 0, abs_tol=1e-9):
+                raise SystemExit("the batch scores differ from PointsModel.score")
+
+
+def memory(n_leads: int, n_events: int, seed: int) -> None:
+    """Peak resident memory of generating and scoring, in a fresh process."""
+    code = f"""
+import json, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+import bench_batch as b
+from leadqual import batch
+import leadqual as lq
+with tempfile.TemporaryDirectory() as tmp:
+    path = Path(tmp) / "events.parquet"
+    b.events({n_leads}, {n_events}, {seed}).write_parquet(path)
+    everyone = b.leads({n_leads})
+    before = b.peak_rss()
+    t0 = time.perf_counter()
+    batch.score(lq.default_model(), everyone, path, as_of=b.START + b.timedelta(days=b.SPAN_DAYS))
+    print(json.dumps({{"seconds": time.perf_counter() - t0, "peak": b.peak_rss(), "before": before}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"  fresh process, {n_events:,} events: {figures['seconds']:.2f} s, peak RSS "
+        f"{figures['peak'] / 2**30:.2f} GB (after generating: {figures['before'] / 2**30:.2f} GB)"
+    )
+
+
+def peak_rss() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--python-leads", type=int, default=2_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--order", default="all", choices=[*ORDERS, "all"])
+    parser.add_argument("--memory", action="store_true", help="peak memory in a fresh process")
+    args = parser.parse_args()
+    orders = list(ORDERS) if args.order == "all" else [args.order]
+    run(args.leads, args.events, min(args.python_leads, args.leads), args.seed, orders)
+    if args.memory:
+        memory(args.leads, args.events, args.seed)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""What of a rule set the batch backend runs, and why not the rest.
+
+Only what reads events needs lowering: the ``where`` condition of each engagement rule
+and its per-event arithmetic (caps, windows, decay). Lead-level parts (fit rules,
+attribute guards, framework checks) are evaluated in Python once per lead, exactly as
+the engine evaluates them. What stops a rule set from running on the backend is code
+the backend cannot know: a scoring model, decay, condition, guard or check class of
+the user's own, a :class:`~leadqual.frameworks.FunctionCheck`, extra models.
+
+>>> from leadqual import default_ruleset
+>>> lowerable(default_ruleset())
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not
+from leadqual.frameworks import checks as _checks
+from leadqual.frameworks.framework import AllPass, AtLeast, Framework
+from leadqual.rulesets.ruleset import RuleSet
+from leadqual.scoring.decay import Expire, HalfLife, Linear, NoDecay, Schedule
+from leadqual.scoring.points import PointsModel
+from leadqual.stages import guards as _guards
+
+__all__ = ["condition_parts", "lowerable", "model_reasons"]
+
+_DECAYS = (NoDecay, HalfLife, Linear, Expire, Schedule)
+_COMBINATIONS = (AllOf, AnyOf, Not)
+_GUARDS = (
+    _guards.ScoreAtLeast,
+    _guards.FitAtLeast,
+    _guards.EngagementAtLeast,
+    _guards.EventSeen,
+    _guards.NewActivity,
+    _guards.FrameworkPassed,
+    _guards.AttrCondition,
+    _guards.GuardAll,
+    _guards.GuardAny,
+    _guards.GuardNot,
+)
+_CHECKS = (
+    _checks.Budget,
+    _checks.Authority,
+    _checks.Need,
+    _checks.Timeline,
+    _checks.ConditionCheck,
+    _checks.AttributeCheck,
+)
+
+
+def _name(obj: Any) -> str:
+    return type(obj).__name__
+
+
+def condition_parts(condition: Condition) -> Iterator[Condition]:
+    """Every node of a condition tree, the root first."""
+    yield condition
+    if isinstance(condition, (AllOf, AnyOf)):
+        for item in condition.conditions:
+            yield from condition_parts(item)
+    elif isinstance(condition, Not):
+        yield from condition_parts(condition.condition)
+
+
+def _condition_reasons(condition: Condition, where: str) -> list[str]:
+    return [
+        f"{where}: {_name(part)} is a condition class of your own"
+        for part in condition_parts(condition)
+        if type(part) not in (Compare, *_COMBINATIONS)
+    ]
+
+
+def model_reasons(model: Any, where: str = "model") -> list[str]:
+    """Why ``model`` cannot be scored on the backend (empty when it can)."""
+    if type(model) is not PointsModel:
+        return [f"{where}: {_name(model)} is a scoring model of your own (not a PointsModel)"]
+    reasons: list[str] = []
+    if model.decay is not None and type(model.decay) not in _DECAYS:
+        reasons.append(f"{where}.decay: {_name(model.decay)} is a decay of your own")
+    for rule in model.fit:
+        reasons += _condition_reasons(rule.condition, f"{where}.fit[{rule.name!r}]")
+    for counted in model.engagement:
+        place = f"{where}.engagement[{counted.name!r}]"
+        if counted.decay is not None and type(counted.decay) not in _DECAYS:
+            reasons.append(f"{place}.decay: {_name(counted.decay)} is a decay of your own")
+        if counted.where is not None:
+            reasons += _condition_reasons(counted.where, f"{place}.where")
+    return reasons
+
+
+def _framework_reasons(framework: Framework) -> list[str]:
+    reasons: list[str] = []
+    if type(framework) is not Framework:
+        reasons.append(f"framework: {_name(framework)} is a framework class of your own")
+    if type(framework.policy) not in (AllPass, AtLeast):
+        reasons.append(f"framework.policy: {_name(framework.policy)} is a policy of your own")
+    for i, check in enumerate(framework.checks):
+        place = f"framework.checks[{i}]"
+        if isinstance(check, _checks.FunctionCheck):
+            reasons.append(f"{place}: a FunctionCheck runs Python code of its own")
+        elif type(check) not in _CHECKS:
+            reasons.append(f"{place}: {_name(check)} is a check of your own")
+        elif isinstance(check, _checks.ConditionCheck):
+            reasons += _condition_reasons(check.condition, f"{place}.condition")
+    return reasons
+
+
+def lowerable(target: RuleSet | PointsModel) -> list[str]:
+    """Why ``target`` (a rule set or a points model) cannot run on the batch backend,
+    one reason per place, each naming the rule or part; empty when all of it can."""
+    if not isinstance(target, RuleSet):
+        return model_reasons(target)
+    reasons = model_reasons(target.model)
+    for name in target.extra_models:
+        reasons.append(f"extra_models[{name!r}]: extra models run on the Python engine only")
+    for transition in target.stages.transitions:
+        if transition.guard is None:
+            continue
+        place = f"stages: {transition.source} -> {transition.target}"
+        for guard in transition.guard.walk():
+            if type(guard) not in _GUARDS:
+                reasons.append(f"{place}: {_name(guard)} is a guard of your own")
+            elif isinstance(guard, _guards.AttrCondition):
+                reasons += _condition_reasons(guard.condition, place)
+    if target.framework is not None:
+        reasons += _framework_reasons(target.framework)
+    return reasons

@@ -1,0 +1,371 @@
+"""Scores of many leads at once: a points model over a whole table of events.
+
+The numbers are the engine's (:meth:`PointsModel.score`, the oracle the tests compare
+against): the same events counted, the most recent ones kept by ``max_times`` and
+``max_per_day`` (UTC days), ``within`` before the caps, decay and ``max_points`` after
+them, then group caps, ``min_score``/``max_score`` and grades. Only the order of
+additions differs, so totals agree to about 1e-12.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+import polars as pl
+
+from leadqual._fields import DAY, require_aware
+from leadqual.batch._frames import EventSource, event_at, event_frame, prop_column
+from leadqual.batch._lower import condition_parts, model_reasons
+from leadqual.batch._values import decode, encode
+from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not, _getter, value_test
+from leadqual.errors import (
+    DuplicateEventError,
+    NotLowerable,
+    UnknownLeadsWarning,
+    ValidationError,
+)
+from leadqual.jsonvalues import MISSING
+from leadqual.leads import Lead
+from leadqual.rulesets.ruleset import RuleSet
+from leadqual.scoring.decay import Expire, HalfLife, Linear, NoDecay, Schedule
+from leadqual.scoring.points import PointsModel
+
+__all__ = ["score"]
+
+UnknownLeads = Literal["warn", "raise", "ignore"]
+
+
+def attr_column(name: str) -> str:
+    """The frame's column for the lead attribute ``name`` (read by a ``where``)."""
+    return f"a:{name}"
+
+
+def points_model(target: RuleSet | PointsModel) -> PointsModel:
+    """The points model of ``target``, or :class:`NotLowerable` saying why not."""
+    model = target.model if isinstance(target, RuleSet) else target
+    reasons = model_reasons(model)
+    if reasons:
+        raise NotLowerable(reasons)
+    assert isinstance(model, PointsModel)  # model_reasons says so
+    return model
+
+
+def unique_leads(leads: Iterable[Lead]) -> dict[str, Lead]:
+    """The leads by id; the same lead twice is kept once, two leads sharing an id raise."""
+    if isinstance(leads, (str, bytes, Mapping)) or not isinstance(leads, Iterable):
+        raise ValidationError("leads", leads, "expected Lead objects")
+    out: dict[str, Lead] = {}
+    for i, lead in enumerate(leads):
+        if not isinstance(lead, Lead):
+            raise ValidationError(f"leads[{i}]", lead, "expected a Lead")
+        seen = out.setdefault(lead.id, lead)
+        if seen is not lead and seen != lead:
+            raise ValidationError("leads", lead.id, "two different leads share this id")
+    return out
+
+
+def fields_read(model: PointsModel) -> tuple[list[str], list[str]]:
+    """The event properties and lead attributes the ``where`` conditions read."""
+    props: dict[str, None] = {}
+    attributes: dict[str, None] = {}
+    for rule in model.engagement:
+        if rule.where is not None:
+            for source, name in rule.where.fields():
+                (props if source == "prop" else attributes)[name] = None
+    return list(props), list(attributes)
+
+
+def score(
+    target: RuleSet | PointsModel,
+    leads: Iterable[Lead],
+    events: EventSource,
+    *,
+    as_of: datetime,
+    unknown_leads: UnknownLeads = "warn",
+) -> pl.DataFrame:
+    """Every lead's score at ``as_of``, one row per lead in the order given.
+
+    Columns: ``lead_id``, ``total``, ``fit``, ``engagement``, ``adjustment``, ``grade``
+    and ``group:<name>`` for each group the model names. ``events`` are leadqual
+    events, a Polars or Arrow table, or a Parquet or JSON Lines path (see
+    :func:`~leadqual.batch.event_frame`). Events of leads not in ``leads`` are counted
+    and reported with an :class:`~leadqual.errors.UnknownLeadsWarning`
+    (``unknown_leads="raise"`` refuses them, ``"ignore"`` says nothing).
+
+    >>> from datetime import datetime, timezone
+    >>> import leadqual as lq
+    >>> model = lq.PointsModel(
+    ...     engagement=[lq.EngagementRule("pricing", "page_view", 10,
+    ...                                   where=lq.Prop("url").startswith("/pricing"))])
+    >>> at = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    >>> events = [lq.Event("L-1", "page_view", at=at, properties={"url": "/pricing"}),
+    ...           lq.Event("L-1", "page_view", at=at, properties={"url": "/blog"})]
+    >>> score(model, [lq.Lead("L-1"), lq.Lead("L-2")], events, as_of=at).rows()
+    [('L-1', 10.0, 0.0, 10.0, 0.0, None), ('L-2', 0.0, 0.0, 0.0, 0.0, None)]
+    """
+    model = points_model(target)
+    require_aware("as_of", as_of)
+    if unknown_leads not in ("warn", "raise", "ignore"):
+        raise ValidationError(
+            "unknown_leads", unknown_leads, "expected 'warn', 'raise' or 'ignore'"
+        )
+    by_id = unique_leads(leads)
+    props, attributes = fields_read(model)
+    frame, origin = event_frame(events, props)
+    frame = known_leads(frame, by_id, unknown_leads)
+    frame = counted_events(model, frame, origin)
+    if attributes:
+        frame = frame.join(_attribute_frame(by_id, attributes), on="lead_id", how="left")
+    totals = rule_totals(model, frame, as_of.timestamp())
+    return combine(model, by_id, totals)
+
+
+def known_leads(
+    frame: pl.DataFrame, by_id: Mapping[str, Lead], unknown_leads: UnknownLeads
+) -> pl.DataFrame:
+    """The events of the leads in ``by_id``; the others are counted and reported."""
+    ids = pl.Series(list(by_id), dtype=pl.String)
+    known = pl.col("lead_id").is_in(ids.implode())
+    unknown = frame.filter(~known)
+    if unknown.height and unknown_leads != "ignore":
+        leads = unknown["lead_id"].unique(maintain_order=True)
+        if unknown_leads == "raise":
+            raise ValidationError(
+                "events", leads[0], f"{unknown.height} event(s) of {leads.len()} unknown lead(s)"
+            )
+        warnings.warn(UnknownLeadsWarning(unknown.height, tuple(leads.head(5))), stacklevel=3)
+    return frame.filter(known) if unknown.height else frame
+
+
+def counted_events(model: PointsModel, frame: pl.DataFrame, origin: Any) -> pl.DataFrame:
+    """The events of types some rule counts, each event id once per lead: a copy of an
+    event counts once, two different events sharing an id raise, as in the engine."""
+    types = pl.Series(sorted(model.event_types()), dtype=pl.String)
+    frame = frame.filter(pl.col("type").is_in(types.implode()))
+    # ids repeat rarely: find them by one column's hash, then look closer
+    repeated = frame.filter(pl.col("id").is_not_null() & pl.col("id").is_duplicated())
+    repeated = repeated.filter(pl.len().over("lead_id", "id") > 1).sort("_row")
+    if not repeated.height:
+        return frame
+    copies: list[int] = []
+    for _, group in repeated.group_by("lead_id", "id", maintain_order=True):
+        first = group.row(0, named=True)
+        for other in group.iter_rows(named=True):
+            if not _same(first, other, origin, frame):
+                a = event_at(origin, frame, first["_row"])
+                b = event_at(origin, frame, other["_row"])
+                raise DuplicateEventError(first["id"], a, b)
+        copies += group["_row"][1:].to_list()
+    return frame.filter(~pl.col("_row").is_in(pl.Series(copies, dtype=pl.UInt32).implode()))
+
+
+def _same(a: dict[str, Any], b: dict[str, Any], origin: Any, frame: pl.DataFrame) -> bool:
+    if a["_row"] == b["_row"]:
+        return True
+    if (a["ts"], a["type"], a["source"]) != (b["ts"], b["type"], b["source"]):
+        return False
+    first = event_at(origin, frame, a["_row"])
+    return first.same_occurrence(event_at(origin, frame, b["_row"]))
+
+
+def _attribute_frame(by_id: Mapping[str, Lead], names: Sequence[str]) -> pl.DataFrame:
+    getters = [_getter("attr", name) for name in names]
+    columns: dict[str, list[str]] = {attr_column(n): [] for n in names}
+    for lead in by_id.values():
+        for name, get in zip(names, getters, strict=True):
+            columns[attr_column(name)].append(encode(get(lead, None)))
+    return pl.DataFrame(
+        {"lead_id": list(by_id), **columns}, schema_overrides={"lead_id": pl.String}
+    )
+
+
+def lower_where(condition: Condition, frame: pl.DataFrame) -> pl.Expr:
+    """``condition`` as a Polars expression over ``frame``'s field columns: each
+    comparison tested in Python on the distinct values of its column (the engine's
+    own test, so the same answer), the rows then matched by lookup."""
+    passing: dict[int, pl.Series] = {}
+    for part in condition_parts(condition):
+        if isinstance(part, Compare):
+            column = prop_column(part.field) if part.source == "prop" else attr_column(part.field)
+            test = value_test(part)
+            values = frame[column].unique().to_list()
+            ok = [v for v in values if test(_value(v))]
+            passing[id(part)] = pl.Series(ok, dtype=pl.String)
+
+    def build(node: Condition) -> pl.Expr:
+        if isinstance(node, Compare):
+            column = prop_column(node.field) if node.source == "prop" else attr_column(node.field)
+            return pl.col(column).is_in(passing[id(node)].implode())
+        if isinstance(node, AllOf):
+            return pl.all_horizontal([build(c) for c in node.conditions])
+        if isinstance(node, AnyOf):
+            return pl.any_horizontal([build(c) for c in node.conditions])
+        if isinstance(node, Not):
+            return ~build(node.condition)
+        raise NotLowerable([f"{type(node).__name__} is a condition class of your own"])
+
+    return build(condition)
+
+
+def _value(text: str) -> Any:
+    value = decode(text)
+    return MISSING if value is None else value
+
+
+def _day() -> pl.Expr:
+    """The UTC day of ``ts``, exactly as ``int(ts // DAY)`` in Python (a float quotient
+    can round up to the next whole day: it is corrected against exact products)."""
+    guess = (pl.col("ts") / DAY).floor()
+    guess = pl.when(guess * DAY > pl.col("ts")).then(guess - 1).otherwise(guess)
+    return pl.when((guess + 1) * DAY <= pl.col("ts")).then(guess + 1).otherwise(guess)
+
+
+def _earned(points: float, decay: Any, age: pl.Expr) -> pl.Expr:
+    """One event's points at ``age`` seconds, as the rule's decay gives them."""
+    if decay is None or isinstance(decay, NoDecay):
+        return pl.when(age.is_not_null()).then(pl.lit(float(points)))  # one per row
+    if isinstance(decay, HalfLife):
+        return pl.lit(float(points)) * pl.lit(0.5).pow(age / (decay.days * DAY))
+    if isinstance(decay, Linear):
+        left = abs(points) - decay.points_per_day * (age / DAY)
+        sign = 1.0 if points >= 0 else -1.0
+        return pl.when(left <= 0).then(pl.lit(0.0)).otherwise(left * sign)
+    if isinstance(decay, Expire):
+        after = decay.after.total_seconds()
+        return pl.when(age <= after).then(pl.lit(float(points))).otherwise(pl.lit(0.0))
+    if isinstance(decay, Schedule):
+        factor: pl.Expr = pl.lit(1.0)
+        for step_age, step_factor in decay.steps:  # a later step overrides an earlier one
+            factor = pl.when(age >= step_age.total_seconds()).then(step_factor).otherwise(factor)
+        return pl.lit(float(points)) * factor
+    raise NotLowerable([f"{type(decay).__name__} is a decay of your own"])
+
+
+def rule_totals(model: PointsModel, frame: pl.DataFrame, now: float) -> pl.DataFrame:
+    """Per lead and engagement rule (``slot``), the rule's points at ``now``."""
+    parts: list[pl.LazyFrame] = []
+    lazy = frame.lazy()
+    for slot, (rule, plan) in enumerate(zip(model.engagement, model._plans, strict=True)):
+        mask = (pl.col("type") == rule.event_type) & (pl.col("ts") <= now)
+        if plan.within is not None:
+            mask &= pl.col("ts") >= now - plan.within
+        if rule.where is not None:
+            mask &= lower_where(rule.where, frame)
+        sub = lazy.filter(mask)
+        if plan.max_per_day is not None:
+            newest = pl.col("ts").rank("ordinal", descending=True).over("lead_id", "_day")
+            sub = sub.with_columns(_day=_day()).filter(newest <= plan.max_per_day)
+        if plan.max_times is not None:
+            newest = pl.col("ts").rank("ordinal", descending=True).over("lead_id")
+            sub = sub.filter(newest <= plan.max_times)
+        earned = _earned(plan.points, plan.decay, pl.lit(now) - pl.col("ts"))
+        total = earned.sum()
+        if plan.max_points is not None:
+            cap = plan.max_points
+            total = pl.when(total.abs() > cap).then(pl.lit(cap) * total.sign()).otherwise(total)
+        parts.append(
+            sub.group_by("lead_id").agg(total.alias("points")).with_columns(slot=pl.lit(slot))
+        )
+    if not parts:
+        return pl.DataFrame(
+            {"lead_id": [], "points": [], "slot": []},
+            schema={"lead_id": pl.String, "points": pl.Float64, "slot": pl.Int32},
+        )
+    return pl.concat(parts).collect()
+
+
+def fit_frame(model: PointsModel, by_id: Mapping[str, Lead]) -> pl.DataFrame:
+    """Per lead, its fit points and their share in each group: the engine's own tests,
+    run once per distinct combination of the attributes the fit rules read."""
+    names = sorted({name for rule in model.fit for _, name in rule.condition.fields()})
+    getters = [_getter("attr", name) for name in names]
+    groups = list(model._group_kinds)
+    known: dict[tuple[str, ...], tuple[float, ...]] = {}
+    fit_parts = model._fit_parts
+    columns: list[list[float]] = [[] for _ in range(1 + len(groups))]
+    for lead in by_id.values():
+        key = tuple(encode(get(lead, None)) for get in getters)
+        found = known.get(key)
+        if found is None:
+            fit: float = 0.0
+            shares = dict.fromkeys(groups, 0.0)
+            for test, part in fit_parts:
+                if test(lead, None):
+                    fit += part[1]
+                    if part[6] is not None:
+                        shares[part[6]] += part[1]
+            found = known[key] = (fit, *shares.values())
+        for column, value in zip(columns, found, strict=True):
+            column.append(value)
+    return pl.DataFrame(
+        {
+            "lead_id": list(by_id),
+            "fit": columns[0],
+            **{f"_fit:{g}": column for g, column in zip(groups, columns[1:], strict=True)},
+        },
+        schema_overrides={"lead_id": pl.String, "fit": pl.Float64}
+        | {f"_fit:{g}": pl.Float64 for g in groups},
+    )
+
+
+def combine(model: PointsModel, by_id: Mapping[str, Lead], totals: pl.DataFrame) -> pl.DataFrame:
+    """Fit, group caps, bounds and grades per lead, over the rules' totals."""
+    groups = list(model._group_kinds)
+    slot_groups = pl.DataFrame(
+        {"slot": range(len(model._plans)), "group": [plan.group for plan in model._plans]},
+        schema={"slot": pl.Int32, "group": pl.String},
+    )
+    totals = totals.with_columns(pl.col("slot").cast(pl.Int32)).join(slot_groups, on="slot")
+    engagement = totals.group_by("lead_id").agg(engagement=pl.col("points").sum())
+    shares = (
+        totals.filter(pl.col("group").is_not_null())
+        .group_by("lead_id", "group")
+        .agg(pl.col("points").sum())
+    )
+    frame = fit_frame(model, by_id).join(
+        engagement, on="lead_id", how="left", maintain_order="left"
+    )
+    for group in groups:
+        share = shares.filter(pl.col("group") == group).select(
+            "lead_id", pl.col("points").alias(f"_eng:{group}")
+        )
+        frame = frame.join(share, on="lead_id", how="left", maintain_order="left")
+    frame = frame.fill_null(0.0).with_columns(adjustment=pl.lit(0.0))
+    for group in groups:
+        got = pl.col(f"_fit:{group}") + pl.col(f"_eng:{group}")
+        frame = frame.with_columns(got.alias(f"group:{group}"))
+        cap = model.group_caps.get(group)
+        if cap is None:
+            continue
+        got = pl.col(f"group:{group}")
+        cut = pl.when(got.abs() > cap).then(got.sign() * cap - got).otherwise(0.0)
+        kind = model._group_kinds[group]
+        into = {"fit": "fit", "engagement": "engagement"}.get(kind, "adjustment")
+        frame = frame.with_columns(cut.alias("_cut")).with_columns(
+            (got + pl.col("_cut")).alias(f"group:{group}"),
+            (pl.col(into) + pl.col("_cut")).alias(into),
+        )
+    raw = pl.col("fit") + pl.col("engagement") + pl.col("adjustment")
+    total = raw
+    if model.min_score is not None:
+        total = pl.when(raw < model.min_score).then(pl.lit(float(model.min_score))).otherwise(total)
+    if model.max_score is not None:
+        total = pl.when(raw > model.max_score).then(pl.lit(float(model.max_score))).otherwise(total)
+    frame = frame.with_columns(total=total, _raw=raw).with_columns(
+        adjustment=pl.col("adjustment") + (pl.col("total") - pl.col("_raw"))
+    )
+    grade: pl.Expr = pl.lit(None, pl.String)
+    for letter, limit in reversed(model.grades):  # the highest grade reached wins
+        grade = pl.when(pl.col("fit") >= limit).then(pl.lit(letter)).otherwise(grade)
+    return frame.select(
+        "lead_id",
+        "total",
+        "fit",
+        "engagement",
+        "adjustment",
+        grade.alias("grade"),
+        *[f"group:{g}" for g in groups],
+    )
