@@ -117,6 +117,30 @@ def test_struct_properties_score_as_the_engine(
     assert_same(got, engine_scores(model, lead_list, events, as_of), model)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(points_models(), lead_sets(), streams(), st.data())
+def test_each_lead_scored_at_its_own_moment(
+    model: lq.PointsModel, lead_list: list[lq.Lead], events: list[lq.Event], data: st.DataObject
+) -> None:
+    moments = {lead.id: data.draw(MOMENTS) for lead in lead_list}
+    expected = {
+        lead.id: engine_scores(model, [lead], events, moments[lead.id])[lead.id]
+        for lead in lead_list
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownLeadsWarning)
+        got = batch.score(model, lead_list, events, as_of=moments)
+    assert_same(got, expected, model)
+
+
+def test_every_lead_needs_its_moment() -> None:
+    model = lq.PointsModel()
+    with pytest.raises(lq.ValidationError, match="no moment for this lead"):
+        batch.score(model, [lq.Lead("L-1"), lq.Lead("L-2")], [], as_of={"L-1": AT})
+    with pytest.raises(lq.ValidationError, match="timezone-aware"):
+        batch.score(model, [lq.Lead("L-1")], [], as_of={"L-1": datetime(2026, 1, 1)})
+
+
 AT = datetime(2026, 11, 2, 12, tzinfo=timezone.utc)
 
 
@@ -220,16 +244,25 @@ def test_bad_tables_are_refused_naming_the_column() -> None:
     model = lq.PointsModel(engagement=[lq.EngagementRule("view", "page_view", 1)])
     lead = [lq.Lead("L-1")]
     with pytest.raises(lq.ValidationError, match="'at'"):
-        batch.score(model, lead, pl.DataFrame({"lead_id": ["L-1"], "type": ["x"]}), as_of=AT)
-    naive = pl.DataFrame({"lead_id": ["L-1"], "type": ["x"], "at": [datetime(2026, 1, 1)]})
+        batch.score(
+            model, lead, pl.DataFrame({"lead_id": ["L-1"], "type": ["page_view"]}), as_of=AT
+        )
+    naive = pl.DataFrame({"lead_id": ["L-1"], "type": ["page_view"], "at": [datetime(2026, 1, 1)]})
     with pytest.raises(lq.ValidationError, match="naive"):
         batch.score(model, lead, naive, as_of=AT)
-    no_zone = pl.DataFrame({"lead_id": ["L-1"], "type": ["x"], "at": ["2026-01-01T00:00:00"]})
+    no_zone = pl.DataFrame(
+        {"lead_id": ["L-1"], "type": ["page_view"], "at": ["2026-01-01T00:00:00"]}
+    )
     with pytest.raises(lq.ValidationError, match="UTC offset"):
         batch.score(model, lead, no_zone, as_of=AT)
-    empty_id = pl.DataFrame({"lead_id": [""], "type": ["x"], "at": ["2026-01-01T00:00:00Z"]})
+    empty_id = pl.DataFrame(
+        {"lead_id": [""], "type": ["page_view"], "at": ["2026-01-01T00:00:00Z"]}
+    )
     with pytest.raises(lq.ValidationError, match=r"events\[0\]\.lead_id"):
         batch.score(model, lead, empty_id, as_of=AT)
+    # a row of a type no rule counts is not read, so not refused either
+    other = pl.DataFrame({"lead_id": [""], "type": ["email_open"], "at": ["2026-01-01T00:00:00Z"]})
+    assert batch.score(model, lead, other, as_of=AT)["total"].to_list() == [0]
     with pytest.raises(lq.ValidationError, match="parquet"):
         batch.score(model, lead, "events.xlsx", as_of=AT)
     nan = pl.DataFrame(

@@ -33,8 +33,8 @@ except ImportError:  # pragma: no cover - exercised without the extra
 
     raise MissingExtra("leadqual.batch needs Polars: pip install 'leadqual[polars]'") from None
 
-from leadqual.batch._frames import EventSource, event_frame
+from leadqual.batch._frames import EventSource, EventTable, event_frame
 from leadqual.batch._lower import lowerable
 from leadqual.batch._score import score
 
-__all__ = ["EventSource", "event_frame", "lowerable", "score"]
+__all__ = ["EventSource", "EventTable", "event_frame", "lowerable", "score"]

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import attrs
 import polars as pl
 
 from leadqual._fields import parse_timestamp
@@ -29,13 +30,13 @@ from leadqual.errors import ValidationError
 from leadqual.events import Event, EventDecoder
 from leadqual.jsonvalues import MISSING, JsonMap, freeze, lookup
 
-__all__ = ["EventSource", "event_at", "event_frame", "prop_column"]
+__all__ = ["EventSource", "EventTable", "event_at", "event_frame", "prop_column"]
 
 #: What :func:`event_frame` reads.
 EventSource = Iterable[Event] | pl.DataFrame | pl.LazyFrame | str | os.PathLike[str] | Any
 
 _REQUIRED = ("lead_id", "type", "at")
-_OPTIONAL = ("id", "source", "properties")
+_TEXTS = ("lead_id", "type", "id", "source")
 _NUMBERS = (
     pl.Int8,
     pl.Int16,
@@ -48,33 +49,48 @@ _NUMBERS = (
 )
 
 
+@attrs.frozen
+class EventTable:
+    """Events as one frame (see the module), with what :func:`event_at` needs to rebuild
+    a row's event and the property columns held as their own type (``native``: one kind
+    per column, such as a struct field's) rather than as kind-keeping text."""
+
+    frame: pl.DataFrame
+    origin: Any
+    native: frozenset[str] = frozenset()
+
+
 def prop_column(name: str) -> str:
     """The frame's column for the event property ``name``."""
     return f"p:{name}"
 
 
-def event_frame(events: EventSource, props: Sequence[str] = ()) -> tuple[pl.DataFrame, Any]:
-    """The events as a frame, with the columns of ``props``; and what to build an
-    :class:`~leadqual.Event` of a row from (for messages), as :func:`event_at` reads it."""
+def event_frame(
+    events: EventSource, props: Sequence[str] = (), types: Collection[str] | None = None
+) -> EventTable:
+    """The events as a frame, with the columns of the properties ``props``; with
+    ``types``, only the events of those types (a Parquet file's other rows are not read)."""
     if isinstance(events, (str, os.PathLike)):
         path = Path(events)
         suffix = path.suffix.lower()
         if suffix == ".parquet":
-            return _from_frame(pl.scan_parquet(path), props, str(path))
+            scan = pl.scan_parquet(path, row_index_name="_row")
+            return _from_frame(scan, props, types, str(path))
         if suffix in (".jsonl", ".ndjson"):
-            return _from_events(_read_jsonl(path), props)
+            return _from_events(_read_jsonl(path), props, types)
         raise ValidationError(
             "events", str(path), "expected a .parquet or .jsonl (.ndjson) file of events"
         )
     if isinstance(events, (pl.DataFrame, pl.LazyFrame)):
-        return _from_frame(events, props, "events")
+        return _from_frame(events.lazy().with_row_index("_row"), props, types, "events")
     if type(events).__module__.startswith("pyarrow"):
-        return _from_frame(pl.from_arrow(events), props, "events")  # type: ignore[arg-type]
+        table = pl.from_arrow(events).lazy()  # type: ignore[union-attr]
+        return _from_frame(table.with_row_index("_row"), props, types, "events")
     if isinstance(events, (bytes, dict)) or not isinstance(events, Iterable):
         raise ValidationError(
             "events", events, "expected Events, a Polars or Arrow table, or a file path"
         )
-    return _from_events(events, props)  # type: ignore[arg-type]  # checked row by row
+    return _from_events(events, props, types)  # type: ignore[arg-type]  # checked one by one
 
 
 def _read_jsonl(path: Path) -> list[Event]:
@@ -91,12 +107,16 @@ def _read_jsonl(path: Path) -> list[Event]:
     return out
 
 
-def _from_events(events: Iterable[Event], props: Sequence[str]) -> tuple[pl.DataFrame, Any]:
+def _from_events(
+    events: Iterable[Event], props: Sequence[str], types: Collection[str] | None
+) -> EventTable:
     kept: list[Event] = []
     values: list[list[str]] = [[] for _ in props]
     for i, event in enumerate(events):
         if not isinstance(event, Event):
             raise ValidationError(f"events[{i}]", event, "expected an Event")
+        if types is not None and event.type not in types:
+            continue
         kept.append(event)
         properties = event.properties
         for column, name in zip(values, props, strict=True):
@@ -121,17 +141,17 @@ def _from_events(events: Iterable[Event], props: Sequence[str]) -> tuple[pl.Data
         },
     )
     # the property maps are compared in Python, on the rare ids that repeat
-    return frame, kept
+    return EventTable(frame, kept)
 
 
 def event_at(origin: Any, frame: pl.DataFrame, row: int) -> Event:
     """The event of input row ``row`` (to compare two rows sharing an id, and to name
-    them in an error): ``origin`` is what :func:`event_frame` returned with ``frame``."""
+    them in an error): ``origin`` is the :attr:`EventTable.origin` of ``frame``."""
     if isinstance(origin, list):
         event: Event = origin[row]
         return event
     found = frame.filter(pl.col("_row") == row).row(0, named=True)
-    props: Any = None if origin is None else origin[row]
+    props: Any = None if origin is None else origin(row)
     if isinstance(props, str):
         props = json.loads(props) if props.strip() else None
     elif isinstance(props, dict):  # a struct: a field a row lacks reads as null
@@ -146,10 +166,20 @@ def event_at(origin: Any, frame: pl.DataFrame, row: int) -> Event:
     )
 
 
+def _properties_of(lazy: pl.LazyFrame) -> Callable[[int], Any]:
+    """Reads one row's properties again (rows sharing an id are rare: nothing is kept)."""
+
+    def read(row: int) -> Any:
+        found = lazy.filter(pl.col("_row") == row).select("properties").collect()
+        return found.item() if found.height else None
+
+    return read
+
+
 def _from_frame(
-    given: pl.DataFrame | pl.LazyFrame, props: Sequence[str], where: str
-) -> tuple[pl.DataFrame, Any]:
-    lazy = given.lazy()
+    lazy: pl.LazyFrame, props: Sequence[str], types: Collection[str] | None, where: str
+) -> EventTable:
+    """``lazy``: the table with its row numbers as ``_row``."""
     schema = lazy.collect_schema()
     missing = [c for c in _REQUIRED if c not in schema]
     if missing:
@@ -159,45 +189,57 @@ def _from_frame(
             f"no column {missing[0]!r} (events need lead_id, "
             "type and at; id, source and properties are optional)",
         )
-    columns: list[pl.Expr] = [
-        _text(schema, "lead_id", where),
-        _text(schema, "type", where),
-        _text(schema, "id", where),
-        _text(schema, "source", where),
-    ]
-    frame = (
-        lazy.with_row_index("_row")
-        .select(*columns, pl.col("_row").cast(pl.UInt32), pl.col("at"))
-        .collect()
+    columns: list[pl.Expr] = [_text(schema, name, where) for name in _TEXTS]
+    columns.append(pl.col("_row").cast(pl.UInt32))
+    at = schema["at"]
+    timed = isinstance(at, pl.Datetime) and at.time_zone is not None
+    columns.append(
+        (pl.col("at").dt.epoch("us").cast(pl.Float64) / 1_000_000).alias("ts")
+        if timed
+        else pl.col("at")
     )
-    _refuse_empty(frame, where)
-    frame = frame.with_columns(ts=_timestamps(frame["at"], where)).drop("at")
     properties = schema.get("properties")
+    origin: Any = None
+    native: set[str] = set()
+    json_text = properties in (pl.String, pl.Utf8)
     if properties is None or properties == pl.Null:
-        prop_values = [pl.lit(ABSENT).alias(prop_column(n)) for n in props]
-        return frame.with_columns(*prop_values), None
-    raw = lazy.select(pl.col("properties")).collect().to_series()
-    if isinstance(properties, pl.Struct):
-        frame = frame.with_columns(_raw=raw)
-        frame = frame.with_columns(
-            *[_struct_prop(properties, n).alias(prop_column(n)) for n in props],
-        ).drop("_raw")
+        columns += [pl.lit(None, pl.String).alias(prop_column(n)) for n in props]
+        native.update(map(prop_column, props))
+    elif isinstance(properties, pl.Struct):
+        origin = _properties_of(lazy)
         for name in props:
-            bad = frame.filter(pl.col(prop_column(name)) == "x")
-            if bad.height:
-                row = bad["_row"][0]
-                raise ValidationError(
-                    f"{where}[{row}].properties.{name}",
-                    "NaN or infinity",
-                    "expected a finite number",
-                )
-    elif properties in (pl.String, pl.Utf8):
-        frame = frame.with_columns(*_json_props(raw.fill_null(""), props))
+            expr, is_native = _struct_prop(properties, name)
+            columns.append(expr.alias(prop_column(name)))
+            if is_native:
+                native.add(prop_column(name))
+    elif json_text:
+        origin = _properties_of(lazy)
+        columns.append(pl.col("properties"))
     else:
         raise ValidationError(
             f"{where}.properties", str(properties), "expected a struct or JSON text column"
         )
-    return frame, raw
+    if types is not None:
+        wanted = pl.Series(sorted(types), dtype=pl.String)
+        lazy = lazy.filter(pl.col("type").cast(pl.String).is_in(wanted.implode()))
+    frame = lazy.select(columns).collect()
+    _refuse_empty(frame, where)
+    if not timed:
+        frame = frame.with_columns(ts=_timestamps(frame["at"], where)).drop("at")
+    if json_text:
+        raw = frame["properties"].fill_null("")
+        frame = frame.with_columns(*_json_props(raw, props)).drop("properties")
+    for column in native:
+        values = frame[column]
+        if values.dtype == pl.Float64:
+            bad = frame.filter(values.is_not_null() & ~values.is_finite())
+            if bad.height:
+                raise ValidationError(
+                    f"{where}[{bad['_row'][0]}].properties.{column[2:]}",
+                    bad[column][0],
+                    "expected a finite number",
+                )
+    return EventTable(frame, origin, frozenset(native))
 
 
 def _text(schema: Any, name: str, where: str) -> pl.Expr:
@@ -213,24 +255,35 @@ def _text(schema: Any, name: str, where: str) -> pl.Expr:
 
 def _refuse_empty(frame: pl.DataFrame, where: str) -> None:
     """Refuse what :class:`~leadqual.Event` refuses: a null or blank ``lead_id`` or
-    ``type``, a blank ``id`` or ``source`` (blank as ``str.strip`` sees it)."""
-    for name in ("lead_id", "type", "source", "id"):
+    ``type``, a blank ``id`` or ``source`` (blank as ``str.strip`` sees it: the texts
+    with no other character than Unicode spaces and the separators U+001C-U+001F are
+    read again in Python)."""
+    blank = r"^[\s\x1c-\x1f]*$"
+    flags = frame.select(
+        *[
+            (pl.col(name).str.contains(blank) | pl.col(name).is_null()).any().alias(name)
+            if name in ("lead_id", "type")
+            else pl.col(name).str.contains(blank).any().alias(name)
+            for name in _TEXTS
+        ]
+    ).row(0, named=True)
+    for name in _TEXTS:
+        if not flags[name]:
+            continue
         column = frame[name]
-        if name == "id":  # one per event: only texts with no visible character are read
-            column = column.filter(~column.str.contains(r"[^\s\x1c-\x1f]"))
-        for text in column.unique():
+        suspects = column.filter(column.str.contains(blank) | column.is_null())
+        for text in suspects.unique(maintain_order=True):
             if text is None and name in ("id", "source"):
                 continue
             if text is None or not text.strip():
-                row = frame.filter(
-                    pl.col(name).is_null() if text is None else pl.col(name) == text
-                )["_row"][0]
+                same = pl.col(name).is_null() if text is None else pl.col(name) == text
+                row = frame.filter(same)["_row"][0]
                 raise ValidationError(f"{where}[{row}].{name}", text, "expected a non-empty string")
 
 
 def _timestamps(at: pl.Series, where: str) -> pl.Series:
     dtype = at.dtype
-    if dtype == pl.Null:
+    if dtype == pl.Null or not at.len():
         if at.len():
             raise ValidationError(f"{where}[0].at", None, "expected a time")
         return pl.Series(at.name, [], pl.Float64)
@@ -258,43 +311,38 @@ def _timestamps(at: pl.Series, where: str) -> pl.Series:
     raise ValidationError(f"{where}.at", str(dtype), "expected a datetime or ISO 8601 text column")
 
 
-def _struct_prop(dtype: pl.Struct, name: str) -> pl.Expr:
-    """The kind-keeping text of property ``name`` of a struct column (dots reach into
-    nested structs, a field whose own name has the dot first, as :func:`lookup` does)."""
+def _struct_prop(dtype: pl.Struct, name: str) -> tuple[pl.Expr, bool]:
+    """Property ``name`` of a struct column, and whether it is held as its own type (dots
+    reach into nested structs, a field whose own name has the dot first, as
+    :func:`lookup` does; an absent field reads as null, as JSON null does)."""
     fields = {f.name: f.dtype for f in dtype.fields}
     if name in fields:
-        return _encoded(pl.col("_raw").struct.field(name), fields[name], name)
-    expr = pl.col("_raw")
+        return _typed(pl.col("properties").struct.field(name), fields[name], name)
+    expr = pl.col("properties")
     current: Any = dtype
     for part in name.split("."):
-        if not isinstance(current, pl.Struct):
-            return pl.lit(ABSENT)
-        inner = {f.name: f.dtype for f in current.fields}
+        inner = {f.name: f.dtype for f in current.fields} if isinstance(current, pl.Struct) else {}
         if part not in inner:
-            return pl.lit(ABSENT)
+            return pl.lit(None, pl.String), True
         expr, current = expr.struct.field(part), inner[part]
-    # a missing outer struct reads as absent (null), as lookup() finds nothing there
-    return _encoded(expr, current, name)
+    return _typed(expr, current, name)
 
 
-def _encoded(expr: pl.Expr, dtype: Any, name: str) -> pl.Expr:
-    absent = pl.lit(ABSENT)
+def _typed(expr: pl.Expr, dtype: Any, name: str) -> tuple[pl.Expr, bool]:
+    """A struct field as a column of one kind (text, number, boolean), or as kind-keeping
+    text when it holds lists or mappings."""
     if dtype in (pl.String, pl.Utf8) or isinstance(dtype, (pl.Categorical, pl.Enum)):
-        value = pl.lit("s") + expr.cast(pl.String)
-    elif dtype == pl.Boolean:
-        value = pl.when(expr).then(pl.lit("b1")).otherwise(pl.lit("b0"))
-    elif dtype in _NUMBERS:
-        value = pl.lit("n") + expr.cast(pl.String)
-    elif dtype in (pl.Float32, pl.Float64):
-        value = pl.when(expr.is_finite()).then(pl.lit("n") + expr.cast(pl.Float64).cast(pl.String))
-        value = value.otherwise(pl.lit("x"))  # refused after collecting
-    elif dtype == pl.Null:
-        return absent
-    elif isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
+        return expr.cast(pl.String), True
+    if dtype == pl.Boolean or dtype in _NUMBERS:
+        return expr, True
+    if dtype in (pl.Float32, pl.Float64):
+        return expr.cast(pl.Float64), True
+    if dtype == pl.Null:
+        return expr.cast(pl.String), True
+    if isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
         value = pl.lit("w") + pl.struct(expr.alias("v")).struct.json_encode()
-    else:
-        raise ValidationError(f"properties.{name}", str(dtype), "expected a JSON value column")
-    return pl.when(expr.is_null()).then(absent).otherwise(value)
+        return pl.when(expr.is_null()).then(pl.lit(ABSENT)).otherwise(value), False
+    raise ValidationError(f"properties.{name}", str(dtype), "expected a JSON value column")
 
 
 def _json_props(raw: pl.Series, props: Sequence[str]) -> list[pl.Series]:

@@ -83,7 +83,7 @@ def score(
     leads: Iterable[Lead],
     events: EventSource,
     *,
-    as_of: datetime,
+    as_of: datetime | Mapping[str, datetime],
     unknown_leads: UnknownLeads = "warn",
 ) -> pl.DataFrame:
     """Every lead's score at ``as_of``, one row per lead in the order given.
@@ -93,7 +93,11 @@ def score(
     events, a Polars or Arrow table, or a Parquet or JSON Lines path (see
     :func:`~leadqual.batch.event_frame`). Events of leads not in ``leads`` are counted
     and reported with an :class:`~leadqual.errors.UnknownLeadsWarning`
-    (``unknown_leads="raise"`` refuses them, ``"ignore"`` says nothing).
+    (``unknown_leads="raise"`` refuses them, ``"ignore"`` says nothing). Only the
+    events of types some rule counts are read (a Parquet file's other rows are not).
+
+    ``as_of`` is one moment for all, or a moment per lead id (a back-test scores each
+    lead as of its close): every lead must have one.
 
     >>> from datetime import datetime, timezone
     >>> import leadqual as lq
@@ -107,20 +111,42 @@ def score(
     [('L-1', 10.0, 0.0, 10.0, 0.0, None), ('L-2', 0.0, 0.0, 0.0, 0.0, None)]
     """
     model = points_model(target)
-    require_aware("as_of", as_of)
     if unknown_leads not in ("warn", "raise", "ignore"):
         raise ValidationError(
             "unknown_leads", unknown_leads, "expected 'warn', 'raise' or 'ignore'"
         )
     by_id = unique_leads(leads)
+    moments = moments_of(as_of, by_id)
     props, attributes = fields_read(model)
-    frame, origin = event_frame(events, props)
-    frame = known_leads(frame, by_id, unknown_leads)
-    frame = counted_events(model, frame, origin)
+    table = event_frame(events, props, model.event_types())
+    frame = known_leads(table.frame, by_id, unknown_leads)
+    frame = counted_events(frame, table.origin)
     if attributes:
         frame = frame.join(_attribute_frame(by_id, attributes), on="lead_id", how="left")
-    totals = rule_totals(model, frame, as_of.timestamp())
+    if isinstance(moments, float):
+        now: float | pl.Expr = moments
+    else:
+        frame = frame.join(moments, on="lead_id", how="left")
+        now = pl.col("_now")
+    totals = rule_totals(model, frame, now, table.native)
     return combine(model, by_id, totals)
+
+
+def moments_of(
+    as_of: datetime | Mapping[str, datetime], by_id: Mapping[str, Lead]
+) -> float | pl.DataFrame:
+    """``as_of`` in seconds: one number, or a frame of ``lead_id`` and ``_now``."""
+    if not isinstance(as_of, Mapping):
+        return require_aware("as_of", as_of).timestamp()
+    seconds: list[float] = []
+    for lead_id in by_id:
+        if lead_id not in as_of:
+            raise ValidationError("as_of", lead_id, "no moment for this lead")
+        seconds.append(require_aware(f"as_of[{lead_id!r}]", as_of[lead_id]).timestamp())
+    return pl.DataFrame(
+        {"lead_id": list(by_id), "_now": seconds},
+        schema={"lead_id": pl.String, "_now": pl.Float64},
+    )
 
 
 def known_leads(
@@ -140,12 +166,14 @@ def known_leads(
     return frame.filter(known) if unknown.height else frame
 
 
-def counted_events(model: PointsModel, frame: pl.DataFrame, origin: Any) -> pl.DataFrame:
-    """The events of types some rule counts, each event id once per lead: a copy of an
-    event counts once, two different events sharing an id raise, as in the engine."""
-    types = pl.Series(sorted(model.event_types()), dtype=pl.String)
-    frame = frame.filter(pl.col("type").is_in(types.implode()))
-    # ids repeat rarely: find them by one column's hash, then look closer
+def counted_events(frame: pl.DataFrame, origin: Any) -> pl.DataFrame:
+    """``frame`` (the events of the types some rule counts) with each event id once per
+    lead: a copy of an event counts once, two different events sharing an id raise, as
+    in the engine (which checks ids among the events its rules count, too)."""
+    # ids repeat rarely: most often no id repeats at all, which one count shows
+    ids = frame["id"].drop_nulls()
+    if ids.hash().n_unique() == ids.len():  # distinct hashes: distinct ids
+        return frame
     repeated = frame.filter(pl.col("id").is_not_null() & pl.col("id").is_duplicated())
     repeated = repeated.filter(pl.len().over("lead_id", "id") > 1).sort("_row")
     if not repeated.height:
@@ -182,23 +210,32 @@ def _attribute_frame(by_id: Mapping[str, Lead], names: Sequence[str]) -> pl.Data
     )
 
 
-def lower_where(condition: Condition, frame: pl.DataFrame) -> pl.Expr:
+def lower_where(
+    condition: Condition, frame: pl.DataFrame, native: frozenset[str] = frozenset()
+) -> pl.Expr:
     """``condition`` as a Polars expression over ``frame``'s field columns: each
     comparison tested in Python on the distinct values of its column (the engine's
-    own test, so the same answer), the rows then matched by lookup."""
-    passing: dict[int, pl.Series] = {}
+    own test, so the same answer), the rows then matched by lookup. A column in
+    ``native`` holds values of its own type (null when absent), the others
+    kind-keeping text (:mod:`leadqual.batch._values`)."""
+    matched: dict[int, pl.Expr] = {}
     for part in condition_parts(condition):
         if isinstance(part, Compare):
             column = prop_column(part.field) if part.source == "prop" else attr_column(part.field)
             test = value_test(part)
-            values = frame[column].unique().to_list()
-            ok = [v for v in values if test(_value(v))]
-            passing[id(part)] = pl.Series(ok, dtype=pl.String)
+            values = frame[column].unique()
+            if column in native:
+                ok = [v for v in values.drop_nulls().to_list() if test(v)]
+                found = pl.col(column).is_in(pl.Series(ok, dtype=values.dtype).implode())
+                matched[id(part)] = found.fill_null(test(MISSING))
+            else:
+                ok = [v for v in values.to_list() if test(_value(v))]
+                found = pl.col(column).is_in(pl.Series(ok, dtype=pl.String).implode())
+                matched[id(part)] = found
 
     def build(node: Condition) -> pl.Expr:
         if isinstance(node, Compare):
-            column = prop_column(node.field) if node.source == "prop" else attr_column(node.field)
-            return pl.col(column).is_in(passing[id(node)].implode())
+            return matched[id(node)]
         if isinstance(node, AllOf):
             return pl.all_horizontal([build(c) for c in node.conditions])
         if isinstance(node, AnyOf):
@@ -244,8 +281,14 @@ def _earned(points: float, decay: Any, age: pl.Expr) -> pl.Expr:
     raise NotLowerable([f"{type(decay).__name__} is a decay of your own"])
 
 
-def rule_totals(model: PointsModel, frame: pl.DataFrame, now: float) -> pl.DataFrame:
-    """Per lead and engagement rule (``slot``), the rule's points at ``now``."""
+def rule_totals(
+    model: PointsModel,
+    frame: pl.DataFrame,
+    now: float | pl.Expr,
+    native: frozenset[str] = frozenset(),
+) -> pl.DataFrame:
+    """Per lead and engagement rule (``slot``), the rule's points at ``now`` (seconds:
+    one number, or an expression such as a column of each lead's moment)."""
     parts: list[pl.LazyFrame] = []
     lazy = frame.lazy()
     for slot, (rule, plan) in enumerate(zip(model.engagement, model._plans, strict=True)):
@@ -253,7 +296,7 @@ def rule_totals(model: PointsModel, frame: pl.DataFrame, now: float) -> pl.DataF
         if plan.within is not None:
             mask &= pl.col("ts") >= now - plan.within
         if rule.where is not None:
-            mask &= lower_where(rule.where, frame)
+            mask &= lower_where(rule.where, frame, native)
         sub = lazy.filter(mask)
         if plan.max_per_day is not None:
             newest = pl.col("ts").rank("ordinal", descending=True).over("lead_id", "_day")
@@ -261,7 +304,7 @@ def rule_totals(model: PointsModel, frame: pl.DataFrame, now: float) -> pl.DataF
         if plan.max_times is not None:
             newest = pl.col("ts").rank("ordinal", descending=True).over("lead_id")
             sub = sub.filter(newest <= plan.max_times)
-        earned = _earned(plan.points, plan.decay, pl.lit(now) - pl.col("ts"))
+        earned = _earned(plan.points, plan.decay, now - pl.col("ts"))
         total = earned.sum()
         if plan.max_points is not None:
             cap = plan.max_points
