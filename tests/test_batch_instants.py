@@ -14,9 +14,9 @@ import leadqual as lq
 from leadqual.testing import event_streams, points_models
 
 pl = pytest.importorskip("polars")
+from leadqual.batch._frames import event_frame  # noqa: E402
 from leadqual.batch._instants import rule_at_instants  # noqa: E402
 from leadqual.batch._score import counted_events, lower_where  # noqa: E402
-from leadqual.batch._frames import event_frame  # noqa: E402
 
 START = datetime(2025, 7, 1, tzinfo=timezone.utc)
 LEADS = ("L-1", "L-2")
@@ -59,8 +59,15 @@ def capped_rules() -> lq.PointsModel:
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], max_examples=25)
 @given(
-    event_streams(LEADS, ("page_view",), order="shuffled", min_size=5, max_size=30, start=START,
-                  span=timedelta(days=4)),
+    event_streams(
+        LEADS,
+        ("page_view",),
+        order="shuffled",
+        min_size=5,
+        max_size=30,
+        start=START,
+        span=timedelta(days=4),
+    ),
     st.lists(st.integers(0, 5 * 86400), max_size=8),
 )
 def test_caps_windows_and_decays_combined_at_each_moment(
@@ -80,13 +87,19 @@ def test_each_rule_at_each_moment_equals_the_engine(
 def check_each_rule(model: lq.PointsModel, events: list[lq.Event], offsets: list[int]) -> None:
     lead_of = {lead_id: lq.Lead(lead_id) for lead_id in LEADS}
     # the events' own moments, and others
-    moments = sorted(
-        {e.timestamp for e in events} | {START.timestamp() + o for o in offsets}
-    )
+    moments = sorted({e.timestamp for e in events} | {START.timestamp() + o for o in offsets})
     instants = pl.DataFrame(
         {"lead_id": [lid for lid in LEADS for _ in moments], "t": moments * len(LEADS)}
     ).sort("lead_id", "t")
-    props = sorted({n for r in model.engagement if r.where is not None for s, n in r.where.fields() if s == "prop"})
+    props = sorted(
+        {
+            n
+            for r in model.engagement
+            if r.where is not None
+            for s, n in r.where.fields()
+            if s == "prop"
+        }
+    )
     table = event_frame(events, props, model.event_types())
     frame = counted_events(table.frame, table.origin)
     by_rule: dict[tuple[str, float], dict[str, float]] = {}
@@ -107,5 +120,10 @@ def check_each_rule(model: lq.PointsModel, events: list[lq.Event], offsets: list
         for (lead_id, t), value in zip(instants.iter_rows(), got, strict=True):
             want = by_rule[lead_id, t].get(rule.name, 0.0)
             assert math.isclose(value, want, rel_tol=1e-9, abs_tol=1e-9), (
-                slot, rule, lead_id, t, value, want,
+                slot,
+                rule,
+                lead_id,
+                t,
+                value,
+                want,
             )

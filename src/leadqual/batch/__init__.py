@@ -35,6 +35,15 @@ except ImportError:  # pragma: no cover - exercised without the extra
 
 from leadqual.batch._frames import EventSource, EventTable, event_frame
 from leadqual.batch._lower import lowerable
+from leadqual.batch._qualify import BatchQualification, qualify
 from leadqual.batch._score import score
 
-__all__ = ["EventSource", "EventTable", "event_frame", "lowerable", "score"]
+__all__ = [
+    "BatchQualification",
+    "EventSource",
+    "EventTable",
+    "event_frame",
+    "lowerable",
+    "qualify",
+    "score",
+]

@@ -122,13 +122,15 @@ def rule_at_instants(plan: _RulePlan, matched: pl.DataFrame, instants: pl.DataFr
         if plan.max_times is not None:
             lows.append(hi - plan.max_times)
         frame = frame.with_columns(lo_k=_max(*lows))
-        frame, value = _run(plan, form, runs, frame, "lo", "hi")
+        frame, value = _run(plan, form, runs, frame, low="lo", high="hi")
     else:
         # the day of t: its most recent events up to t (and no older than within)
-        newest = plan.max_per_day if plan.max_times is None else min(plan.max_per_day, plan.max_times)
+        newest = (
+            plan.max_per_day if plan.max_times is None else min(plan.max_per_day, plan.max_times)
+        )
         frame = runs.before(frame, _day_start(t), inclusive=False, name="day")
         frame = frame.with_columns(cur_k=_max(*lows, pl.col("day_k"), hi - newest))
-        frame, today = _run(plan, form, runs, frame, "cur", "hi")
+        frame, today = _run(plan, form, runs, frame, low="cur", high="hi")
         # the earlier days: each day's most recent max_per_day, then the most recent of them
         day = _day_start(pl.col("ts"))
         kept = pl.col("ts").rank("ordinal", descending=True).over("lead_id", day)
@@ -142,7 +144,7 @@ def rule_at_instants(plan: _RulePlan, matched: pl.DataFrame, instants: pl.DataFr
             left = plan.max_times - (hi - pl.col("cur_k"))  # what the day of t leaves
             past_lows.append(pl.col("kb_k") - left)
         frame = frame.with_columns(ka_k=pl.min_horizontal(_max(*past_lows), pl.col("kb_k")))
-        frame, past = _run(plan, form, earlier, frame, "ka", "kb")
+        frame, past = _run(plan, form, earlier, frame, low="ka", high="kb")
         value = today + past
     value = value.fill_null(0.0)  # a lead with no event of this rule
     if plan.max_points is not None:
@@ -152,7 +154,7 @@ def rule_at_instants(plan: _RulePlan, matched: pl.DataFrame, instants: pl.DataFr
 
 
 def _run(
-    plan: _RulePlan, form: str, runs: _Runs, frame: pl.DataFrame, low: str, high: str
+    plan: _RulePlan, form: str, runs: _Runs, frame: pl.DataFrame, *, low: str, high: str
 ) -> tuple[pl.DataFrame, pl.Expr]:
     """The points at ``t`` of the events ``[{low}_k, {high}_k)`` of ``runs`` (``frame``
     gains the columns the expression reads)."""

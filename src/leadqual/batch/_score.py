@@ -355,30 +355,40 @@ def fit_frame(model: PointsModel, by_id: Mapping[str, Lead]) -> pl.DataFrame:
 
 
 def combine(model: PointsModel, by_id: Mapping[str, Lead], totals: pl.DataFrame) -> pl.DataFrame:
-    """Fit, group caps, bounds and grades per lead, over the rules' totals."""
+    """Per lead, the score from the rules' totals (``lead_id``, ``slot``, ``points``)."""
+    wide = totals.with_columns(pl.format("r:{}", pl.col("slot")).alias("slot")).pivot(
+        on="slot", index="lead_id", values="points"
+    )
+    rows = pl.DataFrame({"lead_id": list(by_id)}, schema={"lead_id": pl.String})
+    rows = rows.join(wide, on="lead_id", how="left", maintain_order="left")
+    return score_rows(model, fit_frame(model, by_id), rows)
+
+
+def score_rows(model: PointsModel, fit: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """The score of each row of ``rows`` (a lead at one moment: ``lead_id``, perhaps
+    more keys, and ``r:<slot>``, each engagement rule's points then; a missing column or
+    null is no points), with the lead's ``fit`` frame: fit, group caps, bounds, grade.
+    The keys are kept, then ``total``, ``fit``, ``engagement``, ``adjustment``,
+    ``grade`` and ``group:<name>``."""
     groups = list(model._group_kinds)
-    slot_groups = pl.DataFrame(
-        {"slot": range(len(model._plans)), "group": [plan.group for plan in model._plans]},
-        schema={"slot": pl.Int32, "group": pl.String},
+    slots = [f"r:{slot}" for slot in range(len(model._plans))]
+    keys = [c for c in rows.columns if not c.startswith("r:")]
+    rows = rows.with_columns(
+        [
+            pl.col(c).fill_null(0.0).cast(pl.Float64) if c in rows.columns else pl.lit(0.0).alias(c)
+            for c in slots
+        ]
     )
-    totals = totals.with_columns(pl.col("slot").cast(pl.Int32)).join(slot_groups, on="slot")
-    engagement = totals.group_by("lead_id").agg(engagement=pl.col("points").sum())
-    shares = (
-        totals.filter(pl.col("group").is_not_null())
-        .group_by("lead_id", "group")
-        .agg(pl.col("points").sum())
-    )
-    frame = fit_frame(model, by_id).join(
-        engagement, on="lead_id", how="left", maintain_order="left"
-    )
+    frame = rows.join(fit, on="lead_id", how="left", maintain_order="left")
+    engagement = pl.sum_horizontal([pl.col(c) for c in slots]) if slots else pl.lit(0.0)
+    frame = frame.with_columns(engagement=engagement, adjustment=pl.lit(0.0))
     for group in groups:
-        share = shares.filter(pl.col("group") == group).select(
-            "lead_id", pl.col("points").alias(f"_eng:{group}")
+        in_group = [c for c, plan in zip(slots, model._plans, strict=True) if plan.group == group]
+        got = (
+            pl.col(f"_fit:{group}") + pl.sum_horizontal([pl.col(c) for c in in_group])
+            if in_group
+            else pl.col(f"_fit:{group}")
         )
-        frame = frame.join(share, on="lead_id", how="left", maintain_order="left")
-    frame = frame.fill_null(0.0).with_columns(adjustment=pl.lit(0.0))
-    for group in groups:
-        got = pl.col(f"_fit:{group}") + pl.col(f"_eng:{group}")
         frame = frame.with_columns(got.alias(f"group:{group}"))
         cap = model.group_caps.get(group)
         if cap is None:
@@ -404,11 +414,14 @@ def combine(model: PointsModel, by_id: Mapping[str, Lead], totals: pl.DataFrame)
     for letter, limit in reversed(model.grades):  # the highest grade reached wins
         grade = pl.when(pl.col("fit") >= limit).then(pl.lit(letter)).otherwise(grade)
     return frame.select(
-        "lead_id",
-        "total",
-        "fit",
-        "engagement",
-        "adjustment",
+        *keys,
+        *[_unsigned_zero(c) for c in ("total", "fit", "engagement", "adjustment")],
         grade.alias("grade"),
-        *[f"group:{g}" for g in groups],
+        *[_unsigned_zero(f"group:{g}") for g in groups],
     )
+
+
+def _unsigned_zero(column: str) -> pl.Expr:
+    """The column with -0.0 as 0.0, as the engine's sums (which start from 0) give it."""
+    value = pl.col(column)
+    return pl.when(value == 0).then(pl.lit(0.0)).otherwise(value).alias(column)

@@ -1,0 +1,576 @@
+"""Qualify many leads at once: where each stands, how it got there, and its framework.
+
+The engine walks each lead's events in time order and, at each moment, fires the
+automatic transitions whose guards hold. The backend computes the score of every lead at
+every moment at once (:mod:`leadqual.batch._instants`), marks the moments where each
+transition's guard *may* hold (a score at or above its threshold, an event of a type
+seen, a framework that can still pass: never a moment where it holds unmarked), and walks
+in Python only those moments, with the engine's own guards and stage machine, so the
+records are the engine's. Most leads never reach a marked moment, and are not walked.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import polars as pl
+
+from leadqual.batch._frames import EventSource, event_at, event_frame
+from leadqual.batch._instants import rule_at_instants
+from leadqual.batch._lower import lowerable
+from leadqual.batch._score import (
+    UnknownLeads,
+    _attribute_frame,
+    counted_events,
+    fields_read,
+    fit_frame,
+    known_leads,
+    lower_where,
+    moments_of,
+    score_rows,
+    unique_leads,
+)
+from leadqual.errors import InvalidTransition, NotLowerable, ValidationError
+from leadqual.frameworks.checks import Activity, Facts, Verdict
+from leadqual.frameworks.framework import Framework, _lead_only
+from leadqual.leads import Lead
+from leadqual.qualifier import Decision
+from leadqual.rulesets.ruleset import RuleSet
+from leadqual.scoring.points import PointsModel, PointsState
+from leadqual.scoring.protocol import Score
+from leadqual.stages import guards as g
+from leadqual.stages.machine import StageMachine, StageState, TransitionRecord
+
+__all__ = ["BatchQualification", "qualify"]
+
+_UTC = timezone.utc
+#: A score this close to a guard's threshold is read again exactly, in Python.
+NEAR = 1e-9
+_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
+
+
+@attrs.frozen
+class BatchQualification:
+    """Where every lead stands, from :func:`qualify`.
+
+    ``leads``: one row per lead, in the order given: ``lead_id``, ``stage``,
+    ``entered_at`` (when it entered that stage; null for the first stage),
+    ``started_at`` (its first event or decision), the score then (``total``, ``fit``,
+    ``engagement``, ``adjustment``, ``grade``, ``group:<name>``), the framework's
+    ``verdict`` (``"pass"``, ``"fail"``, ``"unknown"``, null without a framework) and
+    ``missing`` (the checks still unknown: what sales should ask next).
+    ``transitions``: every move, ``(lead_id, record)`` in time order (the records are
+    the engine's, moves at ``as_of`` included), as :func:`leadqual.analytics.funnel`
+    reads them. ``void``: the decisions that could not apply, with the reason.
+    ``near_threshold``: moments where a score lay within 1e-9 of a guard's threshold,
+    read again exactly (the backend adds in another order than the engine).
+    """
+
+    leads: pl.DataFrame
+    transitions: tuple[tuple[str, TransitionRecord], ...]
+    void: tuple[tuple[str, Decision, str], ...] = ()
+    near_threshold: int = 0
+
+
+def _decisions(
+    decisions: Mapping[str, Iterable[Decision]] | None, by_id: Mapping[str, Lead]
+) -> dict[str, list[Decision]]:
+    if decisions is None:
+        return {}
+    if not isinstance(decisions, Mapping):
+        raise ValidationError("decisions", decisions, "expected a mapping of lead id to decisions")
+    out: dict[str, list[Decision]] = {}
+    for lead_id, made in decisions.items():
+        if lead_id not in by_id:
+            raise ValidationError("decisions", lead_id, "no such lead among the leads given")
+        items = list(made)
+        for i, decision in enumerate(items):
+            if not isinstance(decision, Decision):
+                raise ValidationError(
+                    f"decisions[{lead_id!r}][{i}]", decision, "expected a Decision"
+                )
+        out[lead_id] = sorted(items, key=lambda d: d.at)
+    return out
+
+
+def _guard_mask(guard: g.Guard, frame: pl.DataFrame, seen: dict[tuple[str, ...], str]) -> pl.Expr:
+    """Where ``guard`` may hold: true wherever it holds (a moment left false is one where
+    it surely does not)."""
+    if isinstance(guard, g.GuardAll):
+        return pl.all_horizontal([_guard_mask(x, frame, seen) for x in guard.guards])
+    if isinstance(guard, g.GuardAny):
+        return pl.any_horizontal([_guard_mask(x, frame, seen) for x in guard.guards])
+    if isinstance(guard, g.ScoreAtLeast):
+        return pl.col("total") >= guard.points - NEAR * max(1.0, abs(guard.points))
+    if isinstance(guard, g.FitAtLeast):
+        return pl.col("fit") >= guard.points - NEAR * max(1.0, abs(guard.points))
+    if isinstance(guard, g.EngagementAtLeast):
+        return pl.col("engagement") >= guard.points - NEAR * max(1.0, abs(guard.points))
+    if isinstance(guard, g.EventSeen):
+        last = pl.col(seen[tuple(sorted(guard.event_types))])
+        if guard.within is None:
+            return last.is_not_null()
+        # a second more than the window: the guard itself decides at the boundary
+        return last.is_not_null() & (pl.col("t") - last <= guard.within.total_seconds() + 1)
+    if isinstance(guard, g.NewActivity):
+        types = tuple(sorted(guard.event_types)) if guard.event_types is not None else ()
+        return pl.col(seen[types]).is_not_null()
+    if isinstance(guard, g.AttrCondition):
+        return pl.col(f"_attr:{id(guard)}")
+    if isinstance(guard, g.FrameworkPassed):
+        return pl.col("_may_pass")
+    return pl.lit(value=True)  # GuardNot and the rest: decided at each moment, by the guard
+
+
+def _type_sets(machine: StageMachine) -> set[tuple[str, ...]]:
+    """The sets of event types that guards look for (() for any type)."""
+    out: set[tuple[str, ...]] = set()
+    for transition in machine.transitions:
+        if transition.guard is None:
+            continue
+        for guard in transition.guard.walk():
+            if isinstance(guard, g.EventSeen):
+                out.add(tuple(sorted(guard.event_types)))
+            elif isinstance(guard, g.NewActivity):
+                out.add(tuple(sorted(guard.event_types)) if guard.event_types is not None else ())
+    return out
+
+
+def _may_pass(framework: Framework | None, lead: Lead) -> bool:
+    """Whether ``framework`` can pass for ``lead`` at some moment: its checks that read
+    only the lead decide now, the others are taken to pass."""
+    if framework is None:
+        return False
+    verdicts = []
+    facts = Facts._trusted(lead, _EPOCH, {})
+    for check, reader in zip(framework.checks, framework._keys, strict=True):
+        if reader is _lead_only:
+            verdicts.append(framework._run(0, check, facts).verdict)
+        else:
+            verdicts.append(Verdict.PASS)
+    return bool(framework.policy.verdict(verdicts) is Verdict.PASS)
+
+
+def qualify(
+    ruleset: RuleSet,
+    leads: Iterable[Lead],
+    events: EventSource,
+    *,
+    as_of: datetime | Mapping[str, datetime],
+    decisions: Mapping[str, Iterable[Decision]] | None = None,
+    unknown_leads: UnknownLeads = "warn",
+) -> BatchQualification:
+    """Qualify every lead as of ``as_of`` (one moment, or one per lead id), as
+    :meth:`Qualifier.qualify` does one lead at a time; ``decisions`` maps lead ids to
+    the sales decisions made for them. See :class:`BatchQualification`."""
+    if not isinstance(ruleset, RuleSet):
+        raise ValidationError("ruleset", ruleset, "expected a RuleSet")
+    reasons = lowerable(ruleset)
+    if reasons:
+        raise NotLowerable(reasons)
+    model = ruleset.model
+    assert isinstance(model, PointsModel)  # lowerable says so
+    by_id = unique_leads(leads)
+    moments = moments_of(as_of, by_id)
+    if isinstance(moments, float):
+        moments = pl.DataFrame(
+            {"lead_id": list(by_id), "_now": [moments] * len(by_id)},
+            schema={"lead_id": pl.String, "_now": pl.Float64},
+        )
+    made = _decisions(decisions, by_id)
+    props, attributes = fields_read(model)
+    table = event_frame(events, props)
+    frame = known_leads(table.frame, by_id, unknown_leads)
+    frame = counted_events(frame, table.origin)  # every type: activity counts each event once
+    frame = frame.join(moments, on="lead_id", how="left").filter(pl.col("ts") <= pl.col("_now"))
+    if attributes:
+        frame = frame.join(_attribute_frame(by_id, attributes), on="lead_id", how="left")
+    instants = _instants(frame, moments, made)
+    instants = _scores(model, by_id, frame, instants, table.native)
+    instants = _marks(ruleset, by_id, frame, instants)
+    if isinstance(as_of, Mapping):
+        given = {lead_id: as_of[lead_id] for lead_id in by_id}
+    else:
+        given = dict.fromkeys(by_id, as_of)
+    walker = _Walker(ruleset, by_id, frame, origin=table.origin, made=made, as_of=given)
+    return walker.run(instants, moments)
+
+
+def _instants(
+    frame: pl.DataFrame, moments: pl.DataFrame, made: Mapping[str, list[Decision]]
+) -> pl.DataFrame:
+    """Every moment of every lead: its events' moments, its decisions', its ``as_of``."""
+    parts = [
+        frame.select("lead_id", pl.col("ts").alias("t")),
+        moments.select("lead_id", pl.col("_now").alias("t")),
+    ]
+    decided = [(lead_id, d.at.timestamp()) for lead_id, ds in made.items() for d in ds]
+    if decided:
+        parts.append(
+            pl.DataFrame(decided, schema={"lead_id": pl.String, "t": pl.Float64}, orient="row")
+        )
+    rows = pl.concat(parts).join(moments, on="lead_id").filter(pl.col("t") <= pl.col("_now"))
+    return rows.unique(["lead_id", "t"]).sort("lead_id", "t").drop("_now")
+
+
+def _scores(
+    model: PointsModel,
+    by_id: Mapping[str, Lead],
+    frame: pl.DataFrame,
+    instants: pl.DataFrame,
+    native: frozenset[str],
+) -> pl.DataFrame:
+    """``instants`` with the score at each moment."""
+    columns = []
+    for slot, (rule, plan) in enumerate(zip(model.engagement, model._plans, strict=True)):
+        mask = pl.col("type") == rule.event_type
+        if rule.where is not None:
+            mask &= lower_where(rule.where, frame, native)
+        columns.append(rule_at_instants(plan, frame.filter(mask), instants).alias(f"r:{slot}"))
+    rows = instants.with_columns(columns)
+    return score_rows(model, fit_frame(model, by_id), rows)
+
+
+def _marks(
+    ruleset: RuleSet, by_id: Mapping[str, Lead], frame: pl.DataFrame, instants: pl.DataFrame
+) -> pl.DataFrame:
+    """``instants`` with ``m:<stage>``: where some automatic transition out of the stage
+    may fire."""
+    machine = ruleset.stages
+    seen: dict[tuple[str, ...], str] = {}
+    for i, types in enumerate(sorted(_type_sets(machine))):
+        name = f"_seen:{i}"
+        seen[types] = name
+        events = (
+            frame if not types else frame.filter(pl.col("type").is_in(pl.Series(types).implode()))
+        )
+        lasts = (
+            events.group_by("lead_id", "ts")
+            .agg()
+            .sort("lead_id", "ts")
+            .with_columns(pl.col("ts").alias(name))
+        )
+        instants = instants.join_asof(
+            lasts,
+            left_on="t",
+            right_on="ts",
+            by="lead_id",
+            strategy="backward",
+            check_sortedness=False,
+        ).drop("ts")
+    flags: dict[str, list[bool]] = {}
+    for transition in machine.transitions:
+        if transition.guard is None:
+            continue
+        for guard in transition.guard.walk():
+            if isinstance(guard, g.AttrCondition):
+                flags[f"_attr:{id(guard)}"] = [
+                    guard.condition.test(lead) for lead in by_id.values()
+                ]
+    flags["_may_pass"] = [_may_pass(ruleset.framework, lead) for lead in by_id.values()]
+    per_lead = pl.DataFrame(
+        {"lead_id": list(by_id), **flags}, schema_overrides={"lead_id": pl.String}
+    )
+    instants = instants.join(per_lead, on="lead_id", how="left", maintain_order="left")
+    marks = []
+    for stage in (s.name for s in machine.stages):
+        out = [
+            t for t in machine.transitions if t.source == stage and t.auto and t.guard is not None
+        ]
+        if out:
+            mark = pl.any_horizontal([_guard_mask(t.guard, instants, seen) for t in out])  # type: ignore[arg-type]
+            marks.append(mark.fill_null(value=False).alias(f"m:{stage}"))
+    near = [
+        (pl.col(column) - guard.points).abs() <= NEAR * max(1.0, abs(guard.points))
+        for transition in machine.transitions
+        if transition.guard is not None
+        for guard in transition.guard.walk()
+        if isinstance(guard, (g.ScoreAtLeast, g.FitAtLeast, g.EngagementAtLeast))
+        for column in [
+            {"ScoreAtLeast": "total", "FitAtLeast": "fit"}.get(type(guard).__name__, "engagement")
+        ]
+    ]
+    marks.append((pl.any_horizontal(near) if near else pl.lit(value=False)).alias("_near"))
+    return instants.with_columns(marks)
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, _UTC)
+
+
+_SCORE_COLUMNS = ("total", "fit", "engagement", "adjustment", "grade")
+
+
+class _Walker:
+    """Walks the leads that may move, through their marked moments only."""
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        by_id: Mapping[str, Lead],
+        frame: pl.DataFrame,
+        *,
+        origin: Any,
+        made: Mapping[str, list[Decision]],
+        as_of: Mapping[str, datetime],
+    ) -> None:
+        self.machine = ruleset.stages
+        self.framework = ruleset.framework
+        self.model: PointsModel = ruleset.model  # type: ignore[assignment]
+        self.by_id = by_id
+        self.frame = frame
+        self.origin = origin
+        self.made = made
+        self.as_of = as_of
+        self.groups = [f"group:{x}" for x in self.model._group_kinds]
+        self.near = 0
+
+    def run(self, instants: pl.DataFrame, moments: pl.DataFrame) -> BatchQualification:
+        first = self.machine.first_stage()
+        events_at = self.frame.select("lead_id", pl.col("ts").alias("t")).unique()
+        instants = (
+            instants.join(moments, on="lead_id", how="left", maintain_order="left")
+            .join(
+                events_at.with_columns(_event=pl.lit(value=True)),
+                on=["lead_id", "t"],
+                how="left",
+                maintain_order="left",
+            )
+            .with_columns(
+                pl.col("_event").fill_null(value=False), _final=pl.col("t") == pl.col("_now")
+            )
+        )
+        mark = f"m:{first}"
+        walked = set(self.made)
+        if mark in instants.columns:
+            moving = instants.filter(pl.col(mark) & (pl.col("_event") | pl.col("_final")))
+            walked |= set(moving["lead_id"].unique().to_list())
+        columns = [*_SCORE_COLUMNS, *self.groups]
+        out = instants.filter(pl.col("_final")).select("lead_id", *columns)
+        states: dict[str, StageState] = {}
+        exact: dict[str, Score] = {}
+        void: list[tuple[str, Decision, str]] = []
+        if walked:
+            chosen = pl.Series(sorted(walked), dtype=pl.String).implode()
+            rows = instants.filter(pl.col("lead_id").is_in(chosen))
+            events = (
+                self.frame.filter(pl.col("lead_id").is_in(chosen))
+                .select("lead_id", "ts", "type", "_row")
+                .sort("lead_id", "ts")
+                .partition_by("lead_id", as_dict=True)
+            )
+            for (lead_id,), lead_rows in rows.partition_by("lead_id", as_dict=True).items():
+                lead_id = str(lead_id)
+                lead_events = events.get((lead_id,))
+                state, score, lost = self._walk(lead_id, lead_rows, lead_events)
+                states[lead_id] = state
+                if score is not None:
+                    exact[lead_id] = score
+                void += lost
+        stages: list[str] = []
+        entered: list[datetime | None] = []
+        transitions: list[tuple[datetime, str, int, TransitionRecord]] = []
+        for lead_id in out["lead_id"]:
+            where = states.get(lead_id)
+            stages.append(first if where is None else where.stage)
+            entered.append(None if where is None else where.entered_at)
+            for i, record in enumerate(() if where is None else where.history):
+                transitions.append((record.at, lead_id, i, record))
+        out = out.with_columns(
+            stage=pl.Series(stages, dtype=pl.String),
+            entered_at=pl.Series(entered, dtype=pl.Datetime("us", "UTC")),
+        )
+        if exact:  # the scores at as_of that were read again exactly, near a threshold
+            fixed = {c: [_read(score, c) for score in exact.values()] for c in columns}
+            schema: Any = out.select("lead_id", *columns).schema
+            fix = pl.DataFrame({"lead_id": list(exact), **fixed}, schema=schema)
+            out = out.update(fix, on="lead_id")
+        order = pl.DataFrame({"lead_id": list(self.by_id)}, schema={"lead_id": pl.String})
+        out = (
+            order.join(out, on="lead_id", how="left", maintain_order="left")
+            .join(self._started(), on="lead_id", how="left", maintain_order="left")
+            .join(self._verdicts(), on="lead_id", how="left", maintain_order="left")
+            .select("lead_id", "stage", "entered_at", "started_at", *columns, "verdict", "missing")
+        )
+        transitions.sort(key=lambda item: (item[0], item[1], item[2]))
+        return BatchQualification(
+            leads=out,
+            transitions=tuple((lead_id, record) for _, lead_id, _, record in transitions),
+            void=tuple(void),
+            near_threshold=self.near,
+        )
+
+    def _started(self) -> pl.DataFrame:
+        """Per lead, its first event or decision (when it entered the funnel)."""
+        firsts = self.frame.group_by("lead_id").agg(pl.col("ts").min().alias("_first"))
+        decided = [(lead_id, ds[0].at.timestamp()) for lead_id, ds in self.made.items() if ds]
+        if decided:
+            more = pl.DataFrame(
+                decided, schema={"lead_id": pl.String, "_first": pl.Float64}, orient="row"
+            )
+            firsts = pl.concat([firsts, more]).group_by("lead_id").agg(pl.col("_first").min())
+        micros = (pl.col("_first") * 1_000_000).round().cast(pl.Int64)
+        return firsts.select("lead_id", micros.cast(pl.Datetime("us", "UTC")).alias("started_at"))
+
+    def _verdicts(self) -> pl.DataFrame:
+        """The framework's verdict and missing checks of each lead as of its moment (the
+        built-in checks read, of the activity, only the counts of a need's signals)."""
+        framework = self.framework
+        ids = list(self.by_id)
+        schema: Any = {"lead_id": pl.String, "verdict": pl.String, "missing": pl.List(pl.String)}
+        if framework is None:
+            return pl.DataFrame(
+                {"lead_id": ids, "verdict": [None] * len(ids), "missing": [[]] * len(ids)},
+                schema=schema,
+            )
+        reads = sorted({t for check in framework.checks for t in getattr(check, "signals", ())})
+        activity: dict[str, dict[str, Activity]] = {}
+        if reads:
+            counted = (
+                self.frame.filter(pl.col("type").is_in(pl.Series(reads, dtype=pl.String).implode()))
+                .group_by("lead_id", "type")
+                .agg(pl.len(), pl.col("ts").min().alias("a"), pl.col("ts").max().alias("b"))
+            )
+            for lead_id, kind, n, a, b in counted.iter_rows():
+                seen = Activity._trusted(n, _moment(a), _moment(b))
+                activity.setdefault(lead_id, {})[kind] = seen
+        verdicts, missing = [], []
+        for lead_id, lead in self.by_id.items():
+            found = MappingProxyType(activity.get(lead_id, {}))
+            result = framework._evaluate_reusing(lead, self.as_of[lead_id], found, {})
+            verdicts.append(result.verdict.value)
+            missing.append(list(result.missing))
+        return pl.DataFrame(
+            {"lead_id": ids, "verdict": verdicts, "missing": missing}, schema=schema
+        )
+
+    def _walk(
+        self, lead_id: str, rows: pl.DataFrame, events: pl.DataFrame | None
+    ) -> tuple[StageState, Score | None, list[tuple[str, Decision, str]]]:
+        """One lead through its marked moments and its decisions, as the engine walks it.
+        Returns where it stands at as_of, its score then if read again exactly, and the
+        decisions that could not apply."""
+        lead, machine, framework = self.by_id[lead_id], self.machine, self.framework
+        moments: list[float] = rows["t"].to_list()
+        is_event: list[bool] = rows["_event"].to_list()
+        near: list[bool] = rows["_near"].to_list()
+        marks = {
+            stage.name: rows[f"m:{stage.name}"].to_list()
+            for stage in machine.stages
+            if f"m:{stage.name}" in rows.columns
+        }
+        values = {c: rows[c].to_list() for c in (*_SCORE_COLUMNS, *self.groups)}
+        row_of = {t: k for k, t in enumerate(moments)}
+        ev_ts: list[float] = [] if events is None else events["ts"].to_list()
+        ev_type: list[str] = [] if events is None else events["type"].to_list()
+        as_of = self.as_of[lead_id]
+        decisions = [d for d in self.made.get(lead_id, ()) if d.at <= as_of]
+        seen: dict[str, list[Any]] = {}
+        fed = [0]
+        memo: dict[int, Any] = {}
+        exact: list[PointsState] = []
+        void: list[tuple[str, Decision, str]] = []
+        state = machine.start()
+
+        def activity_until(t: float) -> Mapping[str, Activity]:
+            p = fed[0]
+            while p < len(ev_ts) and ev_ts[p] <= t:
+                got = seen.get(ev_type[p])
+                if got is None:
+                    seen[ev_type[p]] = [1, ev_ts[p], ev_ts[p]]
+                else:
+                    got[0] += 1
+                    got[2] = ev_ts[p]
+                p += 1
+            fed[0] = p
+            return MappingProxyType(
+                {k: Activity._trusted(n, _moment(a), _moment(b)) for k, (n, a, b) in seen.items()}
+            )
+
+        def score_at(k: int, at: datetime) -> Score:
+            if near[k]:
+                self.near += 1
+                if not exact:
+                    exact.append(self._exact_state(lead, events))
+                return exact[0].score(at)
+            return Score(
+                total=values["total"][k],
+                fit=values["fit"][k],
+                engagement=values["engagement"][k],
+                adjustment=values["adjustment"][k],
+                groups={c[6:]: values[c][k] for c in self.groups},
+                grade=values["grade"][k],
+                as_of=at,
+            )
+
+        def context(k: int, at: datetime) -> g.GuardContext:
+            activity = activity_until(moments[k])
+            judge: Any = None
+            if framework is not None:
+                judge = lambda: framework._evaluate_reusing(lead, at, activity, memo)  # noqa: E731
+            return g.GuardContext(
+                lead,
+                lambda: score_at(k, at),
+                at,
+                activity=activity,
+                framework=judge,
+                stage_entered_at=state.entered_at,
+            )
+
+        def next_mark(stage: str, i: int) -> int | None:
+            flags = marks.get(stage)
+            if flags is None:
+                return None
+            for j in range(i, len(moments)):
+                if flags[j] and is_event[j]:
+                    return j
+            return None
+
+        i, d = 0, 0
+        while True:
+            j = next_mark(state.stage, i)
+            if d < len(decisions) and (j is None or decisions[d].at.timestamp() < moments[j]):
+                decision = decisions[d]
+                d += 1
+                k = row_of[decision.at.timestamp()]
+                ctx = context(k, decision.at)
+                try:
+                    machine.move(
+                        state, decision.target, at=decision.at, reason=decision.reason, ctx=ctx
+                    )
+                except InvalidTransition as exc:
+                    void.append((lead_id, decision, str(exc)))
+                else:
+                    machine.advance(state, ctx)
+                i = bisect_right(moments, decision.at.timestamp())
+                continue
+            if j is None:
+                break
+            machine.advance(state, context(j, _moment(moments[j])))
+            i = j + 1
+        last = len(moments) - 1
+        final = state.copy()
+        flags = marks.get(final.stage)
+        if flags is not None and flags[last]:
+            machine.advance(final, context(last, as_of))
+        return final, (score_at(last, as_of) if near[last] else None), void
+
+    def _exact_state(self, lead: Lead, events: pl.DataFrame | None) -> PointsState:
+        """The engine's scoring state of ``lead`` (for a score near a threshold)."""
+        state = self.model.start(lead)
+        rows = [] if events is None else events["_row"].to_list()
+        for row in rows:
+            state.apply(event_at(self.origin, self.frame, row))
+        return state
+
+
+def _read(score: Score, column: str) -> Any:
+    if column.startswith("group:"):
+        return score.groups[column[6:]]
+    value = getattr(score, column)
+    return value if column == "grade" else float(value)
