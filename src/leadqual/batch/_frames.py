@@ -147,31 +147,47 @@ def _from_events(
 def event_at(origin: Any, frame: pl.DataFrame, row: int) -> Event:
     """The event of input row ``row`` (to compare two rows sharing an id, and to name
     them in an error): ``origin`` is the :attr:`EventTable.origin` of ``frame``."""
+    return events_at(origin, frame, [row])[0]
+
+
+def events_at(origin: Any, frame: pl.DataFrame, rows: Sequence[int]) -> list[Event]:
+    """The events of input rows ``rows``, in that order (one read of the table)."""
     if isinstance(origin, list):
-        event: Event = origin[row]
-        return event
-    found = frame.filter(pl.col("_row") == row).row(0, named=True)
-    props: Any = None if origin is None else origin(row)
-    if isinstance(props, str):
-        props = json.loads(props) if props.strip() else None
-    elif isinstance(props, dict):  # a struct: a field a row lacks reads as null
-        props = {key: value for key, value in props.items() if value is not None}
-    return Event(
-        found["lead_id"],
-        found["type"],
-        at=datetime.fromtimestamp(found["ts"], timezone.utc),
-        properties=props,
-        id=found["id"],
-        source=found["source"],
-    )
+        return [origin[row] for row in rows]
+    wanted = pl.Series(list(rows), dtype=pl.UInt32)
+    found = {
+        r["_row"]: r
+        for r in frame.filter(pl.col("_row").is_in(wanted.implode())).iter_rows(named=True)
+    }
+    props = {} if origin is None else origin(wanted)
+    out = []
+    for row in rows:
+        data = found[row]
+        value: Any = props.get(row)
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip() else None
+        elif isinstance(value, dict):  # a struct: a field a row lacks reads as null
+            value = {key: item for key, item in value.items() if item is not None}
+        out.append(
+            Event(
+                data["lead_id"],
+                data["type"],
+                at=datetime.fromtimestamp(data["ts"], timezone.utc),
+                properties=value,
+                id=data["id"],
+                source=data["source"],
+            )
+        )
+    return out
 
 
-def _properties_of(lazy: pl.LazyFrame) -> Callable[[int], Any]:
-    """Reads one row's properties again (rows sharing an id are rare: nothing is kept)."""
+def _properties_of(lazy: pl.LazyFrame) -> Callable[[pl.Series], dict[int, Any]]:
+    """Reads some rows' properties again (rows sharing an id, scores near a threshold:
+    rare, so nothing is kept meanwhile)."""
 
-    def read(row: int) -> Any:
-        found = lazy.filter(pl.col("_row") == row).select("properties").collect()
-        return found.item() if found.height else None
+    def read(rows: pl.Series) -> dict[int, Any]:
+        found = lazy.filter(pl.col("_row").is_in(rows.implode())).select("_row", "properties")
+        return dict(found.collect().iter_rows())
 
     return read
 

@@ -12,7 +12,7 @@ records are the engine's. Most leads never reach a marked moment, and are not wa
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 import polars as pl
 
-from leadqual.batch._frames import EventSource, event_at, event_frame
+from leadqual.batch._frames import EventSource, event_frame, events_at
 from leadqual.batch._instants import rule_at_instants
 from leadqual.batch._lower import lowerable
 from leadqual.batch._score import (
@@ -35,9 +35,21 @@ from leadqual.batch._score import (
     score_rows,
     unique_leads,
 )
+from leadqual.batch._values import encode
 from leadqual.errors import InvalidTransition, NotLowerable, ValidationError
-from leadqual.frameworks.checks import Activity, Facts, Verdict
-from leadqual.frameworks.framework import Framework, _lead_only
+from leadqual.frameworks.checks import (
+    Activity,
+    AttributeCheck,
+    Authority,
+    Budget,
+    ConditionCheck,
+    Facts,
+    Need,
+    Timeline,
+)
+from leadqual.frameworks.checks import _read as _read_field
+from leadqual.frameworks.framework import Framework, FrameworkResult
+from leadqual.jsonvalues import MISSING
 from leadqual.leads import Lead
 from leadqual.qualifier import Decision
 from leadqual.rulesets.ruleset import RuleSet
@@ -141,19 +153,93 @@ def _type_sets(machine: StageMachine) -> set[tuple[str, ...]]:
     return out
 
 
-def _may_pass(framework: Framework | None, lead: Lead) -> bool:
-    """Whether ``framework`` can pass for ``lead`` at some moment: its checks that read
-    only the lead decide now, the others are taken to pass."""
+def _framework_reads(framework: Framework) -> tuple[str, ...]:
+    """The lead fields the framework's (built-in) checks read: two leads alike in these
+    get the same check results, so a result is computed once for both."""
+    names: list[str] = []
+    for check in framework.checks:
+        if isinstance(check, Budget):
+            names.append(check.attribute)
+        elif isinstance(check, Authority):
+            names += [check.title_attribute, check.role_attribute]
+        elif isinstance(check, Need):
+            names.append(check.pain_points_attribute)
+        elif isinstance(check, Timeline):
+            names += [check.date_attribute, check.days_attribute]
+        elif isinstance(check, AttributeCheck):
+            names.append(check.attribute)
+        elif isinstance(check, ConditionCheck):
+            names += [name for _, name in check.condition.fields()]
+    return tuple(dict.fromkeys(names))
+
+
+def _profile(lead: Lead, names: Sequence[str]) -> tuple[str, ...]:
+    """What ``lead`` holds in ``names``, as kind-keeping text (absent and null apart)."""
+    out = []
+    for name in names:
+        value = _read_field(lead, name)
+        out.append("-" if value is MISSING else encode(value))
+    return tuple(out)
+
+
+def _framework_marks(
+    framework: Framework | None,
+    by_id: Mapping[str, Lead],
+    frame: pl.DataFrame,
+    instants: pl.DataFrame,
+) -> pl.DataFrame:
+    """``instants`` with ``_may_pass``: where the framework may pass.
+
+    A built-in framework's verdict depends on the lead, on whether each of its needs'
+    signal events was seen, and (for a timeline check reading a purchase date) on the
+    day. For a lead without a purchase date, the verdict is computed once per distinct
+    set of signals seen: exact. With one, every moment is marked (the guard decides).
+    """
     if framework is None:
-        return False
-    verdicts = []
-    facts = Facts._trusted(lead, _EPOCH, {})
-    for check, reader in zip(framework.checks, framework._keys, strict=True):
-        if reader is _lead_only:
-            verdicts.append(framework._run(0, check, facts).verdict)
-        else:
-            verdicts.append(Verdict.PASS)
-    return bool(framework.policy.verdict(verdicts) is Verdict.PASS)
+        return instants.with_columns(_may_pass=pl.lit(value=False))
+    signals = sorted({t for check in framework.checks for t in getattr(check, "signals", ())})
+    dated = [
+        lead_id
+        for lead_id, lead in by_id.items()
+        if any(
+            isinstance(check, Timeline) and lead.attributes.get(check.date_attribute) is not None
+            for check in framework.checks
+        )
+    ]
+    columns = []
+    for i, kind in enumerate(signals):
+        name = f"_sig:{i}"
+        firsts = (
+            frame.filter(pl.col("type") == kind)
+            .group_by("lead_id")
+            .agg(pl.col("ts").min().alias(name))
+        )
+        instants = instants.join(firsts, on="lead_id", how="left", maintain_order="left")
+        columns.append((pl.col(name).is_not_null() & (pl.col(name) <= pl.col("t"))).alias(name))
+    instants = instants.with_columns(columns)
+    flags = [f"_sig:{i}" for i in range(len(signals))]
+    keys = instants.filter(~pl.col("lead_id").is_in(pl.Series(dated, dtype=pl.String).implode()))
+    keys = keys.group_by("lead_id", *flags).agg(pl.col("t").first())
+    verdicts: list[bool] = []
+    reads = _framework_reads(framework)
+    known: dict[tuple[Any, ...], bool] = {}
+    for row in keys.iter_rows():
+        lead_id, seen, t = row[0], tuple(row[1:-1]), row[-1]
+        key = (_profile(by_id[lead_id], reads), seen)
+        passed = known.get(key)
+        if passed is None:
+            at = _moment(t)
+            activity = {
+                kind: Activity._trusted(1, at, at)
+                for kind, yes in zip(signals, seen, strict=True)
+                if yes
+            }
+            result = framework.evaluate(Facts._trusted(by_id[lead_id], at, activity))
+            passed = known[key] = result.passed
+        verdicts.append(passed)
+    keys = keys.drop("t").with_columns(_may_pass=pl.Series(verdicts, dtype=pl.Boolean))
+    instants = instants.join(keys, on=["lead_id", *flags], how="left", maintain_order="left")
+    return instants.with_columns(pl.col("_may_pass").fill_null(value=True)).drop(flags)
 
 
 def qualify(
@@ -272,11 +358,11 @@ def _marks(
                 flags[f"_attr:{id(guard)}"] = [
                     guard.condition.test(lead) for lead in by_id.values()
                 ]
-    flags["_may_pass"] = [_may_pass(ruleset.framework, lead) for lead in by_id.values()]
     per_lead = pl.DataFrame(
         {"lead_id": list(by_id), **flags}, schema_overrides={"lead_id": pl.String}
     )
     instants = instants.join(per_lead, on="lead_id", how="left", maintain_order="left")
+    instants = _framework_marks(ruleset.framework, by_id, frame, instants)
     marks = []
     for stage in (s.name for s in machine.stages):
         out = [
@@ -329,6 +415,27 @@ class _Walker:
         self.as_of = as_of
         self.groups = [f"group:{x}" for x in self.model._group_kinds]
         self.near = 0
+        framework = self.framework
+        self.reads = () if framework is None else _framework_reads(framework)
+        checks = () if framework is None else framework.checks
+        self.signals = sorted({t for check in checks for t in getattr(check, "signals", ())})
+        self.dated = framework is not None and any(
+            isinstance(check, Timeline) for check in framework.checks
+        )
+        self._judged: dict[tuple[Any, ...], FrameworkResult] = {}
+
+    def _judge(
+        self, lead: Lead, profile: tuple[str, ...], at: datetime, activity: Mapping[str, Activity]
+    ) -> FrameworkResult:
+        """The framework's result for ``lead`` at ``at``, shared by the leads and moments
+        alike in what the checks read (the lead's fields, the signals seen, the day)."""
+        assert self.framework is not None
+        seen = tuple(t for t in self.signals if t in activity and activity[t].count)
+        key = (profile, seen, (at.date(), at.utcoffset()) if self.dated else None)
+        found = self._judged.get(key)
+        if found is None:
+            found = self._judged[key] = self.framework.evaluate(Facts._trusted(lead, at, activity))
+        return found
 
     def run(self, instants: pl.DataFrame, moments: pl.DataFrame) -> BatchQualification:
         first = self.machine.first_stage()
@@ -357,17 +464,42 @@ class _Walker:
         void: list[tuple[str, Decision, str]] = []
         if walked:
             chosen = pl.Series(sorted(walked), dtype=pl.String).implode()
-            rows = instants.filter(pl.col("lead_id").is_in(chosen))
+            # the walk reads the marked moments, the decisions' and as_of: only those
+            decided = (
+                pl.DataFrame(
+                    [(lead_id, d.at.timestamp()) for lead_id, ds in self.made.items() for d in ds],
+                    schema={"lead_id": pl.String, "t": pl.Float64},
+                    orient="row",
+                )
+                .unique()
+                .with_columns(_decided=pl.lit(value=True))
+            )
+            marked = [pl.col(c) for c in instants.columns if c.startswith("m:")]
+            keep = ~pl.col("_event") | pl.col("_decided").fill_null(value=False)
+            if marked:
+                keep |= pl.any_horizontal(marked)
+            rows = (
+                instants.filter(pl.col("lead_id").is_in(chosen))
+                .join(decided, on=["lead_id", "t"], how="left", maintain_order="left")
+                .filter(keep)
+            )
             events = (
                 self.frame.filter(pl.col("lead_id").is_in(chosen))
                 .select("lead_id", "ts", "type", "_row")
                 .sort("lead_id", "ts")
-                .partition_by("lead_id", as_dict=True)
             )
-            for (lead_id,), lead_rows in rows.partition_by("lead_id", as_dict=True).items():
-                lead_id = str(lead_id)
-                lead_events = events.get((lead_id,))
-                state, score, lost = self._walk(lead_id, lead_rows, lead_events)
+            names = ["t", "_event", "_near", *columns]
+            names += [c for c in rows.columns if c.startswith("m:")]
+            table = {c: rows[c].to_list() for c in names}
+            ev_table = {c: events[c].to_list() for c in ("ts", "type", "_row")}
+            ev_spans = _spans(events["lead_id"])
+            for lead_id, (a, b) in _spans(rows["lead_id"]).items():
+                ea, eb = ev_spans.get(lead_id, (0, 0))
+                state, score, lost = self._walk(
+                    lead_id,
+                    {c: values[a:b] for c, values in table.items()},
+                    {c: values[ea:eb] for c, values in ev_table.items()},
+                )
                 states[lead_id] = state
                 if score is not None:
                     exact[lead_id] = score
@@ -440,39 +572,53 @@ class _Walker:
                 seen = Activity._trusted(n, _moment(a), _moment(b))
                 activity.setdefault(lead_id, {})[kind] = seen
         verdicts, missing = [], []
+        names = _framework_reads(framework)
+        dated = any(isinstance(check, Timeline) for check in framework.checks)
+        known: dict[tuple[Any, ...], tuple[str, list[str]]] = {}
         for lead_id, lead in self.by_id.items():
-            found = MappingProxyType(activity.get(lead_id, {}))
-            result = framework._evaluate_reusing(lead, self.as_of[lead_id], found, {})
-            verdicts.append(result.verdict.value)
-            missing.append(list(result.missing))
+            found = activity.get(lead_id, {})
+            at = self.as_of[lead_id]
+            # the verdicts read the lead's fields, which signals were seen, and the day
+            key = (
+                _profile(lead, names),
+                tuple(sorted(found)),
+                (at.date(), at.utcoffset()) if dated else None,
+            )
+            got = known.get(key)
+            if got is None:
+                result = framework.evaluate(Facts._trusted(lead, at, MappingProxyType(found)))
+                got = known[key] = (result.verdict.value, list(result.missing))
+            verdicts.append(got[0])
+            missing.append(got[1])
         return pl.DataFrame(
             {"lead_id": ids, "verdict": verdicts, "missing": missing}, schema=schema
         )
 
     def _walk(
-        self, lead_id: str, rows: pl.DataFrame, events: pl.DataFrame | None
+        self, lead_id: str, rows: Mapping[str, list[Any]], events: Mapping[str, list[Any]]
     ) -> tuple[StageState, Score | None, list[tuple[str, Decision, str]]]:
-        """One lead through its marked moments and its decisions, as the engine walks it.
-        Returns where it stands at as_of, its score then if read again exactly, and the
-        decisions that could not apply."""
+        """One lead through its marked moments and its decisions, as the engine walks it
+        (``rows``: its moments' columns; ``events``: its events' ``ts``, ``type`` and
+        ``_row``, in time order). Returns where it stands at as_of, its score then if
+        read again exactly, and the decisions that could not apply."""
         lead, machine, framework = self.by_id[lead_id], self.machine, self.framework
-        moments: list[float] = rows["t"].to_list()
-        is_event: list[bool] = rows["_event"].to_list()
-        near: list[bool] = rows["_near"].to_list()
+        profile = () if framework is None else _profile(lead, self.reads)
+        moments: list[float] = rows["t"]
+        is_event: list[bool] = rows["_event"]
+        near: list[bool] = rows["_near"]
         marks = {
-            stage.name: rows[f"m:{stage.name}"].to_list()
+            stage.name: rows[f"m:{stage.name}"]
             for stage in machine.stages
-            if f"m:{stage.name}" in rows.columns
+            if f"m:{stage.name}" in rows
         }
-        values = {c: rows[c].to_list() for c in (*_SCORE_COLUMNS, *self.groups)}
+        values = rows
         row_of = {t: k for k, t in enumerate(moments)}
-        ev_ts: list[float] = [] if events is None else events["ts"].to_list()
-        ev_type: list[str] = [] if events is None else events["type"].to_list()
+        ev_ts: list[float] = events["ts"]
+        ev_type: list[str] = events["type"]
         as_of = self.as_of[lead_id]
         decisions = [d for d in self.made.get(lead_id, ()) if d.at <= as_of]
         seen: dict[str, list[Any]] = {}
         fed = [0]
-        memo: dict[int, Any] = {}
         exact: list[PointsState] = []
         void: list[tuple[str, Decision, str]] = []
         state = machine.start()
@@ -488,9 +634,7 @@ class _Walker:
                     got[2] = ev_ts[p]
                 p += 1
             fed[0] = p
-            return MappingProxyType(
-                {k: Activity._trusted(n, _moment(a), _moment(b)) for k, (n, a, b) in seen.items()}
-            )
+            return _Activity({k: (n, a, b) for k, (n, a, b) in seen.items()})
 
         def score_at(k: int, at: datetime) -> Score:
             if near[k]:
@@ -498,10 +642,11 @@ class _Walker:
                 if not exact:
                     exact.append(self._exact_state(lead, events))
                 return exact[0].score(at)
-            return Score(
+            return Score._deferred(
                 total=values["total"][k],
                 fit=values["fit"][k],
                 engagement=values["engagement"][k],
+                parts=[],
                 adjustment=values["adjustment"][k],
                 groups={c[6:]: values[c][k] for c in self.groups},
                 grade=values["grade"][k],
@@ -512,7 +657,7 @@ class _Walker:
             activity = activity_until(moments[k])
             judge: Any = None
             if framework is not None:
-                judge = lambda: framework._evaluate_reusing(lead, at, activity, memo)  # noqa: E731
+                judge = lambda: self._judge(lead, profile, at, activity)  # noqa: E731
             return g.GuardContext(
                 lead,
                 lambda: score_at(k, at),
@@ -560,13 +705,49 @@ class _Walker:
             machine.advance(final, context(last, as_of))
         return final, (score_at(last, as_of) if near[last] else None), void
 
-    def _exact_state(self, lead: Lead, events: pl.DataFrame | None) -> PointsState:
+    def _exact_state(self, lead: Lead, events: Mapping[str, list[Any]]) -> PointsState:
         """The engine's scoring state of ``lead`` (for a score near a threshold)."""
         state = self.model.start(lead)
-        rows = [] if events is None else events["_row"].to_list()
-        for row in rows:
-            state.apply(event_at(self.origin, self.frame, row))
+        state.apply_all(events_at(self.origin, self.frame, events["_row"]))
         return state
+
+
+class _Activity(Mapping[str, Activity]):
+    """A lead's activity at one moment, each type's :class:`Activity` built when read
+    (a guard reads one or two types; the framework, its signals)."""
+
+    __slots__ = ("_built", "_seen")
+
+    def __init__(self, seen: dict[str, tuple[int, float, float]]) -> None:
+        self._seen = seen
+        self._built: dict[str, Activity] = {}
+
+    def __getitem__(self, kind: str) -> Activity:
+        found = self._built.get(kind)
+        if found is None:
+            n, first, last = self._seen[kind]
+            found = self._built[kind] = Activity._trusted(n, _moment(first), _moment(last))
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._seen)
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._seen
+
+
+def _spans(ids: pl.Series) -> dict[str, tuple[int, int]]:
+    """Where each lead's rows start and end in ``ids`` (sorted by lead)."""
+    runs = ids.rle()
+    spans: dict[str, tuple[int, int]] = {}
+    start = 0
+    for length, lead_id in runs.struct.unnest().iter_rows():
+        spans[lead_id] = (start, start + length)
+        start += length
+    return spans
 
 
 def _read(score: Score, column: str) -> Any:
