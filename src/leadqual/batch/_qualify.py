@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 import polars as pl
 
+from leadqual.analytics.funnel import Journey
 from leadqual.batch._frames import EventSource, event_frame, events_at
 from leadqual.batch._instants import rule_at_instants
 from leadqual.batch._lower import lowerable
@@ -87,6 +88,25 @@ class BatchQualification:
     transitions: tuple[tuple[str, TransitionRecord], ...]
     void: tuple[tuple[str, Decision, str], ...] = ()
     near_threshold: int = 0
+
+    def journeys(self, leads: Iterable[Lead], first_stage: str) -> list[Journey]:
+        """Every lead's journey (its records, since its first event or decision), for
+        :func:`leadqual.analytics.funnel` and ``write_journeys``, as
+        ``journeys_from_engine`` gives them: ``leads`` gives the attributes."""
+        attributes = {lead.id: lead.attributes for lead in leads}
+        records: dict[str, list[TransitionRecord]] = {}
+        for lead_id, record in self.transitions:
+            records.setdefault(lead_id, []).append(record)
+        return [
+            Journey(
+                lead_id,
+                first_stage,
+                started,
+                tuple(records.get(lead_id, ())),
+                attributes.get(lead_id),
+            )
+            for lead_id, started in self.leads.select("lead_id", "started_at").iter_rows()
+        ]
 
 
 def _decisions(
@@ -273,6 +293,8 @@ def qualify(
     table = event_frame(events, props)
     frame = known_leads(table.frame, by_id, unknown_leads)
     frame = counted_events(frame, table.origin)  # every type: activity counts each event once
+    # a lead enters the funnel with its first event, even one after as_of (as in the engine)
+    firsts = frame.group_by("lead_id").agg(pl.col("ts").min().alias("_first"))
     frame = frame.join(moments, on="lead_id", how="left").filter(pl.col("ts") <= pl.col("_now"))
     if attributes:
         frame = frame.join(_attribute_frame(by_id, attributes), on="lead_id", how="left")
@@ -283,7 +305,9 @@ def qualify(
         given = {lead_id: as_of[lead_id] for lead_id in by_id}
     else:
         given = dict.fromkeys(by_id, as_of)
-    walker = _Walker(ruleset, by_id, frame, origin=table.origin, made=made, as_of=given)
+    walker = _Walker(
+        ruleset, by_id, frame, origin=table.origin, made=made, as_of=given, firsts=firsts
+    )
     return walker.run(instants, moments)
 
 
@@ -404,6 +428,7 @@ class _Walker:
         origin: Any,
         made: Mapping[str, list[Decision]],
         as_of: Mapping[str, datetime],
+        firsts: pl.DataFrame,
     ) -> None:
         self.machine = ruleset.stages
         self.framework = ruleset.framework
@@ -423,6 +448,7 @@ class _Walker:
             isinstance(check, Timeline) for check in framework.checks
         )
         self._judged: dict[tuple[Any, ...], FrameworkResult] = {}
+        self.firsts = firsts
 
     def _judge(
         self, lead: Lead, profile: tuple[str, ...], at: datetime, activity: Mapping[str, Activity]
@@ -539,7 +565,7 @@ class _Walker:
 
     def _started(self) -> pl.DataFrame:
         """Per lead, its first event or decision (when it entered the funnel)."""
-        firsts = self.frame.group_by("lead_id").agg(pl.col("ts").min().alias("_first"))
+        firsts = self.firsts
         decided = [(lead_id, ds[0].at.timestamp()) for lead_id, ds in self.made.items() if ds]
         if decided:
             more = pl.DataFrame(

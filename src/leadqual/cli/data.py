@@ -8,14 +8,15 @@ import csv
 import json
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
-from leadqual.analytics.funnel import funnel, journeys_from_engine, write_journeys
+from leadqual.analytics.funnel import Journey, funnel, journeys_from_engine, write_journeys
 from leadqual.analytics.html import write_html
+from leadqual.cli.backend import add_backend_option, choose_backend
 from leadqual.cli.input_options import add_input_options, input_options, report_inferred
 from leadqual.cli.progress import progress_for
 from leadqual.engine import Engine
@@ -23,6 +24,7 @@ from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.io import read_events, read_leads
 from leadqual.io.files import atomic_writer, infer_format
+from leadqual.leads import Lead
 from leadqual.qualifier import Qualification
 from leadqual.rulesets import RuleSet, load
 from leadqual.testing.lint import numbers_as_text
@@ -56,6 +58,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         ),
     )
     _inputs(score)
+    add_backend_option(score)
     score.add_argument("--out", metavar="FILE", help="write results here (.jsonl or .csv)")
     score.add_argument(
         "--transitions",
@@ -77,6 +80,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description="Qualify every lead and print the funnel: per stage, now and reached.",
     )
     _inputs(funnel)
+    add_backend_option(funnel)
     funnel.add_argument(
         "--mode",
         choices=("strict", "any"),
@@ -134,24 +138,27 @@ class _Latest:
             yield event
 
 
-def _load(
-    args: argparse.Namespace, only: str | None = None
-) -> tuple[RuleSet, Engine, datetime]:
-    """The rules, an engine holding the input, and the moment the command qualifies at."""
-    rules = load(args.rules)
-    engine = Engine(rules)
-    with paused(), read_leads(args.leads, **input_options(args, args.leads)) as leads:
-        for lead in leads:
-            if lead.id in engine:
+def _read(
+    args: argparse.Namespace,
+    rules: RuleSet,
+    take: Callable[[dict[str, Lead], Iterator[Event]], None],
+    only: str | None = None,
+) -> tuple[dict[str, Lead], datetime]:
+    """The leads, and the moment the command qualifies at; the events go to ``take``
+    (with the leads) as they are read."""
+    leads: dict[str, Lead] = {}
+    with paused(), read_leads(args.leads, **input_options(args, args.leads)) as reader:
+        for lead in reader:
+            if lead.id in leads:
                 raise ValidationError(
                     "--leads",
                     lead.id,
-                    f"{leads.source}: lead {leads.rows_read} has the id of an earlier lead",
+                    f"{reader.source}: lead {reader.rows_read} has the id of an earlier lead",
                 )
             if only is None or lead.id == only:
-                engine.add_lead(lead)
-        report_inferred(leads)
-    for finding in numbers_as_text(rules, (engine.state(i).lead for i in engine.lead_ids())):
+                leads[lead.id] = lead
+        report_inferred(reader)
+    for finding in numbers_as_text(rules, leads.values()):
         print(f"leadqual: warning: {finding.subject}: {finding.message}", file=sys.stderr)
     given = parse_timestamp("--as-of", args.as_of) if args.as_of is not None else None
     seen = _Latest(args.now if given is None else given)
@@ -161,17 +168,9 @@ def _load(
         stream: Iterator[Event] = progress.watch(seen.watch(iter(events)))
         if only is not None:
             stream = (e for e in stream if e.lead_id == only)
-        engine.apply(stream)
+        take(leads, stream)
         progress.done()
         report_inferred(events)
-    held = engine.pending()
-    if held:
-        ids = ", ".join(list(held)[:5]) + (", ..." if len(held) > 5 else "")
-        print(
-            f"leadqual: warning: {sum(held.values())} events name {len(held)} leads that are "
-            f"not in {args.leads} ({ids}); they were not used",
-            file=sys.stderr,
-        )
     # one rule for every command: the latest event of the input, never later than now
     as_of: datetime = args.now if given is None else given
     if given is None and seen.latest is not None and seen.latest <= as_of:
@@ -183,16 +182,81 @@ def _load(
             "do not count; pass --as-of to qualify at a later time",
             file=sys.stderr,
         )
-    return rules, engine, as_of
+    return leads, as_of
+
+
+def _lead_id(journey: Journey) -> str:
+    return journey.lead_id
+
+
+def _warn_held(args: argparse.Namespace, held: dict[str, int]) -> None:
+    if held:
+        ids = ", ".join(list(held)[:5]) + (", ..." if len(held) > 5 else "")
+        print(
+            f"leadqual: warning: {sum(held.values())} events name {len(held)} leads that are "
+            f"not in {args.leads} ({ids}); they were not used",
+            file=sys.stderr,
+        )
+
+
+def _load(
+    args: argparse.Namespace, only: str | None = None, rules: RuleSet | None = None
+) -> tuple[RuleSet, Engine, datetime]:
+    """The rules, an engine holding the input, and the moment the command qualifies at."""
+    ruleset = load(args.rules) if rules is None else rules
+    engines: list[Engine] = []
+
+    def take(leads: dict[str, Lead], events: Iterator[Event]) -> None:
+        engine = Engine(ruleset)
+        for lead in leads.values():
+            engine.add_lead(lead)
+        engine.apply(events)
+        engines.append(engine)
+
+    _, as_of = _read(args, ruleset, take, only)
+    _warn_held(args, engines[0].pending())
+    return ruleset, engines[0], as_of
+
+
+def _load_batch(
+    args: argparse.Namespace, rules: RuleSet
+) -> tuple[RuleSet, dict[str, Lead], Any, datetime]:
+    """The rules, the leads, their qualifications on the batch backend, and the moment."""
+    import warnings
+
+    from leadqual.batch import qualify
+
+    read: list[Event] = []
+
+    def take(leads: dict[str, Lead], events: Iterator[Event]) -> None:
+        read.extend(events)
+
+    leads, as_of = _read(args, rules, take)
+    held: dict[str, int] = {}
+    for event in read:
+        if event.lead_id not in leads:
+            held[event.lead_id] = held.get(event.lead_id, 0) + 1
+    _warn_held(args, dict(sorted(held.items())))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the events of unknown leads: said just above
+        result = qualify(rules, leads.values(), read, as_of=as_of, unknown_leads="ignore")
+    return rules, leads, result, as_of
+
+
+def _points(value: float) -> float | int:
+    """Points as the result files write them: two decimals, a whole number without any
+    (``35``, not ``35.0``, whichever backend added them up)."""
+    rounded = round(float(value), 2)
+    return int(rounded) if rounded.is_integer() else rounded
 
 
 def _row(q: Qualification, rules: RuleSet, extra: dict[str, float]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "lead_id": q.lead.id,
         "stage": q.stage,
-        "score": round(q.score.total, 2),
-        "fit": round(q.score.fit, 2),
-        "engagement": round(q.score.engagement, 2),
+        "score": _points(q.score.total),
+        "fit": _points(q.score.fit),
+        "engagement": _points(q.score.engagement),
         "grade": q.score.grade,
         "since": q.history[-1].at.isoformat() if q.history else None,
     }
@@ -200,7 +264,7 @@ def _row(q: Qualification, rules: RuleSet, extra: dict[str, float]) -> dict[str,
         row["framework"] = q.framework.verdict.value
         row["ask_next"] = " ".join(q.framework.missing)
     for name, total in extra.items():
-        row[f"score_{name}"] = round(total, 2)
+        row[f"score_{name}"] = _points(total)
     return row
 
 
@@ -210,12 +274,51 @@ def _results(rules: RuleSet, engine: Engine, as_of: datetime) -> Iterator[dict[s
         yield _row(q, rules, {name: score.total for name, score in q.extra_scores.items()})
 
 
+def _batch_results(rules: RuleSet, result: Any) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`_row`, from the batch backend's qualifications."""
+    since: dict[str, str] = {}
+    for lead_id, record in result.transitions:
+        since[lead_id] = record.at.isoformat()
+    for lead in result.leads.sort("lead_id").iter_rows(named=True):  # as the engine lists them
+        row: dict[str, Any] = {
+            "lead_id": lead["lead_id"],
+            "stage": lead["stage"],
+            "score": _points(lead["total"]),
+            "fit": _points(lead["fit"]),
+            "engagement": _points(lead["engagement"]),
+            "grade": lead["grade"],
+            "since": since.get(lead["lead_id"]),
+        }
+        if rules.framework is not None:
+            row["framework"] = lead["verdict"]
+            row["ask_next"] = " ".join(lead["missing"])
+        yield row
+
+
 def run_score(args: argparse.Namespace) -> int:
     """Qualify every lead and write (or print) one row per lead."""
-    rules, engine, as_of = _load(args)
-    if len(engine) == 0:
-        raise ValidationError("--leads", args.leads, "holds no lead")
-    rows = _results(rules, engine, as_of)
+    rules = load(args.rules)
+    if choose_backend(args, rules) == "polars":
+        rules, leads, result, as_of = _load_batch(args, rules)
+        if not leads:
+            raise ValidationError("--leads", args.leads, "holds no lead")
+        rows = _batch_results(rules, result)
+        journeys = sorted(result.journeys(leads.values(), rules.stages.first_stage()), key=_lead_id)
+    else:
+        rules, engine, as_of = _load(args, rules=rules)
+        if len(engine) == 0:
+            raise ValidationError("--leads", args.leads, "holds no lead")
+        rows = _results(rules, engine, as_of)
+        journeys = None
+    return _write_scores(args, rows, as_of, journeys if journeys is not None else engine)
+
+
+def _write_scores(
+    args: argparse.Namespace,
+    rows: Iterator[dict[str, Any]],
+    as_of: datetime,
+    source: Engine | list[Journey],
+) -> int:
     if args.out is None:
         print(f"{'lead':<12} {'stage':<13} {'score':>8} {'fit':>6} grade  framework")
         for row in rows:
@@ -223,7 +326,7 @@ def run_score(args: argparse.Namespace) -> int:
                 f"{row['lead_id']:<12} {row['stage']:<13} {row['score']:>8} {row['fit']:>6} "
                 f"{row['grade'] or '-':<5}  {row.get('framework', '-')}"
             )
-        _write_transitions(args, engine, as_of)
+        _write_transitions(args, source, as_of)
         return 0
     fmt = infer_format(args.out)
     written = 0
@@ -241,13 +344,16 @@ def run_score(args: argparse.Namespace) -> int:
                     writer.writerow({k: "" if v is None else v for k, v in row.items()})
                     written += 1
     print(f"{written} leads qualified as of {as_of.isoformat()} -> {args.out}", file=sys.stderr)
-    _write_transitions(args, engine, as_of)
+    _write_transitions(args, source, as_of)
     return 0
 
 
-def _write_transitions(args: argparse.Namespace, engine: Engine, as_of: datetime) -> None:
+def _write_transitions(
+    args: argparse.Namespace, source: Engine | list[Journey], as_of: datetime
+) -> None:
     if args.transitions is not None:
-        n = write_journeys(journeys_from_engine(engine, as_of), args.transitions)
+        journeys = journeys_from_engine(source, as_of) if isinstance(source, Engine) else source
+        n = write_journeys(journeys, args.transitions)
         print(f"{n} leads' transitions -> {args.transitions}", file=sys.stderr)
 
 
@@ -265,10 +371,15 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def run_funnel(args: argparse.Namespace) -> int:
     """Print the funnel of every lead (by cohort or attribute, with SLAs and a period)."""
-    rules, engine, as_of = _load(args)
-    if args.by is not None and not any(
-        args.by in engine.state(i).lead.attributes for i in engine.lead_ids()
-    ):
+    rules = load(args.rules)
+    if choose_backend(args, rules) == "polars":
+        rules, leads, result, as_of = _load_batch(args, rules)
+        journeys = sorted(result.journeys(leads.values(), rules.stages.first_stage()), key=_lead_id)
+    else:
+        rules, engine, as_of = _load(args, rules=rules)
+        leads = {i: engine.state(i).lead for i in engine.lead_ids()}
+        journeys = journeys_from_engine(engine, as_of)
+    if args.by is not None and not any(args.by in lead.attributes for lead in leads.values()):
         raise ValidationError("--by", args.by, f"no lead of {args.leads} has this attribute")
     sla = dict(_sla(item) for item in args.sla)
     period = None
@@ -276,7 +387,7 @@ def run_funnel(args: argparse.Namespace) -> int:
         start, end = (parse_timestamp("--period", value) for value in args.period)
         period = (start, end)
     report = funnel(
-        journeys_from_engine(engine, as_of),
+        journeys,
         stages=rules.stages,
         mode=args.mode,
         cohort=args.cohort,
@@ -285,7 +396,7 @@ def run_funnel(args: argparse.Namespace) -> int:
         period=period,
         as_of=as_of,
     )
-    print(f"{rules.label}: {len(engine)} leads")
+    print(f"{rules.label}: {len(leads)} leads")
     print(report.text(past_due=None) if args.sla_details else report)
     if args.html:
         write_html(report.html(f"Funnel of {rules.label}"), args.html)

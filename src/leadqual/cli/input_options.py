@@ -58,9 +58,7 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def input_options(
-    args: argparse.Namespace, path: str, kind: str = "leads"
-) -> dict[str, Any]:
+def input_options(args: argparse.Namespace, path: str, kind: str = "leads") -> dict[str, Any]:
     """The reader options for the input file ``path`` (a delimiter for CSV files only).
 
     >>> ns = argparse.Namespace(delimiter="tab", encoding="latin-1", timezone=None, infer=True)
