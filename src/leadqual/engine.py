@@ -26,6 +26,7 @@ from typing_extensions import deprecated
 
 from leadqual import errors
 from leadqual._atomic import atomic_path_writer
+from leadqual._backend import Backend, resolve
 from leadqual._fields import parse_timestamp, require_aware
 from leadqual._gc import paused
 from leadqual._moved import moved
@@ -276,23 +277,47 @@ class Engine:
         """Held events per unknown lead id."""
         return {lead_id: len(events) for lead_id, events in sorted(self._pending.items())}
 
-    def rescore(self, ruleset: RuleSet, as_of: datetime | None = None) -> RescoreReport:
+    def rescore(
+        self, ruleset: RuleSet, as_of: datetime | None = None, *, backend: Backend = "python"
+    ) -> RescoreReport:
         """Replay every lead's history under ``ruleset`` and report which would change
-        stage (a what-if before deploying new rules; the engine itself is unchanged)."""
+        stage (a what-if before deploying new rules; the engine itself is unchanged).
+        ``backend="polars"`` replays on the batch backend (``leadqual.batch``: the same
+        stages, faster on many leads); ``"auto"`` does when Polars is installed and the
+        rule set runs there."""
         moment = self.now() if as_of is None else as_of
-        qualifier = ruleset.qualifier()
+        if resolve(backend, ruleset) == "polars":
+            after = self._replayed(ruleset, moment)
+        else:
+            qualifier = ruleset.qualifier()
+            after = {
+                lead_id: qualifier.qualify(
+                    state.lead, state.events, as_of=moment, decisions=state.decisions
+                ).stage
+                for lead_id, state in self._states.items()
+            }
         changes = []
         for lead_id in sorted(self._states):
-            state = self._states[lead_id]
-            before = state.qualification(moment).stage
-            after = qualifier.qualify(
-                state.lead, state.events, as_of=moment, decisions=state.decisions
-            ).stage
-            if before != after:
-                changes.append(StageChange(lead_id, before, after))
+            before = self._states[lead_id].qualification(moment).stage
+            if before != after[lead_id]:
+                changes.append(StageChange(lead_id, before, after[lead_id]))
         return RescoreReport(
             self.ruleset.label, ruleset.label, moment, len(self._states), tuple(changes)
         )
+
+    def _replayed(self, ruleset: RuleSet, moment: datetime) -> dict[str, str]:
+        """Each lead's stage at ``moment`` under ``ruleset``, from the batch backend."""
+        from leadqual.batch import qualify
+
+        states = self._states.values()
+        result = qualify(
+            ruleset,
+            [state.lead for state in states],
+            [event for state in states for event in state.events],
+            as_of=moment,
+            decisions={s.lead.id: s.decisions for s in states if s.decisions},
+        )
+        return dict(result.leads.select("lead_id", "stage").iter_rows())
 
     # --- snapshots -----------------------------------------------------------------------
 
