@@ -22,32 +22,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
+from bench_engine import EVENT_MIX, INDUSTRIES, SPAN_DAYS, START, TITLES
 
 import leadqual as lq
 from leadqual import batch
 
-START = datetime(2026, 5, 1, tzinfo=timezone.utc)
-SPAN_DAYS = 180
 GOAL_RATIO = 10.0
-EVENT_MIX = [
-    ("page_view", 40),
-    ("email_open", 18),
-    ("email_click", 8),
-    ("session_start", 12),
-    ("content_download", 6),
-    ("form_submit", 3),
-    ("webinar_attended", 3),
-    ("linkedin_message", 3),
-    ("email_unsubscribe", 1),
-    ("pricing_inquiry", 1),
-    ("demo_request", 1),
-]
-TITLES = ["VP Sales", "Head of IT", "Engineer", "Analyst", "CTO", "Marketing Manager", "Intern"]
-INDUSTRIES = ["software", "saas", "retail", "fintech", "manufacturing", "education"]
 URLS = ["/pricing", "/blog/x", "/docs"]
 ORDERS = ("in-order", "newest-first", "shuffled")
 
@@ -94,15 +78,23 @@ def ordered(frame: pl.DataFrame, order: str, seed: int) -> pl.DataFrame:
     return frame
 
 
-def python_side(
-    model: lq.PointsModel, sample: list[lq.Lead], frame: pl.DataFrame, as_of: datetime
-) -> tuple[float, int, dict[str, float]]:
-    """Seconds, events and totals of ``PointsModel.score`` for the sampled leads."""
+def events_of(
+    sample: list[lq.Lead], frame: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, list[lq.Event]]]:
+    """The rows of the sampled leads, and their events as ``Event`` objects (not timed)."""
     ids = pl.Series([lead.id for lead in sample])
     rows = frame.filter(pl.col("lead_id").is_in(ids.implode()))
     by_lead: dict[str, list[lq.Event]] = {lead.id: [] for lead in sample}
     for lead_id, kind, at, event_id, props in rows.iter_rows():
         by_lead[lead_id].append(lq.Event(lead_id, kind, at=at, properties=props or {}, id=event_id))
+    return rows, by_lead
+
+
+def python_side(
+    model: lq.PointsModel, sample: list[lq.Lead], frame: pl.DataFrame, as_of: datetime
+) -> tuple[float, int, dict[str, float]]:
+    """Seconds, events and totals of ``PointsModel.score`` for the sampled leads."""
+    rows, by_lead = events_of(sample, frame)
     t0 = time.perf_counter()
     totals = {lead.id: model.score(lead, by_lead[lead.id], as_of=as_of).total for lead in sample}
     return time.perf_counter() - t0, rows.height, totals
@@ -189,6 +181,84 @@ def peak_rss() -> int:
     return 0
 
 
+def qualify_run(n_leads: int, n_events: int, python_leads: int, seed: int) -> None:
+    """``batch.qualify`` with the default rule set from Parquet, against the engine's
+    ``Qualifier.qualify`` on the events of a sample of leads (stages compared)."""
+    ruleset = lq.default_ruleset()
+    everyone = leads(n_leads)
+    as_of = START + timedelta(days=SPAN_DAYS)
+    base = events(n_leads, n_events, seed)
+    sample = everyone[:: max(1, n_leads // python_leads)][:python_leads]
+    rows, by_lead = events_of(sample, base)
+    qualifier = ruleset.qualifier()
+    t0 = time.perf_counter()
+    want = {
+        lead.id: qualifier.qualify(lead, by_lead[lead.id], as_of=as_of).stage for lead in sample
+    }
+    py_seconds = time.perf_counter() - t0
+    print(
+        f"  Qualifier.qualify: {len(sample):,} sampled leads, {rows.height:,} events in "
+        f"{py_seconds:.2f} s = {rows.height / py_seconds:,.0f} events/s"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.parquet"
+        base.write_parquet(path)
+        t0 = time.perf_counter()
+        result = batch.qualify(ruleset, everyone, path, as_of=as_of)
+        seconds = time.perf_counter() - t0
+    got = dict(result.leads.select("lead_id", "stage").iter_rows())
+    differ = sum(got[lead_id] != stage for lead_id, stage in want.items())
+    rate = n_events / seconds
+    stages = dict(result.leads["stage"].value_counts().iter_rows())
+    print(
+        f"  batch.qualify      {seconds:6.2f} s = {rate:>12,.0f} events/s"
+        f"  goal >= 1,000,000: {'MET' if rate >= 1e6 else 'not met'}"
+        f"  (stages {stages}, {len(result.transitions):,} transitions, "
+        f"{result.near_threshold} moments near a threshold; sampled stages differing: {differ})"
+    )
+    if differ:
+        raise SystemExit("the batch stages differ from Qualifier.qualify")
+
+
+def cli_run(n_leads: int, n_events: int, seed: int) -> None:
+    """``leadqual score --backend polars`` from JSON Lines files, end to end."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        rules = folder / "rules.toml"
+        lq.dump(lq.default_ruleset(), rules)
+        with (folder / "leads.jsonl").open("w", encoding="utf-8") as out:
+            for lead in leads(n_leads):
+                out.write(json.dumps(lead.to_dict()) + "\n")
+        frame = events(n_leads, n_events, seed).with_columns(
+            pl.col("at").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+        )
+        frame.write_ndjson(folder / "events.jsonl")
+        command = [
+            sys.executable,
+            "-m",
+            "leadqual",
+            "score",
+            "--rules",
+            str(rules),
+            "--leads",
+            str(folder / "leads.jsonl"),
+            "--events",
+            str(folder / "events.jsonl"),
+            "--out",
+            str(folder / "results.jsonl"),
+            "--quiet",
+        ]
+        for backend in ("polars",):
+            t0 = time.perf_counter()
+            subprocess.run([*command, "--backend", backend], check=True, capture_output=True)
+            seconds = time.perf_counter() - t0
+            rate = n_events / seconds
+            print(
+                f"  leadqual score --backend {backend} (JSONL, end to end) {seconds:6.2f} s = "
+                f"{rate:>10,.0f} events/s  goal >= 500,000: {'MET' if rate >= 5e5 else 'not met'}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=10_000)
@@ -197,11 +267,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--order", default="all", choices=[*ORDERS, "all"])
     parser.add_argument("--memory", action="store_true", help="peak memory in a fresh process")
+    parser.add_argument("--qualify", action="store_true", help="also batch.qualify")
+    parser.add_argument("--cli", action="store_true", help="also leadqual score from JSONL")
     args = parser.parse_args()
     orders = list(ORDERS) if args.order == "all" else [args.order]
     run(args.leads, args.events, min(args.python_leads, args.leads), args.seed, orders)
     if args.memory:
         memory(args.leads, args.events, args.seed)
+    if args.qualify:
+        qualify_run(args.leads, args.events, min(args.python_leads, args.leads), args.seed)
+    if args.cli:
+        cli_run(args.leads, args.events, args.seed)
 
 
 if __name__ == "__main__":

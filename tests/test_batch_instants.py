@@ -127,3 +127,16 @@ def check_each_rule(model: lq.PointsModel, events: list[lq.Event], offsets: list
                 value,
                 want,
             )
+
+
+def test_a_history_longer_than_the_running_sums_hold_is_refused() -> None:
+    rule = lq.EngagementRule("view", "page_view", 1, decay=lq.HalfLife(days=0.01))
+    model = lq.PointsModel(engagement=[rule])
+    events = [
+        lq.Event("L-1", "page_view", at=START),
+        lq.Event("L-1", "page_view", at=START + timedelta(days=30)),  # 3,000 half-lives later
+    ]
+    instants = pl.DataFrame({"lead_id": ["L-1"], "t": [events[1].timestamp]})
+    table = event_frame(events, (), model.event_types())
+    with pytest.raises(lq.errors.NotLowerable, match="1,000 half-lives"):
+        rule_at_instants(model._plans[0], table.frame, instants)

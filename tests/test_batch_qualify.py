@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -14,27 +14,12 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import leadqual as lq
+from batch_data import LEAD_IDS, MOMENTS, START, streams
 from leadqual.errors import UnknownLeadsWarning
-from leadqual.testing import event_streams, leads, rule_sets
+from leadqual.testing import leads, rule_sets
 
 pl = pytest.importorskip("polars")
 batch = pytest.importorskip("leadqual.batch")
-
-LEAD_IDS = ("L-1", "L-2", "L-3")
-START = datetime(2025, 7, 1, tzinfo=timezone.utc)
-MOMENTS = st.sampled_from(
-    [START + timedelta(days=d, hours=h) for d in (0, 1, 30, 200, 400) for h in (0, 13)]
-)
-
-
-@st.composite
-def streams(draw: st.DrawFn) -> list[lq.Event]:
-    span = draw(st.sampled_from([timedelta(days=365), timedelta(days=2), timedelta(hours=1)]))
-    return draw(
-        event_streams(
-            LEAD_IDS, order="shuffled", max_size=40, start=START, span=span, redeliveries=True
-        )
-    )
 
 
 @st.composite

@@ -16,18 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leadqual as lq
+from batch_data import LEAD_IDS, MOMENTS, streams
 from leadqual.errors import DuplicateEventError, NotLowerable, UnknownLeadsWarning
 from leadqual.jsonvalues import thaw
-from leadqual.testing import event_streams, leads, points_models
+from leadqual.testing import leads, points_models
 
 pl = pytest.importorskip("polars")
 batch = pytest.importorskip("leadqual.batch")
-
-LEAD_IDS = ("L-1", "L-2", "L-3")
-START = datetime(2025, 7, 1, tzinfo=timezone.utc)
-MOMENTS = st.sampled_from(
-    [START + timedelta(days=d, hours=h) for d in (0, 1, 30, 200, 400) for h in (0, 13)]
-)
 
 
 @st.composite
@@ -35,18 +30,6 @@ def lead_sets(draw: st.DrawFn) -> list[lq.Lead]:
     """Leads for some of LEAD_IDS (events of the others are of unknown leads)."""
     ids = draw(st.lists(st.sampled_from(LEAD_IDS), min_size=1, max_size=3, unique=True))
     return [draw(leads(ids=[lead_id])) for lead_id in ids]
-
-
-@st.composite
-def streams(draw: st.DrawFn) -> list[lq.Event]:
-    """Events of all LEAD_IDS in any order, redeliveries included; over a year, or
-    over two days (same-day caps and ties in time)."""
-    span = draw(st.sampled_from([timedelta(days=365), timedelta(days=2), timedelta(hours=1)]))
-    return draw(
-        event_streams(
-            LEAD_IDS, order="shuffled", max_size=40, start=START, span=span, redeliveries=True
-        )
-    )
 
 
 def engine_scores(

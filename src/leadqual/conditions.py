@@ -170,6 +170,14 @@ class Condition:
         """Every field the condition reads, as ``("attr" | "prop", name)``."""
         raise NotImplementedError
 
+    def walk(self) -> Iterator[Condition]:
+        """This condition and every condition inside it, outermost first.
+
+        >>> [type(c).__name__ for c in ((Attr("a") == 1) & ~(Attr("b") == 2)).walk()]
+        ['AllOf', 'Compare', 'Not', 'Compare']
+        """
+        yield self
+
     def __and__(self, other: Condition) -> AllOf:
         if not isinstance(other, Condition):
             return NotImplemented
@@ -684,6 +692,11 @@ class _Combination(Condition):
         for c in self.conditions:
             yield from c.fields()
 
+    def walk(self) -> Iterator[Condition]:
+        yield self
+        for c in self.conditions:
+            yield from c.walk()
+
     def to_dict(self) -> dict[str, Any]:
         return {self._key: [c.to_dict() for c in self.conditions]}
 
@@ -737,6 +750,10 @@ class Not(Condition):
 
     def fields(self) -> Iterator[tuple[Source, str]]:
         return self.condition.fields()
+
+    def walk(self) -> Iterator[Condition]:
+        yield self
+        yield from self.condition.walk()
 
     def to_dict(self) -> dict[str, Any]:
         return {"not": self.condition.to_dict()}

@@ -107,6 +107,13 @@ def rule_at_instants(plan: _RulePlan, matched: pl.DataFrame, instants: pl.DataFr
     events = events.with_columns(_ref=pl.col("ts").first().over("lead_id"))
     sums, form = _weights(plan)
     runs = _Runs(events, sums)
+    if form == "half" and not runs.events["_c0"].is_finite().all():
+        raise NotLowerable(
+            [
+                f"engagement[{plan.name!r}]: a lead's events of this rule span more than about "
+                "1,000 half-lives, more than the backend's running sums hold"
+            ]
+        )
     refs = events.group_by("lead_id").agg(pl.col("_ref").first())
     frame = instants.select("lead_id", "t").join(
         refs, on="lead_id", how="left", maintain_order="left"

@@ -14,7 +14,6 @@ the user's own, a :class:`~leadqual.frameworks.FunctionCheck`, extra models.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not
@@ -25,7 +24,7 @@ from leadqual.scoring.decay import Expire, HalfLife, Linear, NoDecay, Schedule
 from leadqual.scoring.points import PointsModel
 from leadqual.stages import guards as _guards
 
-__all__ = ["condition_parts", "lowerable", "model_reasons"]
+__all__ = ["lowerable", "model_reasons"]
 
 _DECAYS = (NoDecay, HalfLife, Linear, Expire, Schedule)
 _COMBINATIONS = (AllOf, AnyOf, Not)
@@ -55,20 +54,10 @@ def _name(obj: Any) -> str:
     return type(obj).__name__
 
 
-def condition_parts(condition: Condition) -> Iterator[Condition]:
-    """Every node of a condition tree, the root first."""
-    yield condition
-    if isinstance(condition, (AllOf, AnyOf)):
-        for item in condition.conditions:
-            yield from condition_parts(item)
-    elif isinstance(condition, Not):
-        yield from condition_parts(condition.condition)
-
-
 def _condition_reasons(condition: Condition, where: str) -> list[str]:
     return [
         f"{where}: {_name(part)} is a condition class of your own"
-        for part in condition_parts(condition)
+        for part in condition.walk()
         if type(part) not in (Compare, *_COMBINATIONS)
     ]
 

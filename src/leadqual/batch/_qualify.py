@@ -315,17 +315,29 @@ def _instants(
     frame: pl.DataFrame, moments: pl.DataFrame, made: Mapping[str, list[Decision]]
 ) -> pl.DataFrame:
     """Every moment of every lead: its events' moments, its decisions', its ``as_of``."""
+    no = pl.lit(value=False)
     parts = [
-        frame.select("lead_id", pl.col("ts").alias("t")),
-        moments.select("lead_id", pl.col("_now").alias("t")),
+        frame.select("lead_id", pl.col("ts").alias("t"), _event=pl.lit(value=True), _decided=no),
+        moments.select("lead_id", pl.col("_now").alias("t"), _event=no, _decided=no),
     ]
     decided = [(lead_id, d.at.timestamp()) for lead_id, ds in made.items() for d in ds]
     if decided:
+        schema = {"lead_id": pl.String, "t": pl.Float64}
         parts.append(
-            pl.DataFrame(decided, schema={"lead_id": pl.String, "t": pl.Float64}, orient="row")
+            pl.DataFrame(decided, schema=schema, orient="row").with_columns(
+                _event=no, _decided=pl.lit(value=True)
+            )
         )
     rows = pl.concat(parts).join(moments, on="lead_id").filter(pl.col("t") <= pl.col("_now"))
-    return rows.unique(["lead_id", "t"]).sort("lead_id", "t").drop("_now")
+    # a moment is an event's (the walk may stop there), a decision's, as_of, or several
+    moments_of_leads = rows.group_by("lead_id", "t").agg(
+        pl.col("_event").any(), pl.col("_decided").any(), pl.col("_now").first()
+    )
+    return (
+        moments_of_leads.sort("lead_id", "t")
+        .with_columns(_final=pl.col("t") == pl.col("_now"))
+        .drop("_now")
+    )
 
 
 def _scores(
@@ -448,6 +460,7 @@ class _Walker:
             isinstance(check, Timeline) for check in framework.checks
         )
         self._judged: dict[tuple[Any, ...], FrameworkResult] = {}
+        self.values: dict[str, pl.Series] = {}
         self.firsts = firsts
 
     def _judge(
@@ -465,19 +478,6 @@ class _Walker:
 
     def run(self, instants: pl.DataFrame, moments: pl.DataFrame) -> BatchQualification:
         first = self.machine.first_stage()
-        events_at = self.frame.select("lead_id", pl.col("ts").alias("t")).unique()
-        instants = (
-            instants.join(moments, on="lead_id", how="left", maintain_order="left")
-            .join(
-                events_at.with_columns(_event=pl.lit(value=True)),
-                on=["lead_id", "t"],
-                how="left",
-                maintain_order="left",
-            )
-            .with_columns(
-                pl.col("_event").fill_null(value=False), _final=pl.col("t") == pl.col("_now")
-            )
-        )
         mark = f"m:{first}"
         walked = set(self.made)
         if mark in instants.columns:
@@ -491,32 +491,20 @@ class _Walker:
         if walked:
             chosen = pl.Series(sorted(walked), dtype=pl.String).implode()
             # the walk reads the marked moments, the decisions' and as_of: only those
-            decided = (
-                pl.DataFrame(
-                    [(lead_id, d.at.timestamp()) for lead_id, ds in self.made.items() for d in ds],
-                    schema={"lead_id": pl.String, "t": pl.Float64},
-                    orient="row",
-                )
-                .unique()
-                .with_columns(_decided=pl.lit(value=True))
-            )
             marked = [pl.col(c) for c in instants.columns if c.startswith("m:")]
-            keep = ~pl.col("_event") | pl.col("_decided").fill_null(value=False)
+            keep = ~pl.col("_event") | pl.col("_decided")
             if marked:
                 keep |= pl.any_horizontal(marked)
-            rows = (
-                instants.filter(pl.col("lead_id").is_in(chosen))
-                .join(decided, on=["lead_id", "t"], how="left", maintain_order="left")
-                .filter(keep)
-            )
+            rows = instants.filter(pl.col("lead_id").is_in(chosen) & keep)
             events = (
                 self.frame.filter(pl.col("lead_id").is_in(chosen))
                 .select("lead_id", "ts", "type", "_row")
                 .sort("lead_id", "ts")
             )
-            names = ["t", "_event", "_near", *columns]
-            names += [c for c in rows.columns if c.startswith("m:")]
+            names = ["t", "_event", "_near", *[c for c in rows.columns if c.startswith("m:")]]
             table = {c: rows[c].to_list() for c in names}
+            # the scores are read at the few moments visited: kept in their columns
+            self.values = {c: rows[c] for c in columns}
             ev_table = {c: events[c].to_list() for c in ("ts", "type", "_row")}
             ev_spans = _spans(events["lead_id"])
             for lead_id, (a, b) in _spans(rows["lead_id"]).items():
@@ -525,6 +513,7 @@ class _Walker:
                     lead_id,
                     {c: values[a:b] for c, values in table.items()},
                     {c: values[ea:eb] for c, values in ev_table.items()},
+                    a,
                 )
                 states[lead_id] = state
                 if score is not None:
@@ -621,7 +610,11 @@ class _Walker:
         )
 
     def _walk(
-        self, lead_id: str, rows: Mapping[str, list[Any]], events: Mapping[str, list[Any]]
+        self,
+        lead_id: str,
+        rows: Mapping[str, list[Any]],
+        events: Mapping[str, list[Any]],
+        offset: int,
     ) -> tuple[StageState, Score | None, list[tuple[str, Decision, str]]]:
         """One lead through its marked moments and its decisions, as the engine walks it
         (``rows``: its moments' columns; ``events``: its events' ``ts``, ``type`` and
@@ -637,7 +630,7 @@ class _Walker:
             for stage in machine.stages
             if f"m:{stage.name}" in rows
         }
-        values = rows
+        values = self.values
         row_of = {t: k for k, t in enumerate(moments)}
         ev_ts: list[float] = events["ts"]
         ev_type: list[str] = events["type"]
@@ -668,14 +661,15 @@ class _Walker:
                 if not exact:
                     exact.append(self._exact_state(lead, events))
                 return exact[0].score(at)
+            at_row = offset + k
             return Score._deferred(
-                total=values["total"][k],
-                fit=values["fit"][k],
-                engagement=values["engagement"][k],
+                total=values["total"][at_row],
+                fit=values["fit"][at_row],
+                engagement=values["engagement"][at_row],
                 parts=[],
-                adjustment=values["adjustment"][k],
-                groups={c[6:]: values[c][k] for c in self.groups},
-                grade=values["grade"][k],
+                adjustment=values["adjustment"][at_row],
+                groups={c[6:]: values[c][at_row] for c in self.groups},
+                grade=values["grade"][at_row],
                 as_of=at,
             )
 

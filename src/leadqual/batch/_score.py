@@ -18,7 +18,7 @@ import polars as pl
 
 from leadqual._fields import DAY, require_aware
 from leadqual.batch._frames import EventSource, event_at, event_frame, prop_column
-from leadqual.batch._lower import condition_parts, model_reasons
+from leadqual.batch._lower import model_reasons
 from leadqual.batch._values import decode, encode
 from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not, _getter, value_test
 from leadqual.errors import (
@@ -219,7 +219,7 @@ def lower_where(
     ``native`` holds values of its own type (null when absent), the others
     kind-keeping text (:mod:`leadqual.batch._values`)."""
     matched: dict[int, pl.Expr] = {}
-    for part in condition_parts(condition):
+    for part in condition.walk():
         if isinstance(part, Compare):
             column = prop_column(part.field) if part.source == "prop" else attr_column(part.field)
             test = value_test(part)

@@ -59,7 +59,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_constants  # type: ignore[no-redef,unused-ignore]
     import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
 
-from leadqual.conditions import MAX_MATCH_TEXT, AllOf, AnyOf, Compare, Condition, Not
+from leadqual.conditions import MAX_MATCH_TEXT, Compare, Condition
 from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.jsonvalues import lookup
@@ -177,13 +177,7 @@ def _show(value: float) -> str:
 
 
 def _compares(condition: Condition) -> Iterator[Compare]:
-    if isinstance(condition, Compare):
-        yield condition
-    elif isinstance(condition, (AllOf, AnyOf)):
-        for item in condition.conditions:
-            yield from _compares(item)
-    elif isinstance(condition, Not):
-        yield from _compares(condition.condition)
+    return (c for c in condition.walk() if isinstance(c, Compare))
 
 
 def _regex_examples(pattern: str) -> list[str]:
