@@ -11,6 +11,7 @@ import pytest
 
 import leadqual as lq
 from leadqual.io import write_events, write_leads
+from leadqual.stages import StageMachine
 
 pytest.importorskip("polars")
 
@@ -68,3 +69,20 @@ def test_auto_says_why_it_runs_on_the_engine(files: list[str], tmp_path: Path) -
     forced = run("score", *given, "--backend", "polars")
     assert forced.returncode != 0
     assert "extra models run on the Python engine only" in forced.stderr
+
+
+def test_backtest_prints_the_same_report_on_both_backends(files: list[str], tmp_path: Path) -> None:
+    from leadqual.io import write_outcomes
+
+    outcomes = tmp_path / "outcomes.jsonl"
+    write_outcomes(lq.samples.sample_outcomes(), outcomes)
+    stricter = tmp_path / "stricter.toml"
+    lq.dump(attrs.evolve(lq.default_ruleset(), stages=StageMachine.default(mql_score=60)), stricter)
+    for extra in ([], ["--compare", str(stricter)]):
+        reports = [
+            run("backtest", *files, "--outcomes", str(outcomes), *extra, "--backend", backend)
+            for backend in ("python", "polars")
+        ]
+        assert reports[0].returncode == 0, reports[0].stderr
+        assert reports[0].stdout == reports[1].stdout
+        assert "AUC" in reports[0].stdout

@@ -387,12 +387,19 @@ def compare(
     *,
     as_of: datetime | None = None,
     top_k: int | None = None,
+    backend: Backend | tuple[Backend, Backend] = "python",
 ) -> Comparison:
     """Back-test ``old`` and ``new`` on the same history; list the leads whose stage at
-    their decision time changes, and how many of those promoted or demoted won."""
+    their decision time changes, and how many of those promoted or demoted won.
+    ``backend`` is as for :func:`backtest`: one for both rule sets, or one each."""
     lead_list, event_list, outcome_list = list(leads), list(events), list(outcomes)
-    before = backtest(old, lead_list, event_list, outcome_list, as_of=as_of, top_k=top_k)
-    after = backtest(new, lead_list, event_list, outcome_list, as_of=as_of, top_k=top_k)
+    first, second = backend if isinstance(backend, tuple) else (backend, backend)
+    before = backtest(
+        old, lead_list, event_list, outcome_list, as_of=as_of, top_k=top_k, backend=first
+    )
+    after = backtest(
+        new, lead_list, event_list, outcome_list, as_of=as_of, top_k=top_k, backend=second
+    )
     new_stage = {r.lead_id: r.stage for r in after.leads}
     changes = tuple(
         StageChange(r.lead_id, r.stage, new_stage[r.lead_id], r.won)

@@ -11,6 +11,7 @@ from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
 from leadqual.analytics import BacktestReport, Comparison, backtest, calibrate, compare
 from leadqual.analytics.html import write_html
+from leadqual.cli.backend import add_backend_option, choose_backend
 from leadqual.cli.input_options import add_input_options, input_options, report_inferred
 from leadqual.errors import ValidationError
 from leadqual.events import Event
@@ -56,6 +57,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--html", metavar="FILE", help="also write the report as one self-contained HTML page"
     )
     add_input_options(parser)
+    add_backend_option(parser)
     parser.set_defaults(run=run_backtest)
     cal = commands.add_parser(
         "calibrate",
@@ -145,9 +147,11 @@ def run_backtest(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"as_of": as_of, "top_k": args.top_k}
     report: BacktestReport | Comparison
     if other is None:
+        options["backend"] = choose_backend(args, rules)
         report = backtest(rules, leads, events, outcomes, **options)
         print(report)
     else:
+        options["backend"] = (choose_backend(args, rules), choose_backend(args, other))
         report = compare(rules, other, leads, events, outcomes, **options)
         print(report.old)
         print()
