@@ -207,7 +207,10 @@ def _run(
         return frame, left * (1.0 if points > 0 else -1.0)
     # a half-life
     assert isinstance(decay, HalfLife)
-    frame = runs.at_index(frame, low)
-    grown = pl.col(f"{high}_c0") - pl.col(f"{low}_c0")
+    if low == "lo" and plan.within is None and plan.max_times is None:
+        grown = pl.col(f"{high}_c0")  # every event up to t: nothing to take away
+    else:
+        frame = runs.at_index(frame, low)
+        grown = pl.col(f"{high}_c0") - pl.col(f"{low}_c0")
     fade = pl.lit(0.5).pow((t - pl.col("_ref")) / (decay.days * DAY))
     return frame, pl.lit(points) * fade * grown
