@@ -191,7 +191,7 @@ def _run(
     if form == "linear":
         assert isinstance(decay, Linear)
         if points == 0:
-            return frame, pl.lit(0.0)
+            return frame, (hi * 0).cast(pl.Float64)  # one zero per moment
         span = abs(points) * DAY / decay.points_per_day
         frame = runs.before(frame, t - span, inclusive=True, name=f"{tag}l")
         frame = frame.with_columns(
@@ -212,5 +212,11 @@ def _run(
     else:
         frame = runs.at_index(frame, low)
         grown = pl.col(f"{high}_c0") - pl.col(f"{low}_c0")
-    fade = pl.lit(0.5).pow((t - pl.col("_ref")) / (decay.days * DAY))
-    return frame, pl.lit(points) * fade * grown
+    halvings = (t - pl.col("_ref")) / (decay.days * DAY)
+    # past about 1,000 half-lives 0.5 ** n underflows: then add the exponents instead
+    value = (
+        pl.when(halvings < 1000)
+        .then(pl.lit(0.5).pow(halvings) * grown)
+        .otherwise(pl.lit(2.0).pow(grown.log(2) - halvings))
+    )
+    return frame, pl.lit(points) * value

@@ -222,7 +222,8 @@ def _framework_marks(
         lead_id
         for lead_id, lead in by_id.items()
         if any(
-            isinstance(check, Timeline) and lead.attributes.get(check.date_attribute) is not None
+            isinstance(check, Timeline)
+            and _read_field(lead, check.date_attribute) not in (MISSING, None)
             for check in framework.checks
         )
     ]
@@ -470,7 +471,7 @@ class _Walker:
         alike in what the checks read (the lead's fields, the signals seen, the day)."""
         assert self.framework is not None
         seen = tuple(t for t in self.signals if t in activity and activity[t].count)
-        key = (profile, seen, (at.date(), at.utcoffset()) if self.dated else None)
+        key = (profile, seen, (at.date(), at.tzinfo) if self.dated else None)
         found = self._judged.get(key)
         if found is None:
             found = self._judged[key] = self.framework.evaluate(Facts._trusted(lead, at, activity))
@@ -492,7 +493,7 @@ class _Walker:
             chosen = pl.Series(sorted(walked), dtype=pl.String).implode()
             # the walk reads the marked moments, the decisions' and as_of: only those
             marked = [pl.col(c) for c in instants.columns if c.startswith("m:")]
-            keep = ~pl.col("_event") | pl.col("_decided")
+            keep = ~pl.col("_event") | pl.col("_decided") | pl.col("_final")
             if marked:
                 keep |= pl.any_horizontal(marked)
             rows = instants.filter(pl.col("lead_id").is_in(chosen) & keep)
@@ -597,7 +598,7 @@ class _Walker:
             key = (
                 _profile(lead, names),
                 tuple(sorted(found)),
-                (at.date(), at.utcoffset()) if dated else None,
+                (at.date(), at.tzinfo) if dated else None,
             )
             got = known.get(key)
             if got is None:
