@@ -26,7 +26,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
-from bench_engine import EVENT_MIX, INDUSTRIES, SPAN_DAYS, START, TITLES
+from bench_engine import (
+    EVENT_MIX,
+    INDUSTRIES,
+    SPAN_DAYS,
+    START,
+    TITLES,
+)
 
 import leadqual as lq
 from leadqual import batch
@@ -141,13 +147,14 @@ def memory(n_leads: int, n_events: int, seed: int) -> None:
 import json, sys, time
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 import bench_batch as b
+import bench_engine as e
 from leadqual import batch
 import leadqual as lq
 everyone = b.leads({n_leads})
-before = b.current_rss()
+before = e.current_rss()
 t0 = time.perf_counter()
 batch.score(lq.default_model(), everyone, sys.argv[1], as_of=b.START + b.timedelta(days=b.SPAN_DAYS))
-print(json.dumps({{"seconds": time.perf_counter() - t0, "peak": b.peak_rss(), "before": before}}))
+print(json.dumps({{"seconds": time.perf_counter() - t0, "peak": e.peak_rss(), "before": before}}))
 """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "events.parquet"
@@ -163,22 +170,6 @@ print(json.dumps({{"seconds": time.perf_counter() - t0, "peak": b.peak_rss(), "b
         f"{figures['seconds']:.2f} s, peak RSS {peak:.2f} GB (leads alone: "
         f"{figures['before'] / 2**30:.2f} GB)  goal <= 4 GB: {'MET' if peak <= 4 else 'not met'}"
     )
-
-
-def current_rss() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def peak_rss() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def qualify_run(n_leads: int, n_events: int, python_leads: int, seed: int) -> None:

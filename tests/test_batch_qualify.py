@@ -152,6 +152,21 @@ def check(
     return got
 
 
+def two_stages(
+    guard: Any, *, model: lq.PointsModel | None = None, framework: Any = None
+) -> lq.RuleSet:
+    """Stages A and B, A -> B when ``guard`` holds; one point a visit unless ``model``."""
+    return lq.RuleSet(
+        "t",
+        "1",
+        model=model or lq.PointsModel(engagement=[lq.EngagementRule("v", "visit", 1)]),
+        stages=lq.StageMachine(
+            [lq.Stage("A", 0), lq.Stage("B", 1)], [lq.Transition("A", "B", guard)]
+        ),
+        framework=framework,
+    )
+
+
 def test_the_final_move_reads_as_of_even_on_an_event_no_guard_marks() -> None:
     model = lq.PointsModel(
         engagement=[lq.EngagementRule("demo", "demo", 60, decay=lq.Expire(timedelta(days=1)))]
@@ -174,13 +189,8 @@ def test_the_final_move_reads_as_of_even_on_an_event_no_guard_marks() -> None:
 def test_a_dotted_purchase_date_makes_the_framework_read_the_day() -> None:
     from leadqual.frameworks import Timeline
 
-    ruleset = lq.RuleSet(
-        "t",
-        "1",
-        model=lq.PointsModel(engagement=[lq.EngagementRule("v", "visit", 1)]),
-        stages=lq.StageMachine(
-            [lq.Stage("A", 0), lq.Stage("B", 1)], [lq.Transition("A", "B", lq.FrameworkPassed())]
-        ),
+    ruleset = two_stages(
+        lq.FrameworkPassed(),
         framework=lq.Framework("T", [Timeline(days=90, date_attribute="deal.close")]),
     )
     lead = lq.Lead("L", attributes={"deal": {"close": "2026-06-01"}})
@@ -193,14 +203,7 @@ def test_a_rule_of_no_points_with_linear_decay() -> None:
     model = lq.PointsModel(
         engagement=[lq.EngagementRule("z", "visit", 0, decay=lq.Linear(points_per_day=1))]
     )
-    ruleset = lq.RuleSet(
-        "t",
-        "1",
-        model=model,
-        stages=lq.StageMachine(
-            [lq.Stage("A", 0), lq.Stage("B", 1)], [lq.Transition("A", "B", lq.ScoreAtLeast(1))]
-        ),
-    )
+    ruleset = two_stages(lq.ScoreAtLeast(1), model=model)
     events = [lq.Event("L", "visit", at=T0), lq.Event("L", "visit", at=T0 + timedelta(days=1))]
     check(ruleset, [lq.Lead("L")], events, T0 + timedelta(days=2))
 
@@ -210,15 +213,7 @@ def test_verdicts_are_shared_only_within_one_time_zone() -> None:
 
     from leadqual.frameworks import Timeline
 
-    ruleset = lq.RuleSet(
-        "t",
-        "1",
-        model=lq.PointsModel(engagement=[lq.EngagementRule("v", "visit", 1)]),
-        stages=lq.StageMachine(
-            [lq.Stage("A", 0), lq.Stage("B", 1)], [lq.Transition("A", "B", lq.FrameworkPassed())]
-        ),
-        framework=lq.Framework("T", [Timeline(days=121)]),
-    )
+    ruleset = two_stages(lq.FrameworkPassed(), framework=lq.Framework("T", [Timeline(days=121)]))
     same = {"purchase_date": "2026-07-01T04:30:00+00:00"}
     leads_ = [lq.Lead("L1", attributes=same), lq.Lead("L2", attributes=same)]
     as_of = {  # one offset that day, not on the purchase day
