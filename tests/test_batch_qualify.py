@@ -235,3 +235,15 @@ def test_old_half_life_points_do_not_vanish_far_from_the_first_event() -> None:
     got = batch.qualify(ruleset, [lq.Lead("L")], events, as_of=as_of).leads["total"][0]
     assert want > 0
     assert abs(got - want) <= 1e-9 * want
+
+
+def test_slices_of_leads_give_what_all_at_once_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    ruleset = lq.default_ruleset()
+    sample_leads, events = lq.samples.sample_leads(), lq.samples.sample_events()
+    as_of = lq.samples.SAMPLE_AS_OF
+    whole = batch.qualify(ruleset, sample_leads, events, as_of=as_of)
+    monkeypatch.setattr("leadqual.batch._qualify.CHUNK_LEADS", 7)
+    sliced = batch.qualify(ruleset, sample_leads, events, as_of=as_of)
+    assert sliced.leads.equals(whole.leads)
+    assert sliced.transitions == whole.transitions
+    assert len(whole.transitions) > 5

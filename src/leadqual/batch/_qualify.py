@@ -64,6 +64,8 @@ __all__ = ["BatchQualification", "qualify"]
 _UTC = timezone.utc
 #: A score this close to a guard's threshold is read again exactly, in Python.
 NEAR = 1e-9
+#: Leads qualified together (their moments are held at once: memory grows with them).
+CHUNK_LEADS = 10_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
 
 
@@ -299,17 +301,52 @@ def qualify(
     frame = frame.join(moments, on="lead_id", how="left").filter(pl.col("ts") <= pl.col("_now"))
     if attributes:
         frame = frame.join(_attribute_frame(by_id, attributes), on="lead_id", how="left")
-    instants = _instants(frame, moments, made)
-    instants = _scores(model, by_id, frame, instants, table.native)
-    instants = _marks(ruleset, by_id, frame, instants)
     if isinstance(as_of, Mapping):
         given = {lead_id: as_of[lead_id] for lead_id in by_id}
     else:
         given = dict.fromkeys(by_id, as_of)
-    walker = _Walker(
-        ruleset, by_id, frame, origin=table.origin, made=made, as_of=given, firsts=firsts
+    # leads are independent: qualified a slice of them at a time, memory stays bounded
+    ids = list(by_id)
+    slices = [ids[i : i + CHUNK_LEADS] for i in range(0, len(ids), CHUNK_LEADS)] or [[]]
+    if len(slices) > 1:
+        numbered = pl.DataFrame(
+            {"lead_id": ids, "_slice": [i // CHUNK_LEADS for i in range(len(ids))]},
+            schema={"lead_id": pl.String, "_slice": pl.Int64},
+        )
+        parts = frame.join(numbered, on="lead_id").partition_by("_slice", as_dict=True)
+    parts_done: list[BatchQualification] = []
+    for number, chosen in enumerate(slices):
+        if len(slices) == 1:
+            part, part_moments = frame, moments
+        else:
+            part = parts.get((number,), frame.clear()).drop("_slice", strict=False)
+            in_slice = pl.col("lead_id").is_in(pl.Series(chosen, dtype=pl.String).implode())
+            part_moments = moments.filter(in_slice)
+        part_ids = {lead_id: by_id[lead_id] for lead_id in chosen}
+        part_made = {k: v for k, v in made.items() if k in part_ids}
+        instants = _instants(part, part_moments, part_made)
+        instants = _scores(model, part_ids, part, instants, table.native)
+        instants = _marks(ruleset, part_ids, part, instants)
+        walker = _Walker(
+            ruleset,
+            part_ids,
+            part,
+            origin=table.origin,
+            made=part_made,
+            as_of={k: given[k] for k in part_ids},
+            firsts=firsts,
+        )
+        parts_done.append(walker.run(instants, part_moments))
+    if len(parts_done) == 1:
+        return parts_done[0]
+    transitions = [pair for done in parts_done for pair in done.transitions]
+    transitions.sort(key=lambda pair: (pair[1].at, pair[0]))  # stable: a lead's order kept
+    return BatchQualification(
+        leads=pl.concat([done.leads for done in parts_done]),
+        transitions=tuple(transitions),
+        void=tuple(v for done in parts_done for v in done.void),
+        near_threshold=sum(done.near_threshold for done in parts_done),
     )
-    return walker.run(instants, moments)
 
 
 def _instants(
