@@ -247,3 +247,21 @@ def test_slices_of_leads_give_what_all_at_once_gives(monkeypatch: pytest.MonkeyP
     assert sliced.leads.equals(whole.leads)
     assert sliced.transitions == whole.transitions
     assert len(whole.transitions) > 5
+
+
+def test_large_points_that_cancel_decide_a_threshold_as_the_engine() -> None:
+    model = lq.PointsModel(
+        engagement=[
+            lq.EngagementRule("big", "visit", 1e9, decay=lq.HalfLife(days=3)),
+            lq.EngagementRule("back", "refund", -1e9, decay=lq.HalfLife(days=3)),
+            lq.EngagementRule("small", "click", 0.1),
+        ]
+    )
+    ruleset = two_stages(lq.ScoreAtLeast(0.3), model=model)
+    events = [
+        lq.Event("L", "visit", at=T0),
+        lq.Event("L", "refund", at=T0),
+        *[lq.Event("L", "click", at=T0 + timedelta(hours=h)) for h in (1, 2, 3, 4)],
+    ]
+    got = check(ruleset, [lq.Lead("L")], events, T0 + timedelta(days=1))
+    assert got.near_threshold >= 0

@@ -62,7 +62,8 @@ from leadqual.stages.machine import StageMachine, StageState, TransitionRecord
 __all__ = ["BatchQualification", "qualify"]
 
 _UTC = timezone.utc
-#: A score this close to a guard's threshold is read again exactly, in Python.
+#: A score this close to a guard's threshold (relative to the threshold and to the points
+#: added up) is read again exactly, in Python.
 NEAR = 1e-9
 #: Leads qualified together (their moments are held at once: memory grows with them).
 CHUNK_LEADS = 10_000
@@ -132,6 +133,12 @@ def _decisions(
     return out
 
 
+def _slack(threshold: float) -> pl.Expr:
+    """How far from ``threshold`` a score counts as near it: 1e-9 of the threshold, or of
+    the points added up at that moment (``_slack``), whichever is larger."""
+    return pl.max_horizontal(pl.lit(NEAR * max(1.0, abs(threshold))), pl.col("_slack"))
+
+
 def _guard_mask(guard: g.Guard, frame: pl.DataFrame, seen: dict[tuple[str, ...], str]) -> pl.Expr:
     """Where ``guard`` may hold: true wherever it holds (a moment left false is one where
     it surely does not)."""
@@ -140,11 +147,11 @@ def _guard_mask(guard: g.Guard, frame: pl.DataFrame, seen: dict[tuple[str, ...],
     if isinstance(guard, g.GuardAny):
         return pl.any_horizontal([_guard_mask(x, frame, seen) for x in guard.guards])
     if isinstance(guard, g.ScoreAtLeast):
-        return pl.col("total") >= guard.points - NEAR * max(1.0, abs(guard.points))
+        return pl.col("total") >= guard.points - _slack(guard.points)
     if isinstance(guard, g.FitAtLeast):
-        return pl.col("fit") >= guard.points - NEAR * max(1.0, abs(guard.points))
+        return pl.col("fit") >= guard.points - _slack(guard.points)
     if isinstance(guard, g.EngagementAtLeast):
-        return pl.col("engagement") >= guard.points - NEAR * max(1.0, abs(guard.points))
+        return pl.col("engagement") >= guard.points - _slack(guard.points)
     if isinstance(guard, g.EventSeen):
         last = pl.col(seen[tuple(sorted(guard.event_types))])
         if guard.within is None:
@@ -393,7 +400,13 @@ def _scores(
             mask &= lower_where(rule.where, frame, native)
         columns.append(rule_at_instants(plan, frame.filter(mask), instants).alias(f"r:{slot}"))
     rows = instants.with_columns(columns)
-    return score_rows(model, fit_frame(model, by_id), rows)
+    # how large the added points are: the sums may differ from the engine's by a hair of it
+    sizes = [pl.col(f"r:{slot}").abs() for slot in range(len(columns))]
+    rows = rows.with_columns(_size=pl.sum_horizontal(sizes) if sizes else pl.lit(0.0))
+    scored = score_rows(model, fit_frame(model, by_id), rows)
+    return scored.with_columns(
+        _slack=NEAR * pl.max_horizontal(pl.lit(1.0), pl.col("_size") + pl.col("fit").abs())
+    ).drop("_size")
 
 
 def _marks(
@@ -446,7 +459,7 @@ def _marks(
             mark = pl.any_horizontal([_guard_mask(t.guard, instants, seen) for t in out])  # type: ignore[arg-type]
             marks.append(mark.fill_null(value=False).alias(f"m:{stage}"))
     near = [
-        (pl.col(column) - guard.points).abs() <= NEAR * max(1.0, abs(guard.points))
+        (pl.col(column) - guard.points).abs() <= _slack(guard.points)
         for transition in machine.transitions
         if transition.guard is not None
         for guard in transition.guard.walk()
