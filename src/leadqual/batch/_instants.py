@@ -19,10 +19,10 @@ from leadqual.errors import NotLowerable
 from leadqual.scoring.decay import Expire, HalfLife, Linear, Schedule
 from leadqual.scoring.points import _RulePlan
 
-__all__ = ["rule_at_instants"]
+__all__ = ["day_start", "rule_at_instants"]
 
 
-def _day_start(t: pl.Expr) -> pl.Expr:
+def day_start(t: pl.Expr) -> pl.Expr:
     """The start of the UTC day of ``t`` (seconds), exactly as ``t // DAY * DAY``."""
     guess = (t / DAY).floor()
     guess = pl.when(guess * DAY > t).then(guess - 1).otherwise(guess)
@@ -135,14 +135,14 @@ def rule_at_instants(plan: _RulePlan, matched: pl.DataFrame, instants: pl.DataFr
         newest = (
             plan.max_per_day if plan.max_times is None else min(plan.max_per_day, plan.max_times)
         )
-        frame = runs.before(frame, _day_start(t), inclusive=False, name="day")
+        frame = runs.before(frame, day_start(t), inclusive=False, name="day")
         frame = frame.with_columns(cur_k=_max(*lows, pl.col("day_k"), hi - newest))
         frame, today = _run(plan, form, runs, frame, low="cur", high="hi")
         # the earlier days: each day's most recent max_per_day, then the most recent of them
-        day = _day_start(pl.col("ts"))
+        day = day_start(pl.col("ts"))
         kept = pl.col("ts").rank("ordinal", descending=True).over("lead_id", day)
         earlier = _Runs(events.filter(kept <= plan.max_per_day), sums)
-        frame = earlier.before(frame, _day_start(t), inclusive=False, name="kb")
+        frame = earlier.before(frame, day_start(t), inclusive=False, name="kb")
         past_lows: list[pl.Expr] = [pl.lit(0, pl.Int64)]
         if plan.within is not None:
             frame = earlier.before(frame, t - plan.within, inclusive=False, name="kw")

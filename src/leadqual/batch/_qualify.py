@@ -22,7 +22,6 @@ import polars as pl
 
 from leadqual.analytics.funnel import Journey
 from leadqual.batch._frames import EventSource, event_frame, events_at
-from leadqual.batch._instants import rule_at_instants
 from leadqual.batch._lower import lowerable
 from leadqual.batch._score import (
     UnknownLeads,
@@ -31,8 +30,8 @@ from leadqual.batch._score import (
     fields_read,
     fit_frame,
     known_leads,
-    lower_where,
     moments_of,
+    rule_points,
     score_rows,
     unique_leads,
 )
@@ -343,7 +342,7 @@ def qualify(
             as_of={k: given[k] for k in part_ids},
             firsts=firsts,
         )
-        parts_done.append(walker.run(instants, part_moments))
+        parts_done.append(walker.run(instants))
     if len(parts_done) == 1:
         return parts_done[0]
     transitions = [pair for done in parts_done for pair in done.transitions]
@@ -393,12 +392,7 @@ def _scores(
     native: frozenset[str],
 ) -> pl.DataFrame:
     """``instants`` with the score at each moment."""
-    columns = []
-    for slot, (rule, plan) in enumerate(zip(model.engagement, model._plans, strict=True)):
-        mask = pl.col("type") == rule.event_type
-        if rule.where is not None:
-            mask &= lower_where(rule.where, frame, native)
-        columns.append(rule_at_instants(plan, frame.filter(mask), instants).alias(f"r:{slot}"))
+    columns = rule_points(model, frame, instants, native)
     rows = instants.with_columns(columns)
     # how large the added points are: the sums may differ from the engine's by a hair of it
     sizes = [pl.col(f"r:{slot}").abs() for slot in range(len(columns))]
@@ -527,7 +521,7 @@ class _Walker:
             found = self._judged[key] = self.framework.evaluate(Facts._trusted(lead, at, activity))
         return found
 
-    def run(self, instants: pl.DataFrame, moments: pl.DataFrame) -> BatchQualification:
+    def run(self, instants: pl.DataFrame) -> BatchQualification:
         first = self.machine.first_stage()
         mark = f"m:{first}"
         walked = set(self.made)

@@ -18,6 +18,7 @@ import polars as pl
 
 from leadqual._fields import DAY, require_aware
 from leadqual.batch._frames import EventSource, event_at, event_frame, prop_column
+from leadqual.batch._instants import day_start, rule_at_instants
 from leadqual.batch._lower import model_reasons
 from leadqual.batch._values import decode, encode
 from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not, _getter, value_test
@@ -252,14 +253,6 @@ def _value(text: str) -> Any:
     return MISSING if value is None else value
 
 
-def _day() -> pl.Expr:
-    """The UTC day of ``ts``, exactly as ``int(ts // DAY)`` in Python (a float quotient
-    can round up to the next whole day: it is corrected against exact products)."""
-    guess = (pl.col("ts") / DAY).floor()
-    guess = pl.when(guess * DAY > pl.col("ts")).then(guess - 1).otherwise(guess)
-    return pl.when((guess + 1) * DAY <= pl.col("ts")).then(guess + 1).otherwise(guess)
-
-
 def _earned(points: float, decay: Any, age: pl.Expr) -> pl.Expr:
     """One event's points at ``age`` seconds, as the rule's decay gives them."""
     if decay is None or isinstance(decay, NoDecay):
@@ -300,7 +293,7 @@ def rule_totals(
         sub = lazy.filter(mask)
         if plan.max_per_day is not None:
             newest = pl.col("ts").rank("ordinal", descending=True).over("lead_id", "_day")
-            sub = sub.with_columns(_day=_day()).filter(newest <= plan.max_per_day)
+            sub = sub.with_columns(_day=day_start(pl.col("ts"))).filter(newest <= plan.max_per_day)
         if plan.max_times is not None:
             newest = pl.col("ts").rank("ordinal", descending=True).over("lead_id")
             sub = sub.filter(newest <= plan.max_times)
@@ -318,6 +311,21 @@ def rule_totals(
             schema={"lead_id": pl.String, "points": pl.Float64, "slot": pl.Int32},
         )
     return pl.concat(parts).collect()
+
+
+def rule_points(
+    model: PointsModel, frame: pl.DataFrame, instants: pl.DataFrame, native: frozenset[str]
+) -> list[pl.Series]:
+    """Each engagement rule's points (``r:<slot>``) at each of ``instants`` (``lead_id``,
+    ``t``, sorted), from the events of ``frame`` it counts: the scores of many moments
+    (:func:`rule_totals` is the faster way to one moment per lead)."""
+    columns = []
+    for slot, (rule, plan) in enumerate(zip(model.engagement, model._plans, strict=True)):
+        mask = pl.col("type") == rule.event_type
+        if rule.where is not None:
+            mask &= lower_where(rule.where, frame, native)
+        columns.append(rule_at_instants(plan, frame.filter(mask), instants).alias(f"r:{slot}"))
+    return columns
 
 
 def fit_frame(model: PointsModel, by_id: Mapping[str, Lead]) -> pl.DataFrame:
