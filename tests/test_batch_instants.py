@@ -6,17 +6,16 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leadqual as lq
+from leadqual.batch._frames import event_frame
+from leadqual.batch._instants import rule_at_instants
+from leadqual.batch._score import counted_events, lower_where
 from leadqual.testing import event_streams, points_models
-
-pl = pytest.importorskip("polars")
-from leadqual.batch._frames import event_frame  # noqa: E402
-from leadqual.batch._instants import rule_at_instants  # noqa: E402
-from leadqual.batch._score import counted_events, lower_where  # noqa: E402
 
 START = datetime(2025, 7, 1, tzinfo=timezone.utc)
 LEADS = ("L-1", "L-2")

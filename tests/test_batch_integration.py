@@ -11,8 +11,6 @@ from leadqual.analytics import backtest
 from leadqual.errors import NotLowerable
 from leadqual.stages import StageMachine
 
-pytest.importorskip("polars")
-
 
 def test_a_backtest_reports_the_same_on_both_backends() -> None:
     ruleset = lq.default_ruleset()

@@ -15,11 +15,9 @@ from hypothesis import strategies as st
 
 import leadqual as lq
 from batch_data import LEAD_IDS, MOMENTS, START, streams
+from leadqual import batch
 from leadqual.errors import UnknownLeadsWarning
 from leadqual.testing import leads, rule_sets
-
-pl = pytest.importorskip("polars")
-batch = pytest.importorskip("leadqual.batch")
 
 
 @st.composite

@@ -11,18 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leadqual as lq
 from batch_data import LEAD_IDS, MOMENTS, streams
+from leadqual import batch
 from leadqual.errors import DuplicateEventError, NotLowerable, UnknownLeadsWarning
 from leadqual.jsonvalues import thaw
 from leadqual.testing import leads, points_models
-
-pl = pytest.importorskip("polars")
-batch = pytest.importorskip("leadqual.batch")
 
 
 @st.composite

@@ -13,8 +13,6 @@ import leadqual as lq
 from leadqual.io import write_events, write_leads
 from leadqual.stages import StageMachine
 
-pytest.importorskip("polars")
-
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
