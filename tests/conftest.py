@@ -24,6 +24,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # extra those modules are not collected (none is skipped); with LEADQUAL_ALL_EXTRAS=1, as
 # .ci/run sets it, every extra must be installed and a missing one fails the run here.
 NEEDS_POLARS = [
+    "test_batch_inputs.py",
     "test_batch_instants.py",
     "test_batch_integration.py",
     "test_batch_qualify.py",

@@ -315,6 +315,14 @@ class ColumnPlan:
             data[bag_name] = bag
         return data
 
+    def naming_column(self, error: ValidationError) -> ValidationError:
+        """``error`` (from :meth:`build`), its problem naming the column the value came
+        from when that is not the field itself."""
+        column = self.column_for(error.field)
+        if column is None or column == error.field or f"{column!r}" in error.problem:
+            return error
+        return ValidationError(error.field, error.value, f"{error.problem} (column {column!r})")
+
     def column_for(self, field: str) -> str | None:
         """The column a field (or a name inside the bag) came from, if not the bag column."""
         parts = tuple(field.split("."))

@@ -16,26 +16,39 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 import polars as pl
 
+from leadqual._columns import (
+    EVENT_LAYOUT,
+    Cell,
+    ColumnPlan,
+    Inference,
+    check_delimiter,
+    check_options,
+    classify,
+    decide_types,
+)
 from leadqual._fields import parse_timestamp
+from leadqual.batch._csv import cell_column, csv_cells, csv_header
 from leadqual.batch._values import ABSENT, encode
-from leadqual.errors import ValidationError
+from leadqual.errors import RowError, ValidationError
 from leadqual.events import Event, EventDecoder
 from leadqual.jsonvalues import MISSING, JsonMap, freeze, lookup
 
-__all__ = ["EventSource", "EventTable", "event_at", "event_frame", "prop_column"]
+__all__ = ["EventInput", "EventSource", "EventTable", "event_at", "event_frame", "prop_column"]
 
 #: What :func:`event_frame` reads.
 EventSource = Iterable[Event] | pl.DataFrame | pl.LazyFrame | str | os.PathLike[str] | Any
 
 _REQUIRED = ("lead_id", "type", "at")
+_TYPED = "a type reads a text column; this one is typed already"
 _TEXTS = ("lead_id", "type", "id", "source")
 _NUMBERS = (
     pl.Int8,
@@ -65,32 +78,184 @@ def prop_column(name: str) -> str:
     return f"p:{name}"
 
 
+def _columns(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    check_options(EVENT_LAYOUT, value, None)
+    return None if value is None else MappingProxyType(dict(value))
+
+
+def _types(value: Mapping[str, type[object]] | None) -> Mapping[str, type[object]] | None:
+    check_options(EVENT_LAYOUT, None, value)
+    return None if value is None else MappingProxyType(dict(value))
+
+
+def _bool(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(attribute.name, value, "expected True or False")
+
+
+@attrs.frozen
+class EventInput:
+    """Events to read (anything :func:`event_frame` reads), with how its columns become
+    events, as :func:`leadqual.io.read_events` reads a CSV file: ``columns`` maps a column
+    to a field or a property (``{"user": "lead_id", "src": "properties.utm.source"}``);
+    every column that is not a field (nor ``properties``) is a property, dots nesting;
+    ``types`` reads a text column as ``int``, ``float``, ``bool``, ``str``, ``list`` or
+    ``datetime.date``; ``delimiter`` and ``infer_types`` (numbers and true/false found in
+    the cells) apply to CSV files.
+
+    >>> EventInput("events.csv", columns={"user": "lead_id"}, types={"employees": int})
+    EventInput(source='events.csv', columns=mappingproxy({'user': 'lead_id'}), \
+types=mappingproxy({'employees': <class 'int'>}), delimiter=',', infer_types=False)
+    >>> EventInput("events.csv", columns={"user": "owner"})
+    Traceback (most recent call last):
+    ...
+    leadqual.errors.ValidationError: columns['user']: unknown field (known: lead_id, \
+type, at, id, source, properties, or properties.<name>), got 'owner'
+    """
+
+    source: Any
+    columns: Mapping[str, str] | None = attrs.field(default=None, kw_only=True, converter=_columns)
+    types: Mapping[str, type[object]] | None = attrs.field(
+        default=None, kw_only=True, converter=_types
+    )
+    delimiter: str = attrs.field(default=",", kw_only=True, converter=check_delimiter)
+    infer_types: bool = attrs.field(default=False, kw_only=True, validator=_bool)
+
+
 def event_frame(
-    events: EventSource, props: Sequence[str] = (), types: Collection[str] | None = None
+    events: EventSource,
+    props: Sequence[str] = (),
+    event_types: Collection[str] | None = None,
 ) -> EventTable:
     """The events as a frame, with the columns of the properties ``props``; with
-    ``types``, only the events of those types (a Parquet file's other rows are not read)."""
-    if isinstance(events, (str, os.PathLike)):
-        path = Path(events)
+    ``event_types``, only the events of those types (a Parquet file's other rows are not
+    read). ``events`` may be an :class:`EventInput` (a source, and how to read its
+    columns)."""
+    spec = events if isinstance(events, EventInput) else EventInput(events)
+    source = spec.source
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
         suffix = path.suffix.lower()
+        if suffix == ".csv":
+            return _from_csv(path, spec, props, event_types)
+        if spec.infer_types:
+            raise ValidationError("infer_types", spec.infer_types, "applies to CSV files only")
         if suffix == ".parquet":
             scan = pl.scan_parquet(path, row_index_name="_row")
-            return _from_frame(scan, props, types, str(path))
+            return _from_frame(scan, spec, props, event_types, _Place(str(path)))
         if suffix in (".jsonl", ".ndjson"):
-            return _from_events(_read_jsonl(path), props, types)
+            for option in ("columns", "types"):
+                if getattr(spec, option) is not None:
+                    raise ValidationError(
+                        option, getattr(spec, option), "applies to CSV files and tables only"
+                    )
+            return _from_events(_read_jsonl(path), props, event_types)
         raise ValidationError(
-            "events", str(path), "expected a .parquet or .jsonl (.ndjson) file of events"
+            "events", str(path), "expected a .parquet, .csv or .jsonl (.ndjson) file of events"
         )
-    if isinstance(events, (pl.DataFrame, pl.LazyFrame)):
-        return _from_frame(events.lazy().with_row_index("_row"), props, types, "events")
-    if type(events).__module__.startswith("pyarrow"):
-        table = pl.from_arrow(events).lazy()  # type: ignore[union-attr]
-        return _from_frame(table.with_row_index("_row"), props, types, "events")
-    if isinstance(events, (bytes, dict)) or not isinstance(events, Iterable):
+    if spec.infer_types:
+        raise ValidationError("infer_types", spec.infer_types, "applies to CSV files only")
+    if isinstance(source, (pl.DataFrame, pl.LazyFrame)):
+        lazy = source.lazy().with_row_index("_row")
+        return _from_frame(lazy, spec, props, event_types, _Place("events"))
+    if type(source).__module__.startswith("pyarrow"):
+        table = pl.from_arrow(source).lazy()  # type: ignore[union-attr]
+        return _from_frame(table.with_row_index("_row"), spec, props, event_types, _Place("events"))
+    if spec.columns is not None or spec.types is not None:
+        raise ValidationError("columns", spec.columns, "applies to CSV files and tables only")
+    if isinstance(source, (bytes, dict)) or not isinstance(source, Iterable):
         raise ValidationError(
-            "events", events, "expected Events, a Polars or Arrow table, or a file path"
+            "events", source, "expected Events, a Polars or Arrow table, or a file path"
         )
-    return _from_events(events, props, types)  # type: ignore[arg-type]  # checked one by one
+    return _from_events(source, props, event_types)
+
+
+@attrs.frozen
+class _Place:
+    """Where rows come from, to name one in a message: a table's row index, or a CSV
+    file's line."""
+
+    name: str
+    lines: bool = False
+
+    def error(self, row: int, field: str, value: Any, problem: str) -> ValidationError:
+        if self.lines:
+            return RowError(self.name, row, field, value, problem)
+        return ValidationError(f"{self.name}[{row}].{field}", value, problem)
+
+
+def _from_csv(
+    path: Path, spec: EventInput, props: Sequence[str], event_types: Collection[str] | None
+) -> EventTable:
+    header = csv_header(path, spec.delimiter)
+    source = str(path)
+    plan = ColumnPlan.compile(EVENT_LAYOUT, header, spec.columns or {}, spec.types or {}, source)
+    paths = [tuple(name.split(".")) for name in props]
+    whole = plan.bag_index is not None and bool(plan.cells)
+    whole = whole or any(_fills_part(plan, path) for path in paths)
+    keep = {index for index, _, _ in plan.fields}
+    if plan.bag_index is not None:
+        keep.add(plan.bag_index)
+    for cell in plan.cells:
+        typed = cell.cast is not None and cell.cast is not str  # checked, as io checks it
+        if whole or typed or any(_overlap(cell.path, path) for path in paths):
+            keep.add(cell.index)
+    cells = csv_cells(path, spec.delimiter, len(header), sorted(keep))
+    if spec.infer_types:
+        inferred = _infer(cells, [c for c in plan.cells if c.index in keep])
+        types = {**inferred.types, **(spec.types or {})}
+        plan = ColumnPlan.compile(EVENT_LAYOUT, header, spec.columns or {}, types, source)
+    names = [cell_column(i) for i in range(len(header))]
+    if whole:  # the properties as a whole, row by row, as io reads them
+        return _from_events(_build_events(cells.collect(), plan, names, source), props, event_types)
+    return _resolve(cells, plan, names, props, event_types, place=_Place(source, lines=True))
+
+
+def _overlap(cell: tuple[str, ...], path: tuple[str, ...]) -> bool:
+    n = min(len(cell), len(path))
+    return cell[:n] == path[:n]
+
+
+def _fills_part(plan: ColumnPlan, path: tuple[str, ...]) -> bool:
+    """Whether a rule reads, at ``path``, a mapping that columns fill."""
+    return any(len(c.path) > len(path) and c.path[: len(path)] == path for c in plan.cells)
+
+
+def _infer(cells: pl.LazyFrame, columns: Sequence[Cell]) -> Inference:
+    """What :func:`leadqual.io.csv.infer_types` finds in these columns (each distinct
+    text classified once: what it decides depends on which kinds are present)."""
+    if not columns:
+        return Inference({}, {})
+    found = cells.select(
+        pl.col(cell_column(c.index)).drop_nulls().unique().implode() for c in columns
+    ).collect()
+    seen: dict[str, dict[str, int]] = {}
+    for cell in columns:
+        tally: dict[str, int] = {}
+        for text in found[cell_column(cell.index)][0]:
+            kind = classify(text)
+            tally[kind] = tally.get(kind, 0) + 1
+        seen[cell.column] = tally
+    return decide_types(seen)
+
+
+def _build_events(
+    cells: pl.DataFrame, plan: ColumnPlan, names: Sequence[str], source: str
+) -> list[Event]:
+    order = [names[i] for i in range(plan.width)]
+    present = [n if n in cells.columns else None for n in order]
+    decode = EventDecoder()
+    out: list[Event] = []
+    for record in cells.iter_rows(named=True):
+        row = ["" if n is None or record[n] is None else record[n] for n in present]
+        try:
+            out.append(decode(plan.build(row)))
+        except ValidationError as exc:
+            named = plan.naming_column(exc)
+            raise RowError(
+                source, record["_row"], named.field, named.value, named.problem
+            ) from None
+    return out
 
 
 def _read_jsonl(path: Path) -> list[Event]:
@@ -181,95 +346,241 @@ def events_at(origin: Any, frame: pl.DataFrame, rows: Sequence[int]) -> list[Eve
     return out
 
 
-def _properties_of(lazy: pl.LazyFrame) -> Callable[[pl.Series], dict[int, Any]]:
-    """Reads some rows' properties again (rows sharing an id, scores near a threshold:
-    rare, so nothing is kept meanwhile)."""
-
-    def read(rows: pl.Series) -> dict[int, Any]:
-        found = lazy.filter(pl.col("_row").is_in(rows.implode())).select("_row", "properties")
-        return dict(found.collect().iter_rows())
-
-    return read
-
-
 def _from_frame(
-    lazy: pl.LazyFrame, props: Sequence[str], types: Collection[str] | None, where: str
+    lazy: pl.LazyFrame,
+    spec: EventInput,
+    props: Sequence[str],
+    event_types: Collection[str] | None,
+    place: _Place,
 ) -> EventTable:
     """``lazy``: the table with its row numbers as ``_row``."""
+    header = [name for name in lazy.collect_schema().names() if name != "_row"]
+    try:
+        plan = ColumnPlan.compile(
+            EVENT_LAYOUT, header, spec.columns or {}, spec.types or {}, place.name
+        )
+    except RowError as exc:
+        if exc.field in _REQUIRED:
+            problem = (
+                f"no column {exc.field!r} (events need lead_id, type and at; id, source and "
+                "properties are optional; columns= maps a column to a field)"
+            )
+            raise ValidationError(place.name, sorted(header), problem) from None
+        raise ValidationError(f"{place.name}.{exc.field}", exc.value, exc.problem) from None
+    return _resolve(lazy, plan, header, props, event_types, place=place)
+
+
+def _resolve(
+    lazy: pl.LazyFrame,
+    plan: ColumnPlan,
+    names: Sequence[str],
+    props: Sequence[str],
+    event_types: Collection[str] | None,
+    *,
+    place: _Place,
+) -> EventTable:
+    """The frame of ``lazy``, whose column ``names[i]`` is the column ``i`` of ``plan``:
+    text cells of a CSV file (``place.lines``), or a table's typed columns."""
     schema = lazy.collect_schema()
-    missing = [c for c in _REQUIRED if c not in schema]
-    if missing:
-        raise ValidationError(
-            where,
-            sorted(schema.names()),
-            f"no column {missing[0]!r} (events need lead_id, "
-            "type and at; id, source and properties are optional)",
-        )
-    columns: list[pl.Expr] = [_text(schema, name, where) for name in _TEXTS]
+    fields = {field: names[index] for index, field, _ in plan.fields}
+    columns: list[pl.Expr] = [
+        _text(schema, fields[name], place).alias(name)
+        if name in fields
+        else pl.lit(None, pl.String).alias(name)
+        for name in _TEXTS
+    ]
     columns.append(pl.col("_row").cast(pl.UInt32))
-    at = schema["at"]
+    at = schema[fields["at"]]
     timed = isinstance(at, pl.Datetime) and at.time_zone is not None
+    ts = pl.col(fields["at"])
     columns.append(
-        (pl.col("at").dt.epoch("us").cast(pl.Float64) / 1_000_000).alias("ts")
-        if timed
-        else pl.col("at")
+        (ts.dt.epoch("us").cast(pl.Float64) / 1_000_000).alias("ts") if timed else ts.alias("at")
     )
-    properties = schema.get("properties")
-    origin: Any = None
-    native: set[str] = set()
-    json_text = properties in (pl.String, pl.Utf8)
-    if properties is None or properties == pl.Null:
-        columns += [pl.lit(None, pl.String).alias(prop_column(n)) for n in props]
-        native.update(map(prop_column, props))
-    elif isinstance(properties, pl.Struct):
-        origin = _properties_of(lazy)
-        for name in props:
-            expr, is_native = _struct_prop(properties, name)
-            columns.append(expr.alias(prop_column(name)))
-            if is_native:
-                native.add(prop_column(name))
-    elif json_text:
-        origin = _properties_of(lazy)
-        columns.append(pl.col("properties"))
-    else:
+    bag = None if plan.bag_index is None else names[plan.bag_index]
+    bag_type = None if bag is None else schema[bag]
+    if bag_type is not None and not isinstance(bag_type, (pl.Struct, pl.String, pl.Null)):
         raise ValidationError(
-            f"{where}.properties", str(properties), "expected a struct or JSON text column"
+            f"{place.name}.{bag}", str(bag_type), "expected a struct or JSON text column"
         )
-    if types is not None:
-        wanted = pl.Series(sorted(types), dtype=pl.String)
-        lazy = lazy.filter(pl.col("type").cast(pl.String).is_in(wanted.implode()))
+    native: set[str] = set()
+    from_json: list[str] = []
+    casts: dict[str, Cell] = {}
+    for name in props:
+        path = tuple(name.split("."))
+        expr, kind = _prop(plan, names, schema, path, bag=bag, place=place)
+        if kind == "json":
+            from_json.append(name)
+            continue
+        if kind == "cast":
+            casts[name] = _cell_at(plan, path)[0]  # type: ignore[assignment]  # found
+        elif kind == "native":
+            native.add(prop_column(name))
+        columns.append(expr.alias(prop_column(name)))
+    if from_json:
+        columns.append(pl.col(bag).alias("properties"))  # type: ignore[arg-type]  # a bag
+    read = {id(cell) for cell in casts.values()}
+    checks = {
+        f"_check:{cell.index}": cell
+        for cell in plan.cells
+        if cell.cast is not None and cell.cast is not str and id(cell) not in read
+    }
+    for column, cell in checks.items():
+        if schema[names[cell.index]] not in (pl.String, pl.Utf8):
+            raise ValidationError(f"types[{cell.column!r}]", str(schema[names[cell.index]]), _TYPED)
+        columns.append(pl.col(names[cell.index]).alias(column))
+    if event_types is not None:
+        wanted = pl.Series(sorted(event_types), dtype=pl.String)
+        type_column = pl.col(fields["type"]).cast(pl.String)
+        lazy = lazy.filter(type_column.is_in(wanted.implode()))
     frame = lazy.select(columns).collect()
-    _refuse_empty(frame, where)
+    _refuse_empty(frame, place)
     if not timed:
-        frame = frame.with_columns(ts=_timestamps(frame["at"], where)).drop("at")
-    if json_text:
+        frame = frame.with_columns(ts=_timestamps(frame["at"], frame["_row"], place)).drop("at")
+    if from_json:
         raw = frame["properties"].fill_null("")
-        frame = frame.with_columns(*_json_props(raw, props)).drop("properties")
+        decoded = _json_props(raw, frame["_row"], from_json, place)
+        frame = frame.with_columns(*decoded).drop("properties")
+    for name, cell in casts.items():
+        frame = frame.with_columns(_cast(frame, prop_column(name), cell, place))
+    for column, cell in checks.items():  # typed columns no rule reads: refused as io does
+        _cast(frame, column, cell, place)
+    frame = frame.drop(list(checks))
     for column in native:
         values = frame[column]
         if values.dtype == pl.Float64:
             bad = frame.filter(values.is_not_null() & ~values.is_finite())
             if bad.height:
-                raise ValidationError(
-                    f"{where}[{bad['_row'][0]}].properties.{column[2:]}",
-                    bad[column][0],
-                    "expected a finite number",
-                )
+                problem = "expected a finite number"
+                field = f"properties.{column[2:]}"
+                raise place.error(bad["_row"][0], field, bad[column][0], problem)
+    origin = _properties_of(lazy, plan, names, place) if bag or plan.cells else None
     return EventTable(frame, origin, frozenset(native))
 
 
-def _text(schema: Any, name: str, where: str) -> pl.Expr:
-    dtype = schema.get(name)
-    if dtype is None:
-        return pl.lit(None, pl.String).alias(name)
+def _cell_at(plan: ColumnPlan, path: tuple[str, ...]) -> tuple[Cell | None, tuple[str, ...]]:
+    """The column that holds the property at ``path`` or a value around it, and the
+    rest of the path inside that column's value."""
+    for cell in plan.cells:
+        if path[: len(cell.path)] == cell.path:
+            return cell, path[len(cell.path) :]
+    return None, ()
+
+
+def _prop(
+    plan: ColumnPlan,
+    names: Sequence[str],
+    schema: Any,
+    path: tuple[str, ...],
+    *,
+    bag: str | None,
+    place: _Place,
+) -> tuple[pl.Expr, str]:
+    """How to read the property at ``path``: an expression, and its kind: ``native``
+    (a column of one type), ``text`` (kind-keeping text), ``cast`` (text cells read with
+    the column's type after the frame is read) or ``json`` (decoded from the JSON bag)."""
+    name = ".".join(path)
+    cell, rest = _cell_at(plan, path)
+    if bag is not None and (cell is not None or _fills_part(plan, path)):
+        raise ValidationError(
+            f"properties.{name}",
+            bag,
+            f"both the column {bag!r} and other columns may hold this property; give it in "
+            "one place",
+        )
+    if _fills_part(plan, path):
+        parts = [c.column for c in plan.cells if c.path[: len(path)] == path]
+        raise ValidationError(
+            f"properties.{name}",
+            parts,
+            "a rule reads this whole mapping, which several columns fill; give it as one "
+            "struct column",
+        )
+    if cell is not None:
+        column = names[cell.index]
+        dtype = schema[column]
+        if rest:  # inside the column's value: a struct's field, or nothing
+            if isinstance(dtype, pl.Struct) and not place.lines:
+                return _struct_path(pl.col(column), dtype, rest)
+            return pl.lit(None, pl.String), "native"
+        if cell.cast is not None and cell.cast is not str:
+            if dtype not in (pl.String, pl.Utf8):
+                raise ValidationError(f"types[{cell.column!r}]", str(dtype), _TYPED)
+            return pl.col(column), "cast"
+        return _typed(pl.col(column), dtype, name)
+    if bag is None or schema[bag] == pl.Null:
+        return pl.lit(None, pl.String), "native"
+    if isinstance(schema[bag], pl.Struct):
+        return _struct_prop(pl.col(bag), schema[bag], name)
+    return pl.lit(None), "json"
+
+
+def _cast(frame: pl.DataFrame, column: str, cell: Cell, place: _Place) -> pl.Series:
+    """The text cells of ``column`` read with ``cell``'s type, each distinct text once,
+    as kind-keeping text."""
+    values = frame[column]
+    table: dict[str, str] = {}
+    cast = cell.cast
+    assert cast is not None  # a typed cell
+    for text in values.drop_nulls().unique():
+        try:
+            table[text] = encode(freeze(cast(text), "value"))
+        except (ValueError, ValidationError):
+            row = frame.filter(values == text)["_row"][0]
+            raise place.error(
+                row,
+                "properties." + ".".join(cell.path),
+                text,
+                f"expected {cell.expected} (column {cell.column!r})",
+            ) from None
+    read: pl.Series = values.replace_strict(table, default=None, return_dtype=pl.String)
+    return read.fill_null(ABSENT).alias(column)
+
+
+def _properties_of(
+    lazy: pl.LazyFrame, plan: ColumnPlan, names: Sequence[str], place: _Place
+) -> Callable[[pl.Series], dict[int, Any]]:
+    """Reads some rows' properties again, whole (rows sharing an id, scores near a
+    threshold: rare, so nothing is kept meanwhile)."""
+    bag = None if plan.bag_index is None else names[plan.bag_index]
+    cells = [(cell, names[cell.index]) for cell in plan.cells]
+
+    def read(rows: pl.Series) -> dict[int, Any]:
+        wanted = [*([bag] if bag else []), *(column for _, column in cells)]
+        found = lazy.filter(pl.col("_row").is_in(rows.implode())).select("_row", *wanted)
+        out: dict[int, Any] = {}
+        for record in found.collect().iter_rows(named=True):
+            data: dict[str, Any] = {}
+            raw = record[bag] if bag else None
+            if isinstance(raw, str):
+                raw = json.loads(raw) if raw.strip() else None
+            if isinstance(raw, dict):
+                data = {key: item for key, item in raw.items() if item is not None}
+            for cell, column in cells:
+                value = record[column]
+                if value is None:
+                    continue
+                if place.lines and cell.cast is not None:
+                    value = cell.cast(value)
+                node = data
+                for part in cell.path[:-1]:
+                    node = node.setdefault(part, {})
+                node[cell.path[-1]] = value
+            out[record["_row"]] = data
+        return out
+
+    return read
+
+
+def _text(schema: Any, name: str, place: _Place) -> pl.Expr:
+    dtype = schema[name]
     if dtype in (pl.String, pl.Categorical) or isinstance(dtype, (pl.Categorical, pl.Enum)):
         return pl.col(name).cast(pl.String)
     if dtype == pl.Null:  # no value at all (an empty table, or no ids): nulls refused after
         return pl.col(name).cast(pl.String)
-    raise ValidationError(f"{where}.{name}", str(dtype), "expected a text column")
+    raise ValidationError(f"{place.name}.{name}", str(dtype), "expected a text column")
 
 
-def _refuse_empty(frame: pl.DataFrame, where: str) -> None:
+def _refuse_empty(frame: pl.DataFrame, place: _Place) -> None:
     """Refuse what :class:`~leadqual.Event` refuses: a null or blank ``lead_id`` or
     ``type``, a blank ``id`` or ``source`` (blank as ``str.strip`` sees it: the texts
     with no other character than Unicode spaces and the separators U+001C-U+001F are
@@ -294,76 +605,91 @@ def _refuse_empty(frame: pl.DataFrame, where: str) -> None:
             if text is None or not text.strip():
                 same = pl.col(name).is_null() if text is None else pl.col(name) == text
                 row = frame.filter(same)["_row"][0]
-                raise ValidationError(f"{where}[{row}].{name}", text, "expected a non-empty string")
+                problem = "expected a non-empty string"
+                if place.lines and text is None:
+                    problem = "is required, but the cell is empty"
+                raise place.error(row, name, "" if place.lines and text is None else text, problem)
 
 
-def _timestamps(at: pl.Series, where: str) -> pl.Series:
+def _timestamps(at: pl.Series, rows: pl.Series, place: _Place) -> pl.Series:
+    """Seconds since the epoch of each time in ``at`` (the input rows ``rows``)."""
     dtype = at.dtype
+    nulls = at.is_null()
+    if at.len() and nulls.any():
+        row = rows.filter(nulls)[0]
+        if place.lines:
+            raise place.error(row, "at", "", "is required, but the cell is empty")
+        raise place.error(row, "at", None, "expected a time")
     if dtype == pl.Null or not at.len():
-        if at.len():
-            raise ValidationError(f"{where}[0].at", None, "expected a time")
         return pl.Series(at.name, [], pl.Float64)
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is None:
             raise ValidationError(
-                f"{where}.at", str(dtype), "expected timezone-aware times (this column is naive)"
+                f"{place.name}.at",
+                str(dtype),
+                "expected timezone-aware times (this column is naive)",
             )
-        nulls = at.is_null()
-        if nulls.any():
-            raise ValidationError(f"{where}[{nulls.arg_true()[0]}].at", None, "expected a time")
         micros: pl.Series = at.dt.epoch("us").cast(pl.Float64)
         return micros / 1_000_000
     if dtype in (pl.String, pl.Utf8):
         # each distinct text read once, exactly as Event.from_dict reads it
-        distinct = at.unique()
         seconds: dict[Any, float] = {}
-        for text in distinct:
-            if text is None:
-                row = at.is_null().arg_true()[0]
-                raise ValidationError(f"{where}[{row}].at", None, "expected a time")
-            seconds[text] = parse_timestamp("at", text).timestamp()
+        for text in at.unique():
+            try:
+                seconds[text] = parse_timestamp("at", text).timestamp()
+            except ValidationError as exc:
+                row = rows.filter(at == text)[0]
+                raise place.error(row, "at", text, exc.problem) from None
         read: pl.Series = at.replace_strict(seconds, return_dtype=pl.Float64)
         return read
-    raise ValidationError(f"{where}.at", str(dtype), "expected a datetime or ISO 8601 text column")
+    raise ValidationError(
+        f"{place.name}.at", str(dtype), "expected a datetime or ISO 8601 text column"
+    )
 
 
-def _struct_prop(dtype: pl.Struct, name: str) -> tuple[pl.Expr, bool]:
-    """Property ``name`` of a struct column, and whether it is held as its own type (dots
-    reach into nested structs, a field whose own name has the dot first, as
-    :func:`lookup` does; an absent field reads as null, as JSON null does)."""
+def _struct_prop(base: pl.Expr, dtype: pl.Struct, name: str) -> tuple[pl.Expr, str]:
+    """Property ``name`` of a struct column, and its kind (see :func:`_prop`): dots reach
+    into nested structs, a field whose own name has the dot first, as :func:`lookup`
+    does; an absent field reads as null, as JSON null does."""
     fields = {f.name: f.dtype for f in dtype.fields}
     if name in fields:
-        return _typed(pl.col("properties").struct.field(name), fields[name], name)
-    expr = pl.col("properties")
-    current: Any = dtype
-    for part in name.split("."):
+        return _typed(base.struct.field(name), fields[name], name)
+    return _struct_path(base, dtype, tuple(name.split(".")))
+
+
+def _struct_path(base: pl.Expr, dtype: Any, path: tuple[str, ...]) -> tuple[pl.Expr, str]:
+    expr, current = base, dtype
+    for part in path:
         inner = {f.name: f.dtype for f in current.fields} if isinstance(current, pl.Struct) else {}
         if part not in inner:
-            return pl.lit(None, pl.String), True
+            return pl.lit(None, pl.String), "native"
         expr, current = expr.struct.field(part), inner[part]
-    return _typed(expr, current, name)
+    return _typed(expr, current, ".".join(path))
 
 
-def _typed(expr: pl.Expr, dtype: Any, name: str) -> tuple[pl.Expr, bool]:
-    """A struct field as a column of one kind (text, number, boolean), or as kind-keeping
-    text when it holds lists or mappings."""
+def _typed(expr: pl.Expr, dtype: Any, name: str) -> tuple[pl.Expr, str]:
+    """A column as a column of one kind (text, number, boolean: ``native``), or as
+    kind-keeping ``text`` when it holds lists or mappings."""
     if dtype in (pl.String, pl.Utf8) or isinstance(dtype, (pl.Categorical, pl.Enum)):
-        return expr.cast(pl.String), True
+        return expr.cast(pl.String), "native"
     if dtype == pl.Boolean or dtype in _NUMBERS:
-        return expr, True
+        return expr, "native"
     if dtype in (pl.Float32, pl.Float64):
-        return expr.cast(pl.Float64), True
+        return expr.cast(pl.Float64), "native"
     if dtype == pl.Null:
-        return expr.cast(pl.String), True
+        return expr.cast(pl.String), "native"
     if isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
         value = pl.lit("w") + pl.struct(expr.alias("v")).struct.json_encode()
-        return pl.when(expr.is_null()).then(pl.lit(ABSENT)).otherwise(value), False
+        return pl.when(expr.is_null()).then(pl.lit(ABSENT)).otherwise(value), "text"
     raise ValidationError(f"properties.{name}", str(dtype), "expected a JSON value column")
 
 
-def _json_props(raw: pl.Series, props: Sequence[str]) -> list[pl.Series]:
+def _json_props(
+    raw: pl.Series, rows: pl.Series, props: Sequence[str], place: _Place
+) -> list[pl.Series]:
     """Property columns from JSON text, each distinct text decoded once in Python
-    (Polars' own JSON reader would merge ``5`` and ``"5"`` into one type)."""
+    (Polars' own JSON reader would merge ``5`` and ``"5"`` into one type). A CSV
+    file's cell must hold an object, as :mod:`leadqual.io` reads it."""
     distinct = raw.unique()
     table: list[list[str]] = [[] for _ in props]
     for text in distinct:
@@ -371,12 +697,17 @@ def _json_props(raw: pl.Series, props: Sequence[str]) -> list[pl.Series]:
         if text.strip():
             try:
                 data = freeze(json.loads(text), "properties")
+                if data is None and not place.lines:
+                    data = MISSING
+                elif not isinstance(data, JsonMap):
+                    raise ValidationError("properties", text, "expected a JSON object")
             except ValueError as exc:
-                raise ValidationError("properties", text[:60], f"not JSON ({exc})") from None
-            if not isinstance(data, JsonMap):
-                if data is not None:
-                    raise ValidationError("properties", text[:60], "expected a JSON object")
-                data = MISSING
+                row = rows.filter(raw == text)[0]
+                problem = "expected a JSON object" if place.lines else f"not JSON ({exc})"
+                raise place.error(row, "properties", text[:60], problem) from None
+            except ValidationError as exc:
+                row = rows.filter(raw == text)[0]
+                raise place.error(row, exc.field, exc.value, exc.problem) from None
         for column, name in zip(table, props, strict=True):
             column.append(ABSENT if data is MISSING else encode(lookup(data, name)))
     keys = distinct.to_list()

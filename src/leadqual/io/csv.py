@@ -157,10 +157,7 @@ def _rows(
         try:
             yield build(plan.build(row))
         except ValidationError as exc:
-            column = plan.column_for(exc.field)
-            if column is not None and column != exc.field and f"{column!r}" not in exc.problem:
-                exc = ValidationError(exc.field, exc.value, f"{exc.problem} (column {column!r})")
-            yield row_error(source, line, exc)
+            yield row_error(source, line, plan.naming_column(exc))
 
 
 def write_csv(records: Iterable[Mapping[str, Any]], stream: IO[str], layout: Layout) -> int:

@@ -262,9 +262,7 @@ def _open(
         sep = check_delimiter("," if delimiter is None else delimiter)
         if infer:
             if not is_path(source):
-                raise ValidationError(
-                    "infer_types", source, "needs a path: the file is read twice"
-                )
+                raise ValidationError("infer_types", source, "needs a path: the file is read twice")
             first, _ = open_source(source, newline="", encoding=encoding)
             try:
                 with first:
