@@ -264,6 +264,41 @@ def cli_run(n_leads: int, n_events: int, seed: int) -> None:
             )
 
 
+def csv_run(n_leads: int, n_events: int, seed: int) -> None:
+    """``batch.score`` from CSV files: bare cells (Polars reads it) and every cell quoted
+    (Python's csv module reads it), with ``io.read_events`` on the same file for scale."""
+    from leadqual.io import read_events
+
+    model = lq.default_model()
+    everyone = leads(n_leads)
+    as_of = START + timedelta(days=SPAN_DAYS)
+    frame = events(n_leads, n_events, seed).select(
+        "lead_id",
+        "type",
+        pl.col("at").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00"),
+        "id",
+        pl.col("properties").struct.field("url"),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, quote in (("bare", "necessary"), ("quoted", "always")):
+            path = Path(tmp) / f"events-{name}.csv"
+            frame.write_csv(path, quote_style=quote)  # type: ignore[arg-type]
+            t0 = time.perf_counter()
+            batch.score(model, everyone, path, as_of=as_of)
+            seconds = time.perf_counter() - t0
+            print(
+                f"  batch.score from CSV ({name:<6}) {seconds:6.2f} s = "
+                f"{n_events / seconds:>12,.0f} events/s"
+            )
+        t0 = time.perf_counter()
+        with read_events(Path(tmp) / "events-bare.csv") as reader:
+            count = sum(1 for _ in reader)
+        seconds = time.perf_counter() - t0
+        print(
+            f"  io.read_events (CSV, no scoring)  {seconds:6.2f} s = {count / seconds:>12,.0f} events/s"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=10_000)
@@ -274,6 +309,7 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="peak memory in a fresh process")
     parser.add_argument("--qualify", action="store_true", help="also batch.qualify")
     parser.add_argument("--cli", action="store_true", help="also leadqual score from JSONL")
+    parser.add_argument("--csv", action="store_true", help="also batch.score from CSV files")
     args = parser.parse_args()
     orders = list(ORDERS) if args.order == "all" else [args.order]
     run(args.leads, args.events, min(args.python_leads, args.leads), args.seed, orders)
@@ -283,6 +319,8 @@ def main() -> None:
         qualify_run(args.leads, args.events, min(args.python_leads, args.leads), args.seed)
     if args.cli:
         cli_run(args.leads, args.events, args.seed)
+    if args.csv:
+        csv_run(args.leads, args.events, args.seed)
 
 
 if __name__ == "__main__":

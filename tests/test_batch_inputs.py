@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import attrs
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -276,3 +277,68 @@ def test_tables_map_their_columns_too() -> None:
         batch.score(
             MODEL, LEADS, batch.EventInput(frame, columns=columns, types={"n": int}), as_of=AT
         )
+
+
+@st.composite
+def time_texts(draw: st.DrawFn) -> str:
+    """ISO 8601 times as exports write them, and near misses."""
+    moment = draw(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)))
+    digits = draw(st.sampled_from([0, 3, 6, 2]))
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits:
+        text += "." + f"{moment.microsecond:06d}"[:digits]
+    minutes = draw(st.integers(-23 * 60 - 59, 23 * 60 + 59))
+    sign, value = ("-" if minutes < 0 else "+"), abs(minutes)
+    zone = draw(st.sampled_from(["Z", "z", f"{sign}{value // 60:02d}:{value % 60:02d}", ""]))
+    text += zone
+    return draw(
+        st.sampled_from(
+            [text, f" {text}", text.replace("T", " "), text[:17] + "60" + text[19:], "2026-02-30"]
+        )
+    )
+
+
+@given(st.lists(time_texts(), min_size=1, max_size=20))
+def test_times_in_text_read_as_event_from_dict_reads_them(texts: list[str]) -> None:
+    from leadqual._fields import parse_timestamp
+    from leadqual.batch._frames import _Place, _timestamps
+
+    want: list[float] = []
+    for text in texts:
+        try:
+            want.append(parse_timestamp("at", text).timestamp())
+        except lq.ValidationError:
+            with pytest.raises(lq.ValidationError):
+                _timestamps(pl.Series("at", texts), pl.Series(range(len(texts))), _Place("x"))
+            return
+    rows = pl.Series(range(len(texts)))
+    got = _timestamps(pl.Series("at", texts), rows, _Place("x"))
+    assert got.to_list() == want
+    moments = [parse_timestamp("at", text) for text in texts]
+    column = pl.Series("at", moments, dtype=pl.Datetime("us", "UTC"))
+    assert _timestamps(column, rows, _Place("x")).to_list() == want
+
+
+def test_each_leads_moment_may_come_as_a_table() -> None:
+    events = [
+        lq.Event(
+            "L-1", "visit", at=datetime(2026, 11, 1, tzinfo=timezone.utc), properties={"n": 4}
+        ),
+        lq.Event("L-2", "form", at=datetime(2026, 11, 5, tzinfo=timezone.utc)),
+    ]
+    moments = {"L-1": datetime(2026, 11, 2, tzinfo=timezone.utc), "L-2": AT}
+    table = pl.DataFrame({"lead_id": ["L-2", "L-1"], "as_of": [moments["L-2"], moments["L-1"]]})
+    by_mapping = batch.score(MODEL, LEADS, events, as_of=moments)
+    assert batch.score(MODEL, LEADS, events, as_of=table).equals(by_mapping)
+    rules = attrs.evolve(lq.default_ruleset(), model=MODEL)
+    want = batch.qualify(rules, LEADS, events, as_of=moments)
+    got = batch.qualify(rules, LEADS, events, as_of=table)
+    assert got.leads.equals(want.leads)
+    assert got.transitions == want.transitions
+    with pytest.raises(lq.ValidationError, match="two moments"):
+        batch.score(MODEL, LEADS, events, as_of=pl.concat([table, table]))
+    with pytest.raises(lq.ValidationError, match="no moment for this lead"):
+        batch.score(MODEL, LEADS, events, as_of=table.head(1))
+    naive = table.with_columns(pl.col("as_of").dt.replace_time_zone(None))
+    with pytest.raises(lq.ValidationError, match="timezone-aware"):
+        batch.score(MODEL, LEADS, events, as_of=naive)

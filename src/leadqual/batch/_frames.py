@@ -48,6 +48,12 @@ __all__ = ["EventInput", "EventSource", "EventTable", "event_at", "event_frame",
 EventSource = Iterable[Event] | pl.DataFrame | pl.LazyFrame | str | os.PathLike[str] | Any
 
 _REQUIRED = ("lead_id", "type", "at")
+#: the times Polars reads as Python's ``datetime.fromisoformat`` does (a calendar date it
+#: refuses, such as February 30, goes to Python to be refused there with its message)
+_COMMON_TIME = (
+    r"^[1-8][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]"
+    r":[0-5][0-9](\.[0-9]{3}|\.[0-9]{6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 _TYPED = "a type reads a text column; this one is typed already"
 _TEXTS = ("lead_id", "type", "id", "source")
 _NUMBERS = (
@@ -390,12 +396,7 @@ def _resolve(
         for name in _TEXTS
     ]
     columns.append(pl.col("_row").cast(pl.UInt32))
-    at = schema[fields["at"]]
-    timed = isinstance(at, pl.Datetime) and at.time_zone is not None
-    ts = pl.col(fields["at"])
-    columns.append(
-        (ts.dt.epoch("us").cast(pl.Float64) / 1_000_000).alias("ts") if timed else ts.alias("at")
-    )
+    columns.append(pl.col(fields["at"]).alias("at"))
     bag = None if plan.bag_index is None else names[plan.bag_index]
     bag_type = None if bag is None else schema[bag]
     if bag_type is not None and not isinstance(bag_type, (pl.Struct, pl.String, pl.Null)):
@@ -434,8 +435,7 @@ def _resolve(
         lazy = lazy.filter(type_column.is_in(wanted.implode()))
     frame = lazy.select(columns).collect()
     _refuse_empty(frame, place)
-    if not timed:
-        frame = frame.with_columns(ts=_timestamps(frame["at"], frame["_row"], place)).drop("at")
+    frame = frame.with_columns(ts=_timestamps(frame["at"], frame["_row"], place)).drop("at")
     if from_json:
         raw = frame["properties"].fill_null("")
         decoded = _json_props(raw, frame["_row"], from_json, place)
@@ -571,6 +571,25 @@ def _properties_of(
     return read
 
 
+def epoch_seconds(moments: pl.Series) -> pl.Series:
+    """Seconds since the epoch of timezone-aware datetimes, exactly as
+    :meth:`datetime.timestamp` gives them: whole microseconds divided by a million,
+    correctly rounded."""
+    micros = moments.dt.epoch("us")
+    # a column of millions, not the number: Polars divides by a number as it multiplies by
+    # its inverse, which is not always the correctly rounded quotient
+    million = (micros * 0 + 1_000_000).cast(pl.Float64)
+    seconds = micros.cast(pl.Float64) / million
+    wide = micros.abs() >= 2**53  # past 2255 or before 1685: not exact as a float
+    if wide.any():  # Python divides such integers exactly
+        exact = {m: m.timestamp() for m in moments.filter(wide).unique()}
+        slow = moments.replace_strict(exact, default=None, return_dtype=pl.Float64)
+        chosen = pl.when(pl.lit(wide)).then(pl.lit(slow)).otherwise(pl.lit(seconds))
+        seconds = pl.select(chosen).to_series()
+    out: pl.Series = seconds.alias(moments.name)
+    return out
+
+
 def _text(schema: Any, name: str, place: _Place) -> pl.Expr:
     dtype = schema[name]
     if dtype in (pl.String, pl.Categorical) or isinstance(dtype, (pl.Categorical, pl.Enum)):
@@ -629,19 +648,28 @@ def _timestamps(at: pl.Series, rows: pl.Series, place: _Place) -> pl.Series:
                 str(dtype),
                 "expected timezone-aware times (this column is naive)",
             )
-        micros: pl.Series = at.dt.epoch("us").cast(pl.Float64)
-        return micros / 1_000_000
+        return epoch_seconds(at)
     if dtype in (pl.String, pl.Utf8):
-        # each distinct text read once, exactly as Event.from_dict reads it
+        # the common shape parsed by Polars; any other text (and any Polars refuses) read
+        # once per distinct text, exactly as Event.from_dict reads it
+        common = at.str.contains(_COMMON_TIME)
+        moments = at.str.replace(r"Z$", "+00:00").str.strptime(
+            pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False
+        )
+        parsed = epoch_seconds(moments)
+        fast = common & parsed.is_not_null()
+        if fast.all():
+            return parsed
         seconds: dict[Any, float] = {}
-        for text in at.unique():
+        for text in at.filter(~fast).unique():
             try:
                 seconds[text] = parse_timestamp("at", text).timestamp()
             except ValidationError as exc:
                 row = rows.filter(at == text)[0]
                 raise place.error(row, "at", text, exc.problem) from None
-        read: pl.Series = at.replace_strict(seconds, return_dtype=pl.Float64)
-        return read
+        slow = at.replace_strict(seconds, default=None, return_dtype=pl.Float64)
+        read: pl.Series = pl.select(pl.when(fast).then(parsed).otherwise(slow)).to_series()
+        return read.alias(at.name)
     raise ValidationError(
         f"{place.name}.at", str(dtype), "expected a datetime or ISO 8601 text column"
     )

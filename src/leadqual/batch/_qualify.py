@@ -24,12 +24,14 @@ from leadqual.analytics.funnel import Journey
 from leadqual.batch._frames import EventSource, event_frame, events_at
 from leadqual.batch._lower import lowerable
 from leadqual.batch._score import (
+    AsOf,
     UnknownLeads,
     _attribute_frame,
     counted_events,
     fields_read,
     fit_frame,
     known_leads,
+    moments_by_lead,
     moments_of,
     rule_points,
     score_rows,
@@ -276,7 +278,7 @@ def qualify(
     leads: Iterable[Lead],
     events: EventSource,
     *,
-    as_of: datetime | Mapping[str, datetime],
+    as_of: AsOf,
     decisions: Mapping[str, Iterable[Decision]] | None = None,
     unknown_leads: UnknownLeads = "warn",
 ) -> BatchQualification:
@@ -291,6 +293,7 @@ def qualify(
     model = ruleset.model
     assert isinstance(model, PointsModel)  # lowerable says so
     by_id = unique_leads(leads)
+    as_of = moments_by_lead(as_of)
     moments = moments_of(as_of, by_id)
     if isinstance(moments, float):
         moments = pl.DataFrame(

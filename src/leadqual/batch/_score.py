@@ -84,7 +84,7 @@ def score(
     leads: Iterable[Lead],
     events: EventSource,
     *,
-    as_of: datetime | Mapping[str, datetime],
+    as_of: AsOf,
     unknown_leads: UnknownLeads = "warn",
 ) -> pl.DataFrame:
     """Every lead's score at ``as_of``, one row per lead in the order given.
@@ -98,7 +98,8 @@ def score(
     events of types some rule counts are read (a Parquet file's other rows are not).
 
     ``as_of`` is one moment for all, or a moment per lead id (a back-test scores each
-    lead as of its close): every lead must have one.
+    lead as of its close): a mapping, or a table with the columns ``lead_id`` and
+    ``as_of``. Every lead must have one.
 
     >>> from datetime import datetime, timezone
     >>> import leadqual as lq
@@ -117,7 +118,7 @@ def score(
             "unknown_leads", unknown_leads, "expected 'warn', 'raise' or 'ignore'"
         )
     by_id = unique_leads(leads)
-    moments = moments_of(as_of, by_id)
+    moments = moments_of(moments_by_lead(as_of), by_id)
     props, attributes = fields_read(model)
     table = event_frame(events, props, model.event_types())
     frame = known_leads(table.frame, by_id, unknown_leads)
@@ -131,6 +132,31 @@ def score(
         now = pl.col("_now")
     totals = rule_totals(model, frame, now, table.native)
     return combine(model, by_id, totals)
+
+
+#: When to score or qualify: one moment, a moment per lead id, or a table of them.
+AsOf = datetime | Mapping[str, datetime] | pl.DataFrame
+
+
+def moments_by_lead(as_of: AsOf) -> datetime | Mapping[str, datetime]:
+    """``as_of`` as one moment or a mapping: a table's columns ``lead_id`` and ``as_of``
+    (a timezone-aware datetime) give one moment per lead id."""
+    if not isinstance(as_of, pl.DataFrame):
+        return as_of
+    for name in ("lead_id", "as_of"):
+        if name not in as_of.columns:
+            raise ValidationError(
+                "as_of", sorted(as_of.columns), f"a table of moments needs a column {name!r}"
+            )
+    kind = as_of.schema["as_of"]
+    if not isinstance(kind, pl.Datetime) or kind.time_zone is None:
+        raise ValidationError("as_of.as_of", str(kind), "expected timezone-aware datetimes")
+    out: dict[str, datetime] = {}
+    for lead_id, moment in as_of.select("lead_id", "as_of").iter_rows():
+        if lead_id in out:
+            raise ValidationError("as_of.lead_id", lead_id, "two moments for one lead")
+        out[lead_id] = moment
+    return out
 
 
 def moments_of(
