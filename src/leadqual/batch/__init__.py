@@ -33,8 +33,8 @@ except ImportError:  # pragma: no cover - exercised without the extra
 
     raise MissingExtra("leadqual.batch needs Polars: pip install 'leadqual[polars]'") from None
 
+from leadqual._lowering import lowerable
 from leadqual.batch._frames import EventInput, EventSource, EventTable, event_frame
-from leadqual.batch._lower import lowerable
 from leadqual.batch._qualify import BatchQualification, qualify
 from leadqual.batch._score import score
 

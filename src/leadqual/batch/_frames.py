@@ -9,7 +9,7 @@ so every row means what it means to :meth:`Event.from_dict`).
 The frame has ``lead_id``, ``type``, ``ts`` (seconds since the epoch, as
 :attr:`Event.timestamp`), ``id``, ``source``, ``_row`` (the input row, for messages),
 and one kind-keeping text column ``p:<name>`` per property a rule reads (see
-:mod:`leadqual.batch._values`).
+:mod:`leadqual._kinds`).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from leadqual._columns import (
     decide_types,
 )
 from leadqual._fields import parse_timestamp
+from leadqual._kinds import ABSENT, encode
 from leadqual.batch._csv import cell_column, csv_cells, csv_header
-from leadqual.batch._values import ABSENT, encode
 from leadqual.errors import RowError, ValidationError
 from leadqual.events import Event, EventDecoder
 from leadqual.jsonvalues import MISSING, JsonMap, freeze, lookup

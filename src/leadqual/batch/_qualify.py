@@ -20,24 +20,22 @@ from typing import Any
 import attrs
 import polars as pl
 
+from leadqual._kinds import encode
+from leadqual._lowering import fields_read, lowerable, unique_leads
 from leadqual.analytics.funnel import Journey
 from leadqual.batch._frames import EventSource, event_frame, events_at
-from leadqual.batch._lower import lowerable
 from leadqual.batch._score import (
     AsOf,
     UnknownLeads,
     _attribute_frame,
     counted_events,
-    fields_read,
     fit_frame,
     known_leads,
     moments_by_lead,
     moments_of,
     rule_points,
     score_rows,
-    unique_leads,
 )
-from leadqual.batch._values import encode
 from leadqual.errors import InvalidTransition, NotLowerable, ValidationError
 from leadqual.frameworks.checks import (
     Activity,

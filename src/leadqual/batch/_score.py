@@ -17,10 +17,10 @@ from typing import Any, Literal
 import polars as pl
 
 from leadqual._fields import DAY, require_aware
+from leadqual._kinds import decode, encode
+from leadqual._lowering import fields_read, fit_values, points_model, unique_leads
 from leadqual.batch._frames import EventSource, event_at, event_frame, prop_column
 from leadqual.batch._instants import day_start, rule_at_instants
-from leadqual.batch._lower import model_reasons
-from leadqual.batch._values import decode, encode
 from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not, _getter, value_test
 from leadqual.errors import (
     DuplicateEventError,
@@ -42,41 +42,6 @@ UnknownLeads = Literal["warn", "raise", "ignore"]
 def attr_column(name: str) -> str:
     """The frame's column for the lead attribute ``name`` (read by a ``where``)."""
     return f"a:{name}"
-
-
-def points_model(target: RuleSet | PointsModel) -> PointsModel:
-    """The points model of ``target``, or :class:`NotLowerable` saying why not."""
-    model = target.model if isinstance(target, RuleSet) else target
-    reasons = model_reasons(model)
-    if reasons:
-        raise NotLowerable(reasons)
-    assert isinstance(model, PointsModel)  # model_reasons says so
-    return model
-
-
-def unique_leads(leads: Iterable[Lead]) -> dict[str, Lead]:
-    """The leads by id; the same lead twice is kept once, two leads sharing an id raise."""
-    if isinstance(leads, (str, bytes, Mapping)) or not isinstance(leads, Iterable):
-        raise ValidationError("leads", leads, "expected Lead objects")
-    out: dict[str, Lead] = {}
-    for i, lead in enumerate(leads):
-        if not isinstance(lead, Lead):
-            raise ValidationError(f"leads[{i}]", lead, "expected a Lead")
-        seen = out.setdefault(lead.id, lead)
-        if seen is not lead and seen != lead:
-            raise ValidationError("leads", lead.id, "two different leads share this id")
-    return out
-
-
-def fields_read(model: PointsModel) -> tuple[list[str], list[str]]:
-    """The event properties and lead attributes the ``where`` conditions read."""
-    props: dict[str, None] = {}
-    attributes: dict[str, None] = {}
-    for rule in model.engagement:
-        if rule.where is not None:
-            for source, name in rule.where.fields():
-                (props if source == "prop" else attributes)[name] = None
-    return list(props), list(attributes)
 
 
 def score(
@@ -244,7 +209,7 @@ def lower_where(
     comparison tested in Python on the distinct values of its column (the engine's
     own test, so the same answer), the rows then matched by lookup. A column in
     ``native`` holds values of its own type (null when absent), the others
-    kind-keeping text (:mod:`leadqual.batch._values`)."""
+    kind-keeping text (:mod:`leadqual._kinds`)."""
     matched: dict[int, pl.Expr] = {}
     for part in condition.walk():
         if isinstance(part, Compare):
@@ -355,26 +320,10 @@ def rule_points(
 
 
 def fit_frame(model: PointsModel, by_id: Mapping[str, Lead]) -> pl.DataFrame:
-    """Per lead, its fit points and their share in each group: the engine's own tests,
-    run once per distinct combination of the attributes the fit rules read."""
-    names = sorted({name for rule in model.fit for _, name in rule.condition.fields()})
-    getters = [_getter("attr", name) for name in names]
+    """Per lead, its fit points and their share in each group (see :func:`fit_values`)."""
     groups = list(model._group_kinds)
-    known: dict[tuple[str, ...], tuple[float, ...]] = {}
-    fit_parts = model._fit_parts
     columns: list[list[float]] = [[] for _ in range(1 + len(groups))]
-    for lead in by_id.values():
-        key = tuple(encode(get(lead, None)) for get in getters)
-        found = known.get(key)
-        if found is None:
-            fit: float = 0.0
-            shares = dict.fromkeys(groups, 0.0)
-            for test, part in fit_parts:
-                if test(lead, None):
-                    fit += part[1]
-                    if part[6] is not None:
-                        shares[part[6]] += part[1]
-            found = known[key] = (fit, *shares.values())
+    for found in fit_values(model, by_id.values()):
         for column, value in zip(columns, found, strict=True):
             column.append(value)
     return pl.DataFrame(

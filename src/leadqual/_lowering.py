@@ -1,4 +1,4 @@
-"""What of a rule set the batch backend runs, and why not the rest.
+"""What of a rule set the batch backends (Polars, Spark) run, and why not the rest.
 
 Only what reads events needs lowering: the ``where`` condition of each engagement rule
 and its per-event arithmetic (caps, windows, decay). Lead-level parts (fit rules,
@@ -14,17 +14,28 @@ the user's own, a :class:`~leadqual.frameworks.FunctionCheck`, extra models.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not
+from leadqual._kinds import encode
+from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not, _getter
+from leadqual.errors import NotLowerable, ValidationError
 from leadqual.frameworks import checks as _checks
 from leadqual.frameworks.framework import AllPass, AtLeast, Framework
+from leadqual.leads import Lead
 from leadqual.rulesets.ruleset import RuleSet
 from leadqual.scoring.decay import Expire, HalfLife, Linear, NoDecay, Schedule
 from leadqual.scoring.points import PointsModel
 from leadqual.stages import guards as _guards
 
-__all__ = ["lowerable", "model_reasons"]
+__all__ = [
+    "fields_read",
+    "fit_values",
+    "lowerable",
+    "model_reasons",
+    "points_model",
+    "unique_leads",
+]
 
 _DECAYS = (NoDecay, HalfLife, Linear, Expire, Schedule)
 _COMBINATIONS = (AllOf, AnyOf, Not)
@@ -117,3 +128,62 @@ def lowerable(target: RuleSet | PointsModel) -> list[str]:
     if target.framework is not None:
         reasons += _framework_reasons(target.framework)
     return reasons
+
+
+def points_model(target: RuleSet | PointsModel) -> PointsModel:
+    """The points model of ``target``, or :class:`NotLowerable` saying why not."""
+    model = target.model if isinstance(target, RuleSet) else target
+    reasons = model_reasons(model)
+    if reasons:
+        raise NotLowerable(reasons)
+    assert isinstance(model, PointsModel)  # model_reasons says so
+    return model
+
+
+def unique_leads(leads: Iterable[Lead]) -> dict[str, Lead]:
+    """The leads by id; the same lead twice is kept once, two leads sharing an id raise."""
+    if isinstance(leads, (str, bytes, Mapping)) or not isinstance(leads, Iterable):
+        raise ValidationError("leads", leads, "expected Lead objects")
+    out: dict[str, Lead] = {}
+    for i, lead in enumerate(leads):
+        if not isinstance(lead, Lead):
+            raise ValidationError(f"leads[{i}]", lead, "expected a Lead")
+        seen = out.setdefault(lead.id, lead)
+        if seen is not lead and seen != lead:
+            raise ValidationError("leads", lead.id, "two different leads share this id")
+    return out
+
+
+def fields_read(model: PointsModel) -> tuple[list[str], list[str]]:
+    """The event properties and lead attributes the ``where`` conditions read."""
+    props: dict[str, None] = {}
+    attributes: dict[str, None] = {}
+    for rule in model.engagement:
+        if rule.where is not None:
+            for source, name in rule.where.fields():
+                (props if source == "prop" else attributes)[name] = None
+    return list(props), list(attributes)
+
+
+def fit_values(model: PointsModel, leads: Iterable[Lead]) -> Iterator[tuple[float, ...]]:
+    """Per lead, in order, its fit points and their share in each group of the model (in
+    the model's order): the engine's own tests, run once per distinct combination of
+    the attributes the fit rules read."""
+    names = sorted({name for rule in model.fit for _, name in rule.condition.fields()})
+    getters = [_getter("attr", name) for name in names]
+    groups = list(model._group_kinds)
+    known: dict[tuple[str, ...], tuple[float, ...]] = {}
+    fit_parts = model._fit_parts
+    for lead in leads:
+        key = tuple(encode(get(lead, None)) for get in getters)
+        found = known.get(key)
+        if found is None:
+            fit: float = 0.0
+            shares = dict.fromkeys(groups, 0.0)
+            for test, part in fit_parts:
+                if test(lead, None):
+                    fit += part[1]
+                    if part[6] is not None:
+                        shares[part[6]] += part[1]
+            found = known[key] = (fit, *shares.values())
+        yield found
