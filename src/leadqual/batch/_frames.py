@@ -183,8 +183,11 @@ class _Place:
 
     name: str
     lines: bool = False
+    renamed: Mapping[str, str] = attrs.field(factory=dict)  # field -> the column it came from
 
     def error(self, row: int, field: str, value: Any, problem: str) -> ValidationError:
+        if field in self.renamed:
+            problem = f"{problem} (column {self.renamed[field]!r})"
         if self.lines:
             return RowError(self.name, row, field, value, problem)
         return ValidationError(f"{self.name}[{row}].{field}", value, problem)
@@ -204,17 +207,25 @@ def _from_csv(
         keep.add(plan.bag_index)
     for cell in plan.cells:
         typed = cell.cast is not None and cell.cast is not str  # checked, as io checks it
-        if whole or typed or any(_overlap(cell.path, path) for path in paths):
+        every = whole or spec.infer_types  # an inferred type is checked too
+        if every or typed or any(_overlap(cell.path, path) for path in paths):
             keep.add(cell.index)
-    cells = csv_cells(path, spec.delimiter, len(header), sorted(keep))
+    width = len(header)
+    cells = csv_cells(path, spec.delimiter, width, sorted(keep))
     if spec.infer_types:
-        inferred = _infer(cells, [c for c in plan.cells if c.index in keep])
+        inferred = _infer(cells, plan.cells)
         types = {**inferred.types, **(spec.types or {})}
         plan = ColumnPlan.compile(EVENT_LAYOUT, header, spec.columns or {}, types, source)
-    names = [cell_column(i) for i in range(len(header))]
+    names = [cell_column(i) for i in range(width)]
     if whole:  # the properties as a whole, row by row, as io reads them
         return _from_events(_build_events(cells.collect(), plan, names, source), props, event_types)
-    return _resolve(cells, plan, names, props, event_types, place=_Place(source, lines=True))
+    renamed = {field: column for _, field, column in plan.fields if field != column}
+    place = _Place(source, lines=True, renamed=renamed)
+
+    def every_column() -> pl.LazyFrame:  # a row's whole properties, read again when needed
+        return csv_cells(path, spec.delimiter, width, list(range(width)))
+
+    return _resolve(cells, plan, names, props, event_types, place=place, reread=every_column)
 
 
 def _overlap(cell: tuple[str, ...], path: tuple[str, ...]) -> bool:
@@ -334,11 +345,7 @@ def events_at(origin: Any, frame: pl.DataFrame, rows: Sequence[int]) -> list[Eve
     out = []
     for row in rows:
         data = found[row]
-        value: Any = props.get(row)
-        if isinstance(value, str):
-            value = json.loads(value) if value.strip() else None
-        elif isinstance(value, dict):  # a struct: a field a row lacks reads as null
-            value = {key: item for key, item in value.items() if item is not None}
+        value: Any = props.get(row)  # the properties, whole (see _properties_of)
         out.append(
             Event(
                 data["lead_id"],
@@ -373,6 +380,8 @@ def _from_frame(
             )
             raise ValidationError(place.name, sorted(header), problem) from None
         raise ValidationError(f"{place.name}.{exc.field}", exc.value, exc.problem) from None
+    renamed = {field: column for _, field, column in plan.fields if field != column}
+    place = attrs.evolve(place, renamed=renamed)
     return _resolve(lazy, plan, header, props, event_types, place=place)
 
 
@@ -384,9 +393,13 @@ def _resolve(
     event_types: Collection[str] | None,
     *,
     place: _Place,
+    reread: Callable[[], pl.LazyFrame] | None = None,
 ) -> EventTable:
     """The frame of ``lazy``, whose column ``names[i]`` is the column ``i`` of ``plan``:
-    text cells of a CSV file (``place.lines``), or a table's typed columns."""
+    text cells of a CSV file (``place.lines``: every row is checked, as io checks it,
+    then only those of ``event_types`` kept), or a table's typed columns (only the rows of
+    ``event_types`` read). ``reread`` gives every column again, when ``lazy`` has only
+    some."""
     schema = lazy.collect_schema()
     fields = {field: names[index] for index, field, _ in plan.fields}
     columns: list[pl.Expr] = [
@@ -417,7 +430,8 @@ def _resolve(
         elif kind == "native":
             native.add(prop_column(name))
         columns.append(expr.alias(prop_column(name)))
-    if from_json:
+    check_bag = place.lines and bag is not None  # every cell of it, as io reads them
+    if from_json or check_bag:
         columns.append(pl.col(bag).alias("properties"))  # type: ignore[arg-type]  # a bag
     read = {id(cell) for cell in casts.values()}
     checks = {
@@ -429,14 +443,14 @@ def _resolve(
         if schema[names[cell.index]] not in (pl.String, pl.Utf8):
             raise ValidationError(f"types[{cell.column!r}]", str(schema[names[cell.index]]), _TYPED)
         columns.append(pl.col(names[cell.index]).alias(column))
-    if event_types is not None:
-        wanted = pl.Series(sorted(event_types), dtype=pl.String)
-        type_column = pl.col(fields["type"]).cast(pl.String)
-        lazy = lazy.filter(type_column.is_in(wanted.implode()))
-    frame = lazy.select(columns).collect()
+    wanted = None if event_types is None else pl.Series(sorted(event_types), dtype=pl.String)
+    source = lazy
+    if wanted is not None and not place.lines:
+        source = lazy.filter(pl.col(fields["type"]).cast(pl.String).is_in(wanted.implode()))
+    frame = source.select(columns).collect()
     _refuse_empty(frame, place)
     frame = frame.with_columns(ts=_timestamps(frame["at"], frame["_row"], place)).drop("at")
-    if from_json:
+    if from_json or check_bag:
         raw = frame["properties"].fill_null("")
         decoded = _json_props(raw, frame["_row"], from_json, place)
         frame = frame.with_columns(*decoded).drop("properties")
@@ -453,7 +467,10 @@ def _resolve(
                 problem = "expected a finite number"
                 field = f"properties.{column[2:]}"
                 raise place.error(bad["_row"][0], field, bad[column][0], problem)
-    origin = _properties_of(lazy, plan, names, place) if bag or plan.cells else None
+    if wanted is not None and place.lines:
+        frame = frame.filter(pl.col("type").is_in(wanted.implode()))
+    whole = reread if reread is not None else (lambda: lazy)
+    origin = _properties_of(whole, plan, names, place) if bag or plan.cells else None
     return EventTable(frame, origin, frozenset(native))
 
 
@@ -537,7 +554,7 @@ def _cast(frame: pl.DataFrame, column: str, cell: Cell, place: _Place) -> pl.Ser
 
 
 def _properties_of(
-    lazy: pl.LazyFrame, plan: ColumnPlan, names: Sequence[str], place: _Place
+    whole: Callable[[], pl.LazyFrame], plan: ColumnPlan, names: Sequence[str], place: _Place
 ) -> Callable[[pl.Series], dict[int, Any]]:
     """Reads some rows' properties again, whole (rows sharing an id, scores near a
     threshold: rare, so nothing is kept meanwhile)."""
@@ -546,14 +563,15 @@ def _properties_of(
 
     def read(rows: pl.Series) -> dict[int, Any]:
         wanted = [*([bag] if bag else []), *(column for _, column in cells)]
-        found = lazy.filter(pl.col("_row").is_in(rows.implode())).select("_row", *wanted)
+        found = whole().filter(pl.col("_row").is_in(rows.implode())).select("_row", *wanted)
         out: dict[int, Any] = {}
         for record in found.collect().iter_rows(named=True):
             data: dict[str, Any] = {}
             raw = record[bag] if bag else None
-            if isinstance(raw, str):
-                raw = json.loads(raw) if raw.strip() else None
-            if isinstance(raw, dict):
+            if isinstance(raw, str):  # JSON text: a null member is kept, as JSON keeps it
+                decoded = json.loads(raw) if raw.strip() else None
+                data = decoded if isinstance(decoded, dict) else {}
+            elif isinstance(raw, dict):  # a struct: a field a row lacks reads as null
                 data = {key: item for key, item in raw.items() if item is not None}
             for cell, column in cells:
                 value = record[column]
@@ -582,7 +600,12 @@ def epoch_seconds(moments: pl.Series) -> pl.Series:
     seconds = micros.cast(pl.Float64) / million
     wide = micros.abs() >= 2**53  # past 2255 or before 1685: not exact as a float
     if wide.any():  # Python divides such integers exactly
-        exact = {m: m.timestamp() for m in moments.filter(wide).unique()}
+        try:
+            exact = {m: m.timestamp() for m in moments.filter(wide).unique()}
+        except (OverflowError, ValueError):
+            raise ValidationError(
+                "at", None, "a time outside the years 1 to 9999, which Python cannot hold"
+            ) from None
         slow = moments.replace_strict(exact, default=None, return_dtype=pl.Float64)
         chosen = pl.when(pl.lit(wide)).then(pl.lit(slow)).otherwise(pl.lit(seconds))
         seconds = pl.select(chosen).to_series()
@@ -656,6 +679,7 @@ def _timestamps(at: pl.Series, rows: pl.Series, place: _Place) -> pl.Series:
         moments = at.str.replace(r"Z$", "+00:00").str.strptime(
             pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False
         )
+        moments = pl.select(pl.when(pl.lit(common)).then(pl.lit(moments))).to_series()
         parsed = epoch_seconds(moments)
         fast = common & parsed.is_not_null()
         if fast.all():
@@ -722,20 +746,20 @@ def _json_props(
     table: list[list[str]] = [[] for _ in props]
     for text in distinct:
         data: Any = MISSING
-        if text.strip():
+        if text if place.lines else text.strip():  # a CSV cell of spaces is not empty
             try:
                 data = freeze(json.loads(text), "properties")
                 if data is None and not place.lines:
                     data = MISSING
                 elif not isinstance(data, JsonMap):
                     raise ValidationError("properties", text, "expected a JSON object")
+            except ValidationError as exc:
+                row = rows.filter(raw == text)[0]
+                raise place.error(row, exc.field, exc.value, exc.problem) from None
             except ValueError as exc:
                 row = rows.filter(raw == text)[0]
                 problem = "expected a JSON object" if place.lines else f"not JSON ({exc})"
                 raise place.error(row, "properties", text[:60], problem) from None
-            except ValidationError as exc:
-                row = rows.filter(raw == text)[0]
-                raise place.error(row, exc.field, exc.value, exc.problem) from None
         for column, name in zip(table, props, strict=True):
             column.append(ABSENT if data is MISSING else encode(lookup(data, name)))
     keys = distinct.to_list()
