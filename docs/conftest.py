@@ -6,7 +6,11 @@ from __future__ import annotations
 import importlib.util
 import os
 
-NEEDS = {"howto/score-millions-of-events.md": "polars", "reference/batch.md": "polars"}
+NEEDS = {
+    "howto/score-millions-of-events.md": "polars",
+    "reference/batch.md": "polars",
+    "howto/run-on-spark.md": "pyspark",
+}
 
 collect_ignore: list[str] = []
 for page, extra in NEEDS.items():

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # ci: what CI and the README's test command run: no deadline (the machines are small and
@@ -31,13 +35,44 @@ NEEDS_POLARS = [
     "test_batch_score.py",
     "test_cli_backend.py",
 ]
+# The tests on Spark need PySpark (and Java); likewise.
+NEEDS_SPARK = ["test_spark_score.py"]
 collect_ignore: list[str] = []
 if os.environ.get("LEADQUAL_ALL_EXTRAS") == "1":
     import matplotlib  # noqa: F401
     import polars  # noqa: F401
+    import pyspark  # noqa: F401
     import sklearn  # noqa: F401
-elif importlib.util.find_spec("polars") is None:
-    collect_ignore += NEEDS_POLARS
+else:
+    if importlib.util.find_spec("polars") is None:
+        collect_ignore += NEEDS_POLARS
+    if importlib.util.find_spec("pyspark") is None:
+        collect_ignore += NEEDS_SPARK
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark (two cores) for the whole run, stopped at its end. Its Python
+    workers run this interpreter (PYSPARK_PYTHON must be set before the session starts:
+    the builder's option is ignored)."""
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("leadqual-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
 
 # pytester runs pytest inside a test: how the leadqual pytest plugin is tested
 pytest_plugins = ["pytester"]
