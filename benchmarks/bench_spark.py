@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_batch import SPAN_DAYS, START, events, leads
 
 GOAL_RATIO = 5.0
+QUALIFY_GOAL = 300_000
 
 
 def main() -> None:
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--memory", default="3g", help="the driver's memory (local mode)")
+    parser.add_argument("--qualify", action="store_true", help="also spark.qualify")
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of spark.score; the last counts"
     )
@@ -80,6 +82,17 @@ def main() -> None:
         plan_seconds, sql_seconds = runs[-1]
         spark_seconds = plan_seconds + sql_seconds
         got = {r["lead_id"]: r["total"] for r in scores.select("lead_id", "total").collect()}
+        if args.qualify:
+            t0 = time.perf_counter()
+            stages = lqspark.qualify(lq.default_ruleset(), everyone, frame, as_of=as_of)
+            counts = dict(stages.groupBy("stage").count().collect())
+            seconds = time.perf_counter() - t0
+            rate = args.events / seconds
+            met = "MET" if rate >= QUALIFY_GOAL else "not met"
+            print(
+                f"  spark.qualify (the engine's walk in the workers) {seconds:7.2f} s = "
+                f"{rate:>10,.0f} events/s  goal >= {QUALIFY_GOAL:,}: {met}  stages {counts}"
+            )
         session.stop()
     want = dict(zip(polars_scores["lead_id"], polars_scores["total"], strict=True))
     worst = max(abs(got[k] - v) for k, v in want.items())

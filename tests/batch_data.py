@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
+import attrs
+from hypothesis import assume
 from hypothesis import strategies as st
 
 import leadqual as lq
-from leadqual.testing import event_streams
+from leadqual._lowering import lowerable
+from leadqual.testing import event_streams, rule_sets
 
 LEAD_IDS = ("L-1", "L-2", "L-3")
 START = datetime(2025, 7, 1, tzinfo=timezone.utc)
@@ -27,3 +31,31 @@ def streams(draw: st.DrawFn) -> list[lq.Event]:
             LEAD_IDS, order="shuffled", max_size=40, start=START, span=span, redeliveries=True
         )
     )
+
+
+@st.composite
+def lowerable_rule_sets(draw: st.DrawFn) -> lq.RuleSet:
+    ruleset = attrs.evolve(draw(rule_sets()), extra_models={})
+    assume(not lowerable(ruleset))
+    return ruleset
+
+
+@st.composite
+def decisions_for(draw: st.DrawFn, ruleset: lq.RuleSet, ids: list[str]) -> dict[str, list[Any]]:
+    names = [s.name for s in ruleset.stages.stages]
+    out: dict[str, list[Any]] = {}
+    for lead_id in ids:
+        made = draw(
+            st.lists(
+                st.builds(
+                    lq.Decision,
+                    st.sampled_from(names),
+                    st.integers(0, 400 * 86400).map(lambda s: START + timedelta(seconds=s)),
+                    st.just("sales said so"),
+                ),
+                max_size=3,
+            )
+        )
+        if made:
+            out[lead_id] = made
+    return out

@@ -36,7 +36,7 @@ NEEDS_POLARS = [
     "test_cli_backend.py",
 ]
 # The tests on Spark need PySpark (and Java); likewise.
-NEEDS_SPARK = ["test_spark_score.py"]
+NEEDS_SPARK = ["test_spark_qualify.py", "test_spark_score.py"]
 collect_ignore: list[str] = []
 if os.environ.get("LEADQUAL_ALL_EXTRAS") == "1":
     import matplotlib  # noqa: F401

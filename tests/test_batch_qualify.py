@@ -8,44 +8,15 @@ import warnings
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import attrs
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import leadqual as lq
-from batch_data import LEAD_IDS, MOMENTS, START, streams
+from batch_data import LEAD_IDS, MOMENTS, decisions_for, lowerable_rule_sets, streams
 from leadqual import batch
 from leadqual.errors import UnknownLeadsWarning
-from leadqual.testing import leads, rule_sets
-
-
-@st.composite
-def lowerable_rule_sets(draw: st.DrawFn) -> lq.RuleSet:
-    ruleset = attrs.evolve(draw(rule_sets()), extra_models={})
-    assume(not batch.lowerable(ruleset))
-    return ruleset
-
-
-@st.composite
-def decisions_for(draw: st.DrawFn, ruleset: lq.RuleSet, ids: list[str]) -> dict[str, list[Any]]:
-    names = [s.name for s in ruleset.stages.stages]
-    out: dict[str, list[Any]] = {}
-    for lead_id in ids:
-        made = draw(
-            st.lists(
-                st.builds(
-                    lq.Decision,
-                    st.sampled_from(names),
-                    st.integers(0, 400 * 86400).map(lambda s: START + timedelta(seconds=s)),
-                    st.just("sales said so"),
-                ),
-                max_size=3,
-            )
-        )
-        if made:
-            out[lead_id] = made
-    return out
+from leadqual.testing import leads
 
 
 def engine_view(

@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - exercised without the extra
     raise MissingExtra("leadqual.spark needs PySpark: pip install 'leadqual[spark]'") from None
 
 from leadqual._lowering import lowerable
+from leadqual.spark._qualify import qualify
 from leadqual.spark._score import score
 
-__all__ = ["lowerable", "score"]
+__all__ = ["lowerable", "qualify", "score"]

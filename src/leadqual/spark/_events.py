@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
@@ -60,7 +60,7 @@ class SparkEvents:
         return Event(
             row["lead_id"],
             row["type"],
-            at=datetime.fromtimestamp(row["_us"] / 1_000_000, timezone.utc),
+            at=datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=row["_us"]),
             properties=props,
             id=row["id"],
             source=row["source"],
