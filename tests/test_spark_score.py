@@ -216,3 +216,23 @@ def test_the_default_model_on_the_samples(spark: Any) -> None:
     as_of = START.replace(year=2027)
     got = lqspark.score(model, people, frame(spark, events), as_of=as_of)
     assert_same(got, engine_totals(model, people, events, as_of), model)
+
+
+def test_leads_as_a_table_and_events_from_parquet(spark: Any, tmp_path: Any) -> None:
+    events = [
+        event("L-1", "form", AT - timedelta(days=1), properties={"n": 5}),
+        event("L-1", "page_view", AT - timedelta(hours=2), properties={"url": "/pricing"}),
+        event("L-2", "form", AT - timedelta(days=2)),
+    ]
+    people = [lq.Lead("L-1", attributes={"title": "VP Sales"}), lq.Lead("L-2")]
+    path = str(tmp_path / "events.parquet")
+    frame(spark, events).write.parquet(path)
+    table = spark.createDataFrame(
+        [("L-1", None, '{"title": "VP Sales"}'), ("L-2", "x@example.com", None)],
+        "id string, email string, attributes string",
+    )
+    got = lqspark.score(CAPPED, table, path, as_of=AT)
+    assert_same(got, engine_totals(CAPPED, people, events, AT), CAPPED)
+    assert lqspark.lowerable(CAPPED, backend="spark") == []
+    with pytest.raises(lq.ValidationError, match="'polars' or 'spark'"):
+        lqspark.lowerable(CAPPED, backend="duckdb")

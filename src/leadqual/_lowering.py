@@ -108,9 +108,14 @@ def _framework_reasons(framework: Framework) -> list[str]:
     return reasons
 
 
-def lowerable(target: RuleSet | PointsModel) -> list[str]:
-    """Why ``target`` (a rule set or a points model) cannot run on the batch backend,
-    one reason per place, each naming the rule or part; empty when all of it can."""
+def lowerable(target: RuleSet | PointsModel, *, backend: str = "polars") -> list[str]:
+    """Why ``target`` (a rule set or a points model) cannot run on the batch backend
+    (``"polars"`` or ``"spark"``), one reason per place, each naming the rule or part;
+    empty when all of it can. The two backends lower alike: conditions are tested in
+    Python on each distinct value, so no regular expression or case folding of Polars'
+    or of Java's ever decides anything, and the reasons are the same for both."""
+    if backend not in ("polars", "spark"):
+        raise ValidationError("backend", backend, "expected 'polars' or 'spark'")
     if not isinstance(target, RuleSet):
         return model_reasons(target)
     reasons = model_reasons(target.model)

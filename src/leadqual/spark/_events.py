@@ -15,6 +15,7 @@ with the engine's own code, in the workers (``mapInArrow``): no arithmetic happe
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -22,7 +23,7 @@ from typing import Any
 
 import attrs
 import pyarrow as pa
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -31,8 +32,9 @@ from leadqual._kinds import ABSENT, encode
 from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.jsonvalues import MISSING, JsonMap, freeze, lookup
+from leadqual.leads import Lead
 
-__all__ = ["SparkEvents", "spark_events"]
+__all__ = ["SparkEvents", "leads_of", "spark_events"]
 
 _DAY_US = 86_400_000_000
 _TEXTS = ("lead_id", "type", "id", "source")
@@ -67,11 +69,46 @@ class SparkEvents:
         )
 
 
-def spark_events(events: DataFrame, props: Sequence[str]) -> SparkEvents:
+def _frame_of(events: Any) -> DataFrame:
+    """``events`` as a DataFrame: a Parquet path is read by the active session."""
+    if isinstance(events, DataFrame):
+        return events
+    if isinstance(events, (str, os.PathLike)):
+        session = SparkSession.getActiveSession()
+        if session is None:
+            raise ValidationError(
+                "events", str(events), "a path needs an active Spark session: start one first"
+            )
+        return session.read.parquet(str(events))
+    raise ValidationError("events", events, "expected a Spark DataFrame or a Parquet path")
+
+
+def leads_of(leads: Any) -> Any:
+    """``leads`` as :class:`Lead` objects: as given, or read from a Spark DataFrame with
+    ``id``, optionally ``email`` and ``attributes`` (a struct or JSON text), every other
+    column one attribute (brought to the driver, where the fit runs)."""
+    if not isinstance(leads, DataFrame):
+        return leads
+    names = leads.schema.fieldNames()
+    if "id" not in names:
+        raise ValidationError("leads", sorted(names), "a table of leads needs a column 'id'")
+    others = [n for n in names if n not in ("id", "email", "attributes")]
+    out = []
+    for row in leads.toLocalIterator():
+        data = row.asDict(recursive=True)
+        bag = data.get("attributes")
+        if isinstance(bag, str):
+            bag = json.loads(bag) if bag.strip() else {}
+        attributes = {k: v for k, v in (bag or {}).items() if v is not None}
+        attributes |= {n: data[n] for n in others if data[n] is not None}
+        out.append(Lead(data["id"], email=data.get("email"), attributes=attributes))
+    return out
+
+
+def spark_events(events: Any, props: Sequence[str]) -> SparkEvents:
     """The events of ``events`` with a column per property of ``props`` (see the module);
     ``_props`` keeps each row's properties whole, to rebuild its event when needed."""
-    if not isinstance(events, DataFrame):
-        raise ValidationError("events", events, "expected a Spark DataFrame")
+    events = _frame_of(events)
     schema = events.schema
     names = schema.fieldNames()
     for required in ("lead_id", "type", "at"):

@@ -12,6 +12,7 @@ too (one marker row each).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache, partial
@@ -30,7 +31,7 @@ from leadqual.leads import Lead
 from leadqual.qualifier import Decision, QualificationState
 from leadqual.rulesets.files import dumps, loads
 from leadqual.rulesets.ruleset import RuleSet
-from leadqual.spark._events import spark_events
+from leadqual.spark._events import leads_of, spark_events
 from leadqual.spark._score import UnknownLeads, _report_unknown
 
 __all__ = ["qualify"]
@@ -52,8 +53,8 @@ _VOID = T.StructType(
 
 def qualify(
     ruleset: RuleSet,
-    leads: Iterable[Lead],
-    events: DataFrame,
+    leads: Iterable[Lead] | DataFrame,
+    events: DataFrame | str | os.PathLike[str],
     *,
     as_of: datetime | Mapping[str, datetime],
     decisions: Mapping[str, Iterable[Decision]] | None = None,
@@ -73,11 +74,11 @@ def qualify(
     reasons = lowerable(ruleset)
     if reasons:
         raise NotLowerable(reasons)
-    by_id = unique_leads(leads)
+    by_id = unique_leads(leads_of(leads))
     made = _decisions(decisions, by_id)
     moments = _moments(as_of, by_id)
     table = spark_events(events, ())
-    session = events.sparkSession
+    session = table.frame.sparkSession
     groups = list(ruleset.model.groups())  # type: ignore[attr-defined]  # a PointsModel
     lead_rows = session.createDataFrame([(k,) for k in by_id], "lead_id string")
     _report_unknown(table.frame, lead_rows, unknown_leads)

@@ -12,6 +12,7 @@ combination of the attributes its rules read), group caps, bounds and the grade.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -32,7 +33,7 @@ from leadqual.leads import Lead
 from leadqual.rulesets.ruleset import RuleSet
 from leadqual.scoring.decay import Expire, HalfLife, Linear, NoDecay, Schedule
 from leadqual.scoring.points import PointsModel
-from leadqual.spark._events import SparkEvents, spark_events
+from leadqual.spark._events import SparkEvents, leads_of, spark_events
 
 __all__ = ["score"]
 
@@ -43,8 +44,8 @@ AsOf = datetime | Mapping[str, datetime] | DataFrame
 
 def score(
     target: RuleSet | PointsModel,
-    leads: Iterable[Lead],
-    events: DataFrame,
+    leads: Iterable[Lead] | DataFrame,
+    events: DataFrame | str | os.PathLike[str],
     *,
     as_of: AsOf,
     unknown_leads: UnknownLeads = "warn",
@@ -66,10 +67,10 @@ def score(
         raise ValidationError(
             "unknown_leads", unknown_leads, "expected 'warn', 'raise' or 'ignore'"
         )
-    by_id = unique_leads(leads)
+    by_id = unique_leads(leads_of(leads))
     props, attributes = fields_read(model)
     table = spark_events(events, props)  # refuses anything but a Spark DataFrame
-    session = events.sparkSession
+    session = table.frame.sparkSession
     counted = sorted(model.event_types())
     frame = table.frame.filter(F.col("type").isin(counted)) if counted else table.frame.limit(0)
     lead_frame = _lead_frame(session, model, by_id, attributes, as_of)
