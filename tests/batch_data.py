@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -59,3 +60,34 @@ def decisions_for(draw: st.DrawFn, ruleset: lq.RuleSet, ids: list[str]) -> dict[
         if made:
             out[lead_id] = made
     return out
+
+
+def engine_view(
+    ruleset: lq.RuleSet,
+    lead_list: list[lq.Lead],
+    events: list[lq.Event],
+    as_of: datetime,
+    decisions: dict[str, list[Any]],
+) -> dict[str, lq.Qualification]:
+    qualifier = ruleset.qualifier()
+    return {
+        lead.id: qualifier.qualify(
+            lead,
+            [e for e in events if e.lead_id == lead.id],
+            as_of=as_of,
+            decisions=decisions.get(lead.id, ()),
+        )
+        for lead in lead_list
+    }
+
+
+def assert_score_and_verdict(row: Any, q: lq.Qualification) -> None:
+    """A backend's row for a lead (``total``, ``grade``, ``verdict``, ``missing``) says
+    what the engine's qualification ``q`` says."""
+    assert math.isclose(row["total"], q.score.total, rel_tol=1e-9, abs_tol=1e-9)
+    assert row["grade"] == q.score.grade
+    if q.framework is None:
+        assert row["verdict"] is None
+    else:
+        assert row["verdict"] == q.framework.verdict.value
+        assert tuple(row["missing"]) == q.framework.missing

@@ -3,7 +3,6 @@ transition records, scores and framework verdicts, on generated rule sets and st
 
 from __future__ import annotations
 
-import math
 import warnings
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -13,29 +12,18 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import leadqual as lq
-from batch_data import LEAD_IDS, MOMENTS, decisions_for, lowerable_rule_sets, streams
+from batch_data import (
+    LEAD_IDS,
+    MOMENTS,
+    assert_score_and_verdict,
+    decisions_for,
+    engine_view,
+    lowerable_rule_sets,
+    streams,
+)
 from leadqual import batch
 from leadqual.errors import UnknownLeadsWarning
 from leadqual.testing import leads
-
-
-def engine_view(
-    ruleset: lq.RuleSet,
-    lead_list: list[lq.Lead],
-    events: list[lq.Event],
-    as_of: datetime,
-    decisions: dict[str, list[Any]],
-) -> dict[str, lq.Qualification]:
-    qualifier = ruleset.qualifier()
-    return {
-        lead.id: qualifier.qualify(
-            lead,
-            [e for e in events if e.lead_id == lead.id],
-            as_of=as_of,
-            decisions=decisions.get(lead.id, ()),
-        )
-        for lead in lead_list
-    }
 
 
 def assert_same(got: Any, want: dict[str, lq.Qualification]) -> None:
@@ -48,13 +36,7 @@ def assert_same(got: Any, want: dict[str, lq.Qualification]) -> None:
         row = rows[lead_id]
         assert row["stage"] == q.stage, (lead_id, row, q.history)
         assert tuple(by_lead[lead_id]) == q.history, lead_id
-        assert math.isclose(row["total"], q.score.total, rel_tol=1e-9, abs_tol=1e-9)
-        assert row["grade"] == q.score.grade
-        if q.framework is None:
-            assert row["verdict"] is None
-        else:
-            assert row["verdict"] == q.framework.verdict.value
-            assert tuple(row["missing"]) == q.framework.missing
+        assert_score_and_verdict(row, q)
         voided = [(d, why) for lid, d, why in got.void if lid == lead_id]
         assert voided == list(q.void)
     transitions = [(r.at, lead_id) for lead_id, r in got.transitions]

@@ -4,7 +4,6 @@ batch; a non-UTC session time zone."""
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -14,30 +13,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leadqual as lq
-from batch_data import LEAD_IDS, MOMENTS, decisions_for, lowerable_rule_sets, streams
+from batch_data import (
+    LEAD_IDS,
+    MOMENTS,
+    assert_score_and_verdict,
+    decisions_for,
+    engine_view,
+    lowerable_rule_sets,
+    streams,
+)
 from leadqual import spark as lqspark
 from leadqual.errors import DuplicateEventError, UnknownLeadsWarning
 from leadqual.testing import leads
 from test_spark_score import frame
-
-
-def engine_view(
-    ruleset: lq.RuleSet,
-    lead_list: list[lq.Lead],
-    events: list[lq.Event],
-    as_of: datetime,
-    decisions: dict[str, list[Any]],
-) -> dict[str, lq.Qualification]:
-    qualifier = ruleset.qualifier()
-    return {
-        lead.id: qualifier.qualify(
-            lead,
-            [e for e in events if e.lead_id == lead.id],
-            as_of=as_of,
-            decisions=decisions.get(lead.id, ()),
-        )
-        for lead in lead_list
-    }
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -60,13 +48,7 @@ def assert_same(got: Any, want: dict[str, lq.Qualification]) -> None:
         )
         assert records == q.history, lead_id
         assert aware(row["entered_at"]) == (q.history[-1].at if q.history else None)
-        assert math.isclose(row["total"], q.score.total, rel_tol=1e-9, abs_tol=1e-9)
-        assert row["grade"] == q.score.grade
-        if q.framework is None:
-            assert row["verdict"] is None
-        else:
-            assert row["verdict"] == q.framework.verdict.value
-            assert tuple(row["missing"]) == q.framework.missing
+        assert_score_and_verdict(row, q)
         assert [v["reason"] for v in row["void"]] == [why for _, why in q.void]
 
 

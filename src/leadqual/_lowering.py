@@ -23,12 +23,14 @@ from leadqual.errors import NotLowerable, ValidationError
 from leadqual.frameworks import checks as _checks
 from leadqual.frameworks.framework import AllPass, AtLeast, Framework
 from leadqual.leads import Lead
+from leadqual.qualifier import Decision
 from leadqual.rulesets.ruleset import RuleSet
 from leadqual.scoring.decay import Expire, HalfLife, Linear, NoDecay, Schedule
 from leadqual.scoring.points import PointsModel
 from leadqual.stages import guards as _guards
 
 __all__ = [
+    "decisions_by_lead",
     "fields_read",
     "fit_values",
     "lowerable",
@@ -192,3 +194,26 @@ def fit_values(model: PointsModel, leads: Iterable[Lead]) -> Iterator[tuple[floa
                         shares[part[6]] += part[1]
             found = known[key] = (fit, *shares.values())
         yield found
+
+
+def decisions_by_lead(
+    decisions: Mapping[str, Iterable[Decision]] | None, by_id: Mapping[str, Lead]
+) -> dict[str, list[Decision]]:
+    """The sales decisions per lead id, checked (every lead given, every item a
+    :class:`Decision`), in time order."""
+    if decisions is None:
+        return {}
+    if not isinstance(decisions, Mapping):
+        raise ValidationError("decisions", decisions, "expected a mapping of lead id to decisions")
+    out: dict[str, list[Decision]] = {}
+    for lead_id, made in decisions.items():
+        if lead_id not in by_id:
+            raise ValidationError("decisions", lead_id, "no such lead among the leads given")
+        items = list(made)
+        for i, decision in enumerate(items):
+            if not isinstance(decision, Decision):
+                raise ValidationError(
+                    f"decisions[{lead_id!r}][{i}]", decision, "expected a Decision"
+                )
+        out[lead_id] = sorted(items, key=lambda d: d.at)
+    return out

@@ -21,7 +21,7 @@ import attrs
 import polars as pl
 
 from leadqual._kinds import encode
-from leadqual._lowering import fields_read, lowerable, unique_leads
+from leadqual._lowering import decisions_by_lead, fields_read, lowerable, unique_leads
 from leadqual.analytics.funnel import Journey
 from leadqual.batch._frames import EventSource, event_frame, events_at
 from leadqual.batch._score import (
@@ -109,27 +109,6 @@ class BatchQualification:
             )
             for lead_id, started in self.leads.select("lead_id", "started_at").iter_rows()
         ]
-
-
-def _decisions(
-    decisions: Mapping[str, Iterable[Decision]] | None, by_id: Mapping[str, Lead]
-) -> dict[str, list[Decision]]:
-    if decisions is None:
-        return {}
-    if not isinstance(decisions, Mapping):
-        raise ValidationError("decisions", decisions, "expected a mapping of lead id to decisions")
-    out: dict[str, list[Decision]] = {}
-    for lead_id, made in decisions.items():
-        if lead_id not in by_id:
-            raise ValidationError("decisions", lead_id, "no such lead among the leads given")
-        items = list(made)
-        for i, decision in enumerate(items):
-            if not isinstance(decision, Decision):
-                raise ValidationError(
-                    f"decisions[{lead_id!r}][{i}]", decision, "expected a Decision"
-                )
-        out[lead_id] = sorted(items, key=lambda d: d.at)
-    return out
 
 
 def _slack(threshold: float) -> pl.Expr:
@@ -298,7 +277,7 @@ def qualify(
             {"lead_id": list(by_id), "_now": [moments] * len(by_id)},
             schema={"lead_id": pl.String, "_now": pl.Float64},
         )
-    made = _decisions(decisions, by_id)
+    made = decisions_by_lead(decisions, by_id)
     props, attributes = fields_read(model)
     table = event_frame(events, props)
     frame = known_leads(table.frame, by_id, unknown_leads)

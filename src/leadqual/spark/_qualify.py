@@ -24,7 +24,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from leadqual._fields import require_aware
-from leadqual._lowering import lowerable, unique_leads
+from leadqual._lowering import decisions_by_lead, lowerable, unique_leads
 from leadqual.errors import NotLowerable, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
@@ -75,7 +75,7 @@ def qualify(
     if reasons:
         raise NotLowerable(reasons)
     by_id = unique_leads(leads_of(leads))
-    made = _decisions(decisions, by_id)
+    made = decisions_by_lead(decisions, by_id)
     moments = _moments(as_of, by_id)
     table = spark_events(events, ())
     session = table.frame.sparkSession
@@ -110,25 +110,6 @@ def qualify(
     )
     walk = partial(_walk, context=context, groups=tuple(groups), schema=_arrow(out))
     return ordered.mapInArrow(walk, out)
-
-
-def _decisions(
-    decisions: Mapping[str, Iterable[Decision]] | None, by_id: Mapping[str, Lead]
-) -> dict[str, list[Decision]]:
-    if decisions is None:
-        return {}
-    if not isinstance(decisions, Mapping):
-        raise ValidationError("decisions", decisions, "expected a mapping of lead id -> decisions")
-    out: dict[str, list[Decision]] = {}
-    for lead_id, made in decisions.items():
-        if lead_id not in by_id:
-            raise ValidationError("decisions", lead_id, "decisions for a lead not given")
-        listed = list(made)
-        for decision in listed:
-            if not isinstance(decision, Decision):
-                raise ValidationError(f"decisions[{lead_id!r}]", decision, "expected a Decision")
-        out[lead_id] = listed
-    return out
 
 
 def _moments(
