@@ -84,6 +84,20 @@ def test_the_funnel_page(engine: lq.Engine) -> None:
     assert "L-0046" in page  # the past-due leads are listed
 
 
+def test_a_split_page_opens_with_a_summary_row_per_value(engine: lq.Engine) -> None:
+    rep = funnel(engine, by="country")
+    page = funnel_html(rep)
+    found = parse(page)
+    assert found.ids == ["charts", "summary", "funnel"]
+    summary = page[page.index('id="summary"') : page.index('id="funnel"')]
+    first, second = rep.stages[0], rep.stages[1]
+    for key, rows in rep.groups.items():
+        entered = {r["stage"]: r["entered"] for r in rows if r["funnel"]}
+        share = f"{100 * entered.get(second, 0) / entered[first]:.1f}%"
+        row = f'<tr><td>{key[0]}</td><td class="n">{entered[first]}</td><td class="n">{share}</td>'
+        assert row in summary, (key, summary[:400])
+
+
 def test_the_backtest_page(report: lq.analytics.BacktestReport) -> None:
     found = parse(backtest_html(report))
     assert found.ids == ["summary", "charts", "bands", "stages"]
@@ -110,7 +124,32 @@ def test_the_comparison_page() -> None:
     assert found.ids[0] == "changes"
     assert "summary-old" in found.ids
     assert "summary-new" in found.ids
-    assert found.svgs == 6
+    assert found.svgs == 7  # both gain curves on one chart, then each report's three
+
+
+def test_the_compare_chart_overlays_both_gain_curves() -> None:
+    from leadqual.analytics import compare
+    from leadqual.analytics.charts import comparison_gain_figure
+
+    s = lq.samples
+    old = lq.default_ruleset()
+    new = lq.RuleSet(
+        "default", "next", model=lq.default_model(), stages=lq.StageMachine.default(60)
+    )
+    result = compare(old, new, s.sample_leads(), s.sample_events(), s.sample_outcomes())
+    lines = comparison_gain_figure(result).axes[0].get_lines()
+    labels = [line.get_label() for line in lines]
+    assert labels == [
+        f"{result.old.ruleset} (AUC {result.old.auc:.3f})",
+        f"{result.new.ruleset} (AUC {result.new.auc:.3f})",
+        "random order",
+    ]
+    assert result.old.ruleset != result.new.ruleset  # the legend tells them apart
+    for line, report in zip(lines, (result.old, result.new), strict=False):
+        ys = list(line.get_ydata())
+        assert ys[0] == 0
+        assert ys[-1] == 1  # every win captured once every lead is called
+        assert len(ys) == len(report.leads) + 1
 
 
 def test_pages_are_the_same_each_time(report: lq.analytics.BacktestReport) -> None:

@@ -14,10 +14,17 @@ from leadqual._text import percent
 from leadqual.errors import MissingExtra
 
 if TYPE_CHECKING:
-    from leadqual.analytics.backtest import BacktestReport
+    from leadqual.analytics.backtest import BacktestReport, Comparison
     from leadqual.analytics.funnel import FunnelReport
 
-__all__ = ["backtest_figure", "backtest_figures", "funnel_figure", "have_matplotlib", "svg"]
+__all__ = [
+    "backtest_figure",
+    "backtest_figures",
+    "comparison_gain_figure",
+    "funnel_figure",
+    "have_matplotlib",
+    "svg",
+]
 
 _WON, _LOST, _BAR = "#2a9d8f", "#e76f51", "#264653"
 
@@ -77,6 +84,11 @@ def funnel_figure(report: FunnelReport) -> Any:
 
 
 def _gain(axes: Any, report: BacktestReport) -> None:
+    _gain_curve(axes, report, _BAR, report.ruleset)
+    _gain_axes(axes, "gain")
+
+
+def _gain_curve(axes: Any, report: BacktestReport, color: str, label: str) -> None:
     ordered = sorted(report.leads, key=lambda r: -r.score)
     won_total = sum(r.won for r in ordered) or 1
     xs, ys = [0.0], [0.0]
@@ -85,12 +97,27 @@ def _gain(axes: Any, report: BacktestReport) -> None:
         captured += r.won
         xs.append(i / len(ordered))
         ys.append(captured / won_total)
-    axes.plot(xs, ys, color=_BAR, label=report.ruleset)
+    axes.plot(xs, ys, color=color, label=label)
+
+
+def _gain_axes(axes: Any, title: str) -> None:
     axes.plot([0, 1], [0, 1], color="#999999", linestyle="--", label="random order")
     axes.set_xlabel("share of leads called, best scores first")
     axes.set_ylabel("share of wins captured")
-    axes.set_title("gain")
+    axes.set_title(title)
     axes.legend(loc="lower right", fontsize=8)
+
+
+def comparison_gain_figure(comparison: Comparison) -> Any:
+    """The gain curves of both rule sets of a comparison on one chart, each labelled with
+    its rule set and AUC, to see where in the ranking the new rules win or lose."""
+    figure = _figure(6, 4.5)
+    axes = figure.add_subplot()
+    for report, color in ((comparison.old, _LOST), (comparison.new, _BAR)):
+        auc = "n/a" if report.auc is None else f"{report.auc:.3f}"
+        _gain_curve(axes, report, color, f"{report.ruleset} (AUC {auc})")
+    _gain_axes(axes, "gain, both rule sets")
+    return figure
 
 
 def _distribution(axes: Any, report: BacktestReport) -> None:

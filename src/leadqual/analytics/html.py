@@ -9,13 +9,19 @@ the charts. Sections carry ``id`` attributes (``summary``, ``funnel``, ``cohorts
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html import escape
 
 from leadqual._text import duration, percent, short_number
 from leadqual._version import __version__
 from leadqual.analytics.backtest import BacktestReport, Comparison
-from leadqual.analytics.charts import backtest_figures, funnel_figure, have_matplotlib, svg
+from leadqual.analytics.charts import (
+    backtest_figures,
+    comparison_gain_figure,
+    funnel_figure,
+    have_matplotlib,
+    svg,
+)
 from leadqual.analytics.funnel import FunnelReport
 
 __all__ = ["backtest_html", "funnel_html", "write_html"]
@@ -81,9 +87,30 @@ def _no_charts() -> str:
     )
 
 
+def _reach_table(
+    label: str, groups: Iterable[tuple[str, Mapping[str, int]]], funnel_stages: list[str]
+) -> str:
+    """One row per group: how many leads entered the first funnel stage, and the share of
+    them that reached each later one."""
+    rows = []
+    for name, entered in groups:
+        first = entered.get(funnel_stages[0], 0) if funnel_stages else 0
+        rows.append(
+            [name, first]
+            + [_pct(entered.get(s, 0) / first) if first else "-" for s in funnel_stages[1:]]
+        )
+    header = [
+        label,
+        f"entered {funnel_stages[0]}" if funnel_stages else "",
+        *[f"reached {s}" for s in funnel_stages[1:]],
+    ]
+    return _table(header, rows)
+
+
 def funnel_html(report: FunnelReport, title: str = "Funnel") -> str:
-    """The funnel report as one HTML page: funnel bars with conversion rates, the table of
-    every group, the cohort table, the flow and the SLA."""
+    """The funnel report as one HTML page: funnel bars with conversion rates, the cohort
+    table, a summary table per group when split (``by``: leads that entered and the share
+    that reached each stage), the table of every group, the flow and the SLA."""
     body = [f"<h1>{escape(title)}</h1>"]
     when = f" as of {report.as_of.isoformat()}" if report.as_of else ""
     body.append(f'<p class="meta">counting mode: {report.mode}{escape(when)}</p>')
@@ -93,35 +120,28 @@ def funnel_html(report: FunnelReport, title: str = "Funnel") -> str:
     else:
         body.append(_no_charts())
     body.append("</section>")
+    funnel_stages = [
+        s
+        for s in report.stages
+        if any(r["funnel"] and r["stage"] == s for rows in report.groups.values() for r in rows)
+    ]
     if "cohort" in report.group_names:
         body.append('<section id="cohorts"><h2>Cohorts</h2>')
-        funnel_stages = [
-            s
-            for s in report.stages
-            if any(r["funnel"] and r["stage"] == s for rows in report.groups.values() for r in rows)
-        ]
         cohorts: dict[str, dict[str, int]] = {}
         for row in report.rows():
             if row["funnel"]:
                 entered = cohorts.setdefault(row["cohort"], {})
                 entered[row["stage"]] = entered.get(row["stage"], 0) + row["entered"]
-        cohort_rows = []
-        for cohort, entered in sorted(cohorts.items()):
-            first = entered.get(funnel_stages[0], 0) if funnel_stages else 0
-            cohort_rows.append(
-                [cohort, first]
-                + [_pct(entered.get(s, 0) / first) if first else "-" for s in funnel_stages[1:]]
-            )
-        body.append(
-            _table(
-                [
-                    "cohort",
-                    f"entered {funnel_stages[0]}" if funnel_stages else "",
-                    *[f"reached {s}" for s in funnel_stages[1:]],
-                ],
-                cohort_rows,
-            )
-        )
+        body.append(_reach_table("cohort", sorted(cohorts.items()), funnel_stages))
+        body.append("</section>")
+    if report.group_names and report.group_names != ("cohort",):
+        names = ", ".join(report.group_names)
+        body.append(f'<section id="summary"><h2>Summary by {escape(names)}</h2>')
+        groups = []
+        for key, rows in report.groups.items():
+            label = ", ".join(str(v) for v in key)
+            groups.append((label, {r["stage"]: r["entered"] for r in rows if r["funnel"]}))
+        body.append(_reach_table(names, groups, funnel_stages))
         body.append("</section>")
     body.append('<section id="funnel"><h2>Stages</h2>')
     header = [
@@ -291,7 +311,8 @@ def _backtest_sections(report: BacktestReport, suffix: str = "") -> list[str]:
 
 def backtest_html(report: BacktestReport | Comparison, title: str = "Back-test") -> str:
     """A back-test (or a comparison of two) as one HTML page: the figures, the selections,
-    the gain chart, the scores by outcome, the win rate by score band, and the tables."""
+    the gain chart, the scores by outcome, the win rate by score band, and the tables; a
+    comparison opens with the change in AUC and KS and both gain curves on one chart."""
     body = [f"<h1>{escape(title)}</h1>"]
     if isinstance(report, Comparison):
         body.append('<section id="changes"><h2>What changes</h2>')
@@ -314,6 +335,9 @@ def backtest_html(report: BacktestReport | Comparison, title: str = "Back-test")
                 ),
             )
         )
+        if have_matplotlib():
+            figure = svg(comparison_gain_figure(report))
+            body.append(f'<div class="charts"><figure>{figure}</figure></div>')
         body.append(
             _table(
                 ["lead", "stage before", "stage after", "won"],
