@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyspark.sql import functions as F
 
 import leadqual as lq
 from batch_data import LEAD_IDS, MOMENTS, START, streams
@@ -202,7 +203,7 @@ def test_what_does_not_lower_is_refused_and_bad_input_named(spark: Any) -> None:
     with pytest.raises(NotLowerable):
         lqspark.score(odd, [lq.Lead("L-1")], frame(spark, []), as_of=AT)
     no_at = spark.createDataFrame([("L-1", "form")], "lead_id string, type string")
-    with pytest.raises(lq.ValidationError, match="no column 'at'"):
+    with pytest.raises(lq.ValidationError, match=r"events\.at: no column holds"):
         lqspark.score(CAPPED, [lq.Lead("L-1")], no_at, as_of=AT)
     with pytest.raises(lq.ValidationError, match="Spark DataFrame"):
         lqspark.score(CAPPED, [lq.Lead("L-1")], [], as_of=AT)
@@ -236,3 +237,31 @@ def test_leads_as_a_table_and_events_from_parquet(spark: Any, tmp_path: Any) -> 
     assert lqspark.lowerable(CAPPED, backend="spark") == []
     with pytest.raises(lq.ValidationError, match="'polars' or 'spark'"):
         lqspark.lowerable(CAPPED, backend="duckdb")
+
+
+def test_columns_map_and_extra_columns_are_properties(spark: Any) -> None:
+    at = AT - timedelta(days=1)
+    export = spark.createDataFrame(
+        [("L-1", "form", at, 5, "ads", None), ("L-2", "page_view", at, None, None, "/pricing")],
+        "user string, event string, when timestamp, n bigint, `utm.source` string, url string",
+    )
+    columns = {"user": "lead_id", "event": "type", "when": "at"}
+    events = [
+        event("L-1", "form", at, properties={"n": 5, "utm": {"source": "ads"}}),
+        event("L-2", "page_view", at, properties={"url": "/pricing"}),
+    ]
+    people = [lq.Lead("L-1"), lq.Lead("L-2")]
+    got = lqspark.score(CAPPED, people, export, as_of=AT, columns=columns)
+    assert_same(got, engine_totals(CAPPED, people, events, AT), CAPPED)
+    # a struct of properties beside other columns: merged, unless both hold one property
+    merged = export.withColumn("properties", F.struct(F.lit("x").alias("plan")))
+    got = lqspark.score(CAPPED, people, merged, as_of=AT, columns=columns)
+    assert_same(got, engine_totals(CAPPED, people, events, AT), CAPPED)
+    clash = export.withColumn("properties", F.struct(F.lit(1).alias("n")))
+    with pytest.raises(lq.ValidationError, match="one place"):
+        lqspark.score(CAPPED, people, clash, as_of=AT, columns=columns)
+    text = export.withColumn("properties", F.lit("{}"))
+    with pytest.raises(lq.ValidationError, match="one place"):
+        lqspark.score(CAPPED, people, text, as_of=AT, columns=columns)
+    with pytest.raises(lq.ValidationError, match="unknown field"):
+        lqspark.score(CAPPED, people, export, as_of=AT, columns={"user": "owner"})

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
@@ -27,9 +27,10 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from leadqual._columns import EVENT_LAYOUT, ColumnPlan, check_options
 from leadqual._fields import parse_timestamp
 from leadqual._kinds import ABSENT, encode
-from leadqual.errors import ValidationError
+from leadqual.errors import RowError, ValidationError
 from leadqual.events import Event
 from leadqual.jsonvalues import MISSING, JsonMap, freeze, lookup
 from leadqual.leads import Lead
@@ -83,6 +84,84 @@ def _frame_of(events: Any) -> DataFrame:
     raise ValidationError("events", events, "expected a Spark DataFrame or a Parquet path")
 
 
+def _mapped(events: DataFrame, columns: Mapping[str, str] | None) -> DataFrame:
+    """The events with their columns where leadqual reads them, by the column plan that
+    :mod:`leadqual.io` and the Polars backend use: a column named after a field (or mapped
+    to one by ``columns``) fills it; ``properties`` (or the column mapped to it) holds
+    them as a struct or JSON text; every other column is one property, dots nesting
+    (``utm.source``), gathered into the properties struct. A property both a column and
+    the struct hold, or columns beside JSON text properties, are refused: give the
+    properties in one place."""
+    check_options(EVENT_LAYOUT, columns, None)
+    header = events.schema.fieldNames()
+    try:
+        plan = ColumnPlan.compile(EVENT_LAYOUT, header, columns or {}, {}, "events")
+    except RowError as exc:
+        raise ValidationError(f"events.{exc.field}", exc.value, exc.problem) from None
+    selected = [F.col(f"`{column}`").alias(field) for _, field, column in plan.fields]
+    if not plan.cells:
+        if plan.bag_index is not None:
+            selected.append(F.col(f"`{header[plan.bag_index]}`").alias("properties"))
+        return events.select(*selected)
+    bag: Column | None = None
+    known: set[tuple[str, ...]] = set()
+    if plan.bag_index is not None:
+        name = header[plan.bag_index]
+        dtype = events.schema[name].dataType
+        if not isinstance(dtype, T.StructType):
+            others = sorted(cell.column for cell in plan.cells)
+            raise ValidationError(
+                "events",
+                others,
+                f"columns beside a {dtype.simpleString()} properties column: give the "
+                "properties in one place (a struct holding them all, or the columns alone)",
+            )
+        bag = F.col(f"`{name}`")
+        known = _paths(dtype)
+    tree: dict[str, Any] = {}
+    for cell in plan.cells:
+        if any(cell.path[: len(p)] == p or p[: len(cell.path)] == cell.path for p in known):
+            raise ValidationError(
+                "properties." + ".".join(cell.path),
+                cell.column,
+                "both this column and the properties column hold it: give it in one place",
+            )
+        node = tree
+        for part in cell.path[:-1]:
+            node = node.setdefault(part, {})
+        node[cell.path[-1]] = F.col(f"`{cell.column}`")
+    if bag is None:
+        bag = _struct_of(tree)
+    else:
+        for name, value in tree.items():
+            bag = bag.withField(
+                f"`{name}`", _struct_of(value) if isinstance(value, dict) else value
+            )
+    assert bag is not None  # there are cells
+    selected.append(bag.alias("properties"))
+    return events.select(*selected)
+
+
+def _struct_of(tree: Mapping[str, Any]) -> Column:
+    """A struct column from a tree of names (leaves are columns)."""
+    return F.struct(
+        *[
+            (_struct_of(value) if isinstance(value, dict) else value).alias(name)
+            for name, value in tree.items()
+        ]
+    )
+
+
+def _paths(dtype: T.StructType, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    out = set()
+    for field in dtype.fields:
+        path = (*prefix, field.name)
+        out.add(path)
+        if isinstance(field.dataType, T.StructType):
+            out |= _paths(field.dataType, path)
+    return out
+
+
 def leads_of(leads: Any) -> Any:
     """``leads`` as :class:`Lead` objects: as given, or read from a Spark DataFrame with
     ``id``, optionally ``email`` and ``attributes`` (a struct or JSON text), every other
@@ -105,10 +184,14 @@ def leads_of(leads: Any) -> Any:
     return out
 
 
-def spark_events(events: Any, props: Sequence[str]) -> SparkEvents:
+def spark_events(
+    events: Any, props: Sequence[str], column_map: Mapping[str, str] | None = None
+) -> SparkEvents:
     """The events of ``events`` with a column per property of ``props`` (see the module);
-    ``_props`` keeps each row's properties whole, to rebuild its event when needed."""
-    events = _frame_of(events)
+    ``_props`` keeps each row's properties whole, to rebuild its event when needed.
+    ``column_map`` maps columns to fields, as for :mod:`leadqual.io` (see
+    :func:`_mapped`)."""
+    events = _mapped(_frame_of(events), column_map)
     schema = events.schema
     names = schema.fieldNames()
     for required in ("lead_id", "type", "at"):

@@ -59,6 +59,7 @@ def qualify(
     as_of: datetime | Mapping[str, datetime],
     decisions: Mapping[str, Iterable[Decision]] | None = None,
     unknown_leads: UnknownLeads = "warn",
+    columns: Mapping[str, str] | None = None,
 ) -> DataFrame:
     """Where every lead stands at ``as_of``, as :meth:`Qualifier.qualify` says one lead
     at a time: a Spark DataFrame with one row per lead: ``lead_id``, ``stage``,
@@ -77,7 +78,7 @@ def qualify(
     by_id = unique_leads(leads_of(leads))
     made = decisions_by_lead(decisions, by_id)
     moments = _moments(as_of, by_id)
-    table = spark_events(events, ())
+    table = spark_events(events, (), columns)
     session = table.frame.sparkSession
     groups = list(ruleset.model.groups())  # type: ignore[attr-defined]  # a PointsModel
     lead_rows = session.createDataFrame([(k,) for k in by_id], "lead_id string")

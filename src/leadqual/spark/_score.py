@@ -49,13 +49,16 @@ def score(
     *,
     as_of: AsOf,
     unknown_leads: UnknownLeads = "warn",
+    columns: Mapping[str, str] | None = None,
 ) -> DataFrame:
     """Every lead's score at ``as_of`` as a Spark DataFrame: ``lead_id``, ``total``,
     ``fit``, ``engagement``, ``adjustment``, ``grade`` and ``group:<name>`` for each group
     the model names (one row per lead; Spark keeps no row order: sort by ``lead_id`` to
     compare). Equal to :meth:`PointsModel.score` within 1e-9, as ``leadqual.batch.score``.
 
-    ``events``: a Spark DataFrame (see :mod:`leadqual.spark._events`). ``as_of``: one
+    ``events``: a Spark DataFrame (see :mod:`leadqual.spark._events`) or a Parquet path;
+    ``columns`` maps its columns to fields and properties, as ``leadqual.io`` maps a CSV
+    file's (every column not a field is a property). ``as_of``: one
     timezone-aware moment, a mapping of every lead id to its moment, or a Spark
     DataFrame of ``lead_id`` and ``as_of`` (a timestamp). A lead's events and the check
     of their ids run as Spark jobs before this returns (the ids that repeat, and the
@@ -69,7 +72,7 @@ def score(
         )
     by_id = unique_leads(leads_of(leads))
     props, attributes = fields_read(model)
-    table = spark_events(events, props)  # refuses anything but a Spark DataFrame
+    table = spark_events(events, props, columns)  # refuses anything but a Spark DataFrame
     session = table.frame.sparkSession
     counted = sorted(model.event_types())
     frame = table.frame.filter(F.col("type").isin(counted)) if counted else table.frame.limit(0)
