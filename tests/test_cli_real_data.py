@@ -415,3 +415,39 @@ def test_a_column_map_reads_a_crm_export(
     code, _, err = _run([*args[:-1], "nosuchpreset"], capsys)
     assert code == 1
     assert "hubspot" in err
+
+
+def test_the_salesforce_preset_reads_a_task_export(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = tmp_path / "tasks.csv"
+    tasks.write_text(
+        "Id,WhoId,TaskSubtype,Subject,Status,CreatedDate,CallDurationInSeconds\n"
+        "00T1,L-0,Call,Discovery call,Completed,2026-05-02T09:30:00.000Z,1532\n"
+        "00T2,L-0,Email,Pricing sheet,Completed,2026-05-03T10:00:00.000Z,\n",
+        encoding="utf-8",
+    )
+    rules = tmp_path / "rules.toml"
+    lq.dump(
+        lq.RuleSet(
+            "calls",
+            "1",
+            model=lq.PointsModel(
+                engagement=[
+                    lq.EngagementRule(
+                        "long-call", "Call", 40, where=lq.Prop("call_seconds") >= 1000
+                    ),
+                    lq.EngagementRule("email", "Email", 5),
+                ]
+            ),
+            stages=lq.StageMachine.default(100),
+        ),
+        rules,
+    )
+    out = tmp_path / "scores.jsonl"
+    args = ["score", "--rules", str(rules), "--leads", files["leads"], "--events", str(tasks),
+            "--columns", "salesforce", "--out", str(out)]
+    code, _, err = _run(args, capsys)
+    assert code == 0, err
+    rows = {r["lead_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert rows["L-0"]["score"] == 45  # the call's duration read as a number, not text

@@ -74,6 +74,25 @@ PRESETS: dict[str, dict[str, Any]] = {
             },
             "types": {"No. of Employees": "integer", "Annual Revenue": "number"},
         },
+        # Tasks (calls, emails, LinkedIn touches) exported with Data Loader or a Data
+        # Export, whose headers are the Task object's API names: WhoId is the lead (or
+        # contact), TaskSubtype the kind of activity, CreatedDate its UTC time (ActivityDate
+        # is a due date without a time, so it is not used)
+        "events": {
+            "columns": {
+                "Id": "id",
+                "WhoId": "lead_id",
+                "TaskSubtype": "type",
+                "CreatedDate": "at",
+                "Subject": "properties.subject",
+                "Status": "properties.status",
+                "Type": "properties.task_type",
+                "CallType": "properties.call_type",
+                "CallDurationInSeconds": "properties.call_seconds",
+                "CallDisposition": "properties.call_disposition",
+            },
+            "types": {"CallDurationInSeconds": "integer"},
+        },
     },
 }
 
