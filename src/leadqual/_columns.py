@@ -315,6 +315,10 @@ class ColumnPlan:
             data[bag_name] = bag
         return data
 
+    def renamed(self) -> dict[str, str]:
+        """Each field filled by a column of another name: field -> column."""
+        return {field: column for _, field, column in self.fields if field != column}
+
     def naming_column(self, error: ValidationError) -> ValidationError:
         """``error`` (from :meth:`build`), its problem naming the column the value came
         from when that is not the field itself."""

@@ -25,7 +25,7 @@ from typing import Any
 from leadqual.errors import ValidationError
 from leadqual.jsonvalues import MISSING, JsonMap, freeze, thaw
 
-__all__ = ["ABSENT", "decode", "encode"]
+__all__ = ["ABSENT", "decode", "encode", "value_of"]
 
 #: The text of an absent field or a JSON null.
 ABSENT = "z"
@@ -68,3 +68,10 @@ def decode(text: str) -> Any:
     if tag == "w":
         return freeze(json.loads(rest)["v"])
     return None
+
+
+def value_of(text: str) -> Any:
+    """The value :func:`encode` wrote, as a condition reads it: :data:`MISSING` for an
+    absent field or a null (no condition tells them apart)."""
+    value = decode(text)
+    return MISSING if value is None else value

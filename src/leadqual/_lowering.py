@@ -15,8 +15,10 @@ the user's own, a :class:`~leadqual.frameworks.FunctionCheck`, extra models.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
+from leadqual._fields import require_aware
 from leadqual._kinds import encode
 from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not, _getter
 from leadqual.errors import NotLowerable, ValidationError
@@ -35,6 +37,7 @@ __all__ = [
     "fit_values",
     "lowerable",
     "model_reasons",
+    "moment_per_lead",
     "points_model",
     "unique_leads",
 ]
@@ -216,4 +219,19 @@ def decisions_by_lead(
                     f"decisions[{lead_id!r}][{i}]", decision, "expected a Decision"
                 )
         out[lead_id] = sorted(items, key=lambda d: d.at)
+    return out
+
+
+def moment_per_lead(
+    as_of: datetime | Mapping[str, datetime], by_id: Mapping[str, Lead]
+) -> dict[str, datetime]:
+    """Each lead's moment: ``as_of`` for all, or the mapping's, which must give every
+    lead a timezone-aware one."""
+    if not isinstance(as_of, Mapping):
+        return dict.fromkeys(by_id, require_aware("as_of", as_of))
+    out = {}
+    for lead_id in by_id:
+        if lead_id not in as_of:
+            raise ValidationError("as_of", lead_id, "no moment for this lead")
+        out[lead_id] = require_aware(f"as_of[{lead_id!r}]", as_of[lead_id])
     return out

@@ -219,8 +219,7 @@ def _from_csv(
     names = [cell_column(i) for i in range(width)]
     if whole:  # the properties as a whole, row by row, as io reads them
         return _from_events(_build_events(cells.collect(), plan, names, source), props, event_types)
-    renamed = {field: column for _, field, column in plan.fields if field != column}
-    place = _Place(source, lines=True, renamed=renamed)
+    place = _Place(source, lines=True, renamed=plan.renamed())
 
     def every_column() -> pl.LazyFrame:  # a row's whole properties, read again when needed
         return csv_cells(path, spec.delimiter, width, list(range(width)))
@@ -380,8 +379,7 @@ def _from_frame(
             )
             raise ValidationError(place.name, sorted(header), problem) from None
         raise ValidationError(f"{place.name}.{exc.field}", exc.value, exc.problem) from None
-    renamed = {field: column for _, field, column in plan.fields if field != column}
-    place = attrs.evolve(place, renamed=renamed)
+    place = attrs.evolve(place, renamed=plan.renamed())
     return _resolve(lazy, plan, header, props, event_types, place=place)
 
 

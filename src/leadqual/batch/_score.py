@@ -17,8 +17,14 @@ from typing import Any, Literal
 import polars as pl
 
 from leadqual._fields import DAY, require_aware
-from leadqual._kinds import decode, encode
-from leadqual._lowering import fields_read, fit_values, points_model, unique_leads
+from leadqual._kinds import encode, value_of
+from leadqual._lowering import (
+    fields_read,
+    fit_values,
+    moment_per_lead,
+    points_model,
+    unique_leads,
+)
 from leadqual.batch._frames import EventSource, event_at, event_frame, prop_column
 from leadqual.batch._instants import day_start, rule_at_instants
 from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not, _getter, value_test
@@ -130,13 +136,9 @@ def moments_of(
     """``as_of`` in seconds: one number, or a frame of ``lead_id`` and ``_now``."""
     if not isinstance(as_of, Mapping):
         return require_aware("as_of", as_of).timestamp()
-    seconds: list[float] = []
-    for lead_id in by_id:
-        if lead_id not in as_of:
-            raise ValidationError("as_of", lead_id, "no moment for this lead")
-        seconds.append(require_aware(f"as_of[{lead_id!r}]", as_of[lead_id]).timestamp())
+    moments = moment_per_lead(as_of, by_id)
     return pl.DataFrame(
-        {"lead_id": list(by_id), "_now": seconds},
+        {"lead_id": list(moments), "_now": [m.timestamp() for m in moments.values()]},
         schema={"lead_id": pl.String, "_now": pl.Float64},
     )
 
@@ -221,7 +223,7 @@ def lower_where(
                 found = pl.col(column).is_in(pl.Series(ok, dtype=values.dtype).implode())
                 matched[id(part)] = found.fill_null(test(MISSING))
             else:
-                ok = [v for v in values.to_list() if test(_value(v))]
+                ok = [v for v in values.to_list() if test(value_of(v))]
                 found = pl.col(column).is_in(pl.Series(ok, dtype=pl.String).implode())
                 matched[id(part)] = found
 
@@ -237,11 +239,6 @@ def lower_where(
         raise NotLowerable([f"{type(node).__name__} is a condition class of your own"])
 
     return build(condition)
-
-
-def _value(text: str) -> Any:
-    value = decode(text)
-    return MISSING if value is None else value
 
 
 def _earned(points: float, decay: Any, age: pl.Expr) -> pl.Expr:

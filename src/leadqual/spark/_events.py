@@ -35,7 +35,7 @@ from leadqual.events import Event
 from leadqual.jsonvalues import MISSING, JsonMap, freeze, lookup
 from leadqual.leads import Lead
 
-__all__ = ["SparkEvents", "leads_of", "spark_events"]
+__all__ = ["SparkEvents", "event_from", "leads_of", "moment", "spark_events"]
 
 _DAY_US = 86_400_000_000
 _TEXTS = ("lead_id", "type", "id", "source")
@@ -56,18 +56,36 @@ class SparkEvents:
         """The event of a row of :attr:`frame` with its ``_props`` (see
         :func:`spark_events`)."""
         props = row["_props"]
-        if isinstance(props, str):
-            props = json.loads(props) if props.strip() else None
-        elif props is not None:
-            props = {k: v for k, v in props.asDict(recursive=True).items() if v is not None}
-        return Event(
+        if props is not None and not isinstance(props, str):
+            props = props.asDict(recursive=True)
+        return event_from(
             row["lead_id"],
             row["type"],
-            at=datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=row["_us"]),
-            properties=props,
-            id=row["id"],
+            row["_us"],
+            props=props,
+            event_id=row["id"],
             source=row["source"],
         )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def moment(micros: int) -> datetime:
+    """The UTC moment ``micros`` microseconds after the epoch, exactly."""
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def event_from(
+    lead_id: str, kind: str, micros: int, *, props: Any, event_id: str | None, source: str | None
+) -> Event:
+    """The event of one row: ``props`` as JSON text, or a struct's fields as a mapping (a
+    field a row lacks reads as null, so nulls are left out)."""
+    if isinstance(props, str):
+        props = json.loads(props) if props.strip() else None
+    elif props is not None:
+        props = {k: v for k, v in props.items() if v is not None}
+    return Event(lead_id, kind, at=moment(micros), properties=props, id=event_id, source=source)
 
 
 def _frame_of(events: Any) -> DataFrame:

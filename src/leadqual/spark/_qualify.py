@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
 
@@ -23,15 +23,14 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from leadqual._fields import require_aware
-from leadqual._lowering import decisions_by_lead, lowerable, unique_leads
+from leadqual._lowering import decisions_by_lead, lowerable, moment_per_lead, unique_leads
 from leadqual.errors import NotLowerable, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
 from leadqual.qualifier import Decision, QualificationState
 from leadqual.rulesets.files import dumps, loads
 from leadqual.rulesets.ruleset import RuleSet
-from leadqual.spark._events import leads_of, spark_events
+from leadqual.spark._events import event_from, leads_of, moment, spark_events
 from leadqual.spark._score import UnknownLeads, _report_unknown
 
 __all__ = ["qualify"]
@@ -77,7 +76,7 @@ def qualify(
         raise NotLowerable(reasons)
     by_id = unique_leads(leads_of(leads))
     made = decisions_by_lead(decisions, by_id)
-    moments = _moments(as_of, by_id)
+    moments = moment_per_lead(as_of, by_id)
     table = spark_events(events, (), columns)
     session = table.frame.sparkSession
     groups = list(ruleset.model.groups())  # type: ignore[attr-defined]  # a PointsModel
@@ -111,20 +110,6 @@ def qualify(
     )
     walk = partial(_walk, context=context, groups=tuple(groups), schema=_arrow(out))
     return ordered.mapInArrow(walk, out)
-
-
-def _moments(
-    as_of: datetime | Mapping[str, datetime], by_id: Mapping[str, Lead]
-) -> dict[str, datetime]:
-    if not isinstance(as_of, Mapping):
-        moment = require_aware("as_of", as_of)
-        return dict.fromkeys(by_id, moment)
-    out = {}
-    for lead_id in by_id:
-        if lead_id not in as_of:
-            raise ValidationError("as_of", lead_id, "no moment for this lead")
-        out[lead_id] = require_aware(f"as_of[{lead_id!r}]", as_of[lead_id])
-    return out
 
 
 def _schema(groups: list[str]) -> T.StructType:
@@ -203,7 +188,16 @@ class _Walker:
                 continue  # the lead's marker: it is walked even without events
             us = cols["_us"][i]
             self.first = us if self.first is None else min(self.first, us)
-            self.pending.append(_event(cols, i))
+            self.pending.append(
+                event_from(
+                    lead_id,
+                    cols["type"][i],
+                    us,
+                    props=cols["_props"][i],
+                    event_id=cols["id"][i],
+                    source=cols["source"][i],
+                )
+            )
         self._apply()
         return done
 
@@ -230,7 +224,7 @@ class _Walker:
         as_of = datetime.fromisoformat(self.data["moments"][lead_id])
         q = self.state.qualification(as_of)
         made = [Decision.from_dict(d) for d in self.data["decisions"].get(lead_id, ())]
-        starts = [_moment(self.first)] if self.first is not None else []
+        starts = [moment(self.first)] if self.first is not None else []
         starts += [d.at for d in made]
         score = q.score
         row: dict[str, Any] = {
@@ -262,27 +256,3 @@ class _Walker:
         self.state = None
         self.lead_id = None
         return [row]
-
-
-def _event(cols: Mapping[str, list[Any]], i: int) -> Event:
-    props = cols["_props"][i]
-    if isinstance(props, str):
-        props = json.loads(props) if props.strip() else None
-    elif isinstance(props, dict):  # a struct: a field a row lacks reads as null
-        props = {k: v for k, v in props.items() if v is not None}
-    return Event(
-        cols["lead_id"][i],
-        cols["type"][i],
-        at=_moment(cols["_us"][i]),
-        properties=props,
-        id=cols["id"][i],
-        source=cols["source"][i],
-    )
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def _moment(micros: int) -> datetime:
-    """The UTC moment ``micros`` microseconds after the epoch, exactly."""
-    return _EPOCH + timedelta(microseconds=micros)

@@ -23,9 +23,15 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from leadqual._fields import DAY, require_aware
-from leadqual._kinds import decode, encode
-from leadqual._lowering import fields_read, fit_values, points_model, unique_leads
+from leadqual._fields import DAY
+from leadqual._kinds import encode, value_of
+from leadqual._lowering import (
+    fields_read,
+    fit_values,
+    moment_per_lead,
+    points_model,
+    unique_leads,
+)
 from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not, _getter, value_test
 from leadqual.errors import DuplicateEventError, NotLowerable, UnknownLeadsWarning, ValidationError
 from leadqual.jsonvalues import MISSING
@@ -79,7 +85,8 @@ def score(
     lead_frame = _lead_frame(session, model, by_id, attributes, as_of)
     _report_unknown(frame, lead_frame, unknown_leads)
     frame = _once_per_id(frame)
-    compared = [c for c in table.columns if _compared(model, props, table.columns, c)]
+    read = {part.field for part in _compares(model) if part.source == "prop"}
+    compared = [c for name, c in zip(props, table.columns, strict=True) if name in read]
     values = _distinct_values(frame, compared)
     for i, name in enumerate(attributes):  # the leads' attributes: known here already
         get = _getter("attr", name)
@@ -89,16 +96,15 @@ def score(
     return _combine(model, lead_frame, points)
 
 
-def _compared(
-    model: PointsModel, props: Sequence[str], columns: Sequence[str], column: str
-) -> bool:
-    name = props[list(columns).index(column)]
-    return any(
-        isinstance(part, Compare) and part.source == "prop" and part.field == name
+def _compares(model: PointsModel) -> list[Compare]:
+    """Every comparison of the engagement rules' ``where`` conditions."""
+    return [
+        part
         for rule in model.engagement
         if rule.where is not None
         for part in rule.where.walk()
-    )
+        if isinstance(part, Compare)
+    ]
 
 
 def _lead_frame(
@@ -142,15 +148,7 @@ def _moments(as_of: AsOf, by_id: Mapping[str, Lead]) -> list[float | None]:
     if isinstance(as_of, DataFrame):
         _check_moment_table(as_of, by_id)
         return [None] * len(by_id)
-    if not isinstance(as_of, Mapping):
-        now = require_aware("as_of", as_of).timestamp()
-        return [now] * len(by_id)
-    out: list[float | None] = []
-    for lead_id in by_id:
-        if lead_id not in as_of:
-            raise ValidationError("as_of", lead_id, "no moment for this lead")
-        out.append(require_aware(f"as_of[{lead_id!r}]", as_of[lead_id]).timestamp())
-    return out
+    return [m.timestamp() for m in moment_per_lead(as_of, by_id).values()]
 
 
 def _check_moment_table(as_of: DataFrame, by_id: Mapping[str, Lead]) -> None:
@@ -214,10 +212,9 @@ def _once_per_id(frame: DataFrame) -> DataFrame:
         .select("lead_id", "id")
         .collect()
     )
-    found = {"odd": [(row["lead_id"], row["id"]) for row in odd]}
-    if found["odd"]:
+    if odd:
         keys = F.struct("lead_id", "id").isin(
-            [F.struct(F.lit(k[0]), F.lit(k[1])) for k in found["odd"]]
+            [F.struct(F.lit(row["lead_id"]), F.lit(row["id"])) for row in odd]
         )
         for (_, event_id), rows in _grouped(frame.filter(keys).collect()).items():
             first = SparkEvents.event_of(rows[0])
@@ -290,13 +287,7 @@ def _distinct_tests(
 ) -> dict[int, Column]:
     """Each comparison's test, as ``isin`` over the distinct values it reads (``found``,
     per column), tested in Python by the engine's own code."""
-    compares = [
-        part
-        for rule in model.engagement
-        if rule.where is not None
-        for part in rule.where.walk()
-        if isinstance(part, Compare)
-    ]
+    compares = _compares(model)
     out: dict[int, Column] = {}
     for part in compares:
         column = columns[(part.source, part.field)]
@@ -313,14 +304,9 @@ def _distinct_tests(
             found_in = F.col(column).isin(ok) if ok else F.expr("false")
             out[id(part)] = F.when(F.col(column).isNull(), F.lit(missing)).otherwise(found_in)
         else:
-            ok = [v for v in values if test(_value(v))]
+            ok = [v for v in values if test(value_of(v))]
             out[id(part)] = F.col(column).isin(ok) if ok else F.expr("false")
     return out
-
-
-def _value(text: str) -> Any:
-    value = decode(text)
-    return MISSING if value is None else value
 
 
 def _where(
