@@ -495,15 +495,17 @@ def _prop(
     the column's type after the frame is read) or ``json`` (decoded from the JSON bag)."""
     name = ".".join(path)
     cell, rest = _cell_at(plan, path)
-    if bag is not None and (cell is not None or _fills_part(plan, path)):
+    parts = [
+        c.column for c in plan.cells if len(c.path) > len(path) and c.path[: len(path)] == path
+    ]
+    if bag is not None and (cell is not None or parts):
         raise ValidationError(
             f"properties.{name}",
             bag,
             f"both the column {bag!r} and other columns may hold this property; give it in "
             "one place",
         )
-    if _fills_part(plan, path):
-        parts = [c.column for c in plan.cells if c.path[: len(path)] == path]
+    if parts:
         raise ValidationError(
             f"properties.{name}",
             parts,
