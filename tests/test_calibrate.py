@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import random
 import subprocess
@@ -236,3 +237,185 @@ def attrs_evolve(event: Event, **changes: object) -> Event:
     import attrs
 
     return attrs.evolve(event, **changes)
+
+
+# --- honest by default ------------------------------------------------------------------
+
+
+def with_outcome_attribute(
+    n: int = 600, seed: int = 5
+) -> tuple[list[Lead], list[Event], list[Outcome]]:
+    leads, events, outcomes = history(n, seed=seed)
+    won = {o.lead_id: o.won for o in outcomes}
+    # a CRM export that kept its status column among the attributes
+    marked = [
+        lead.with_attributes(**{"Deal Status": "closed won" if won[lead.id] else "lost"})
+        for lead in leads
+    ]
+    return marked, events, outcomes
+
+
+def test_an_input_that_is_the_outcome_is_refused_by_name() -> None:
+    from leadqual.errors import LeakError
+
+    leads, events, outcomes = with_outcome_attribute()
+    with pytest.raises(LeakError, match="'Deal Status' alone separates won from lost") as caught:
+        calibrate(leads, events, outcomes)
+    assert caught.value.name == "Deal Status"
+    assert caught.value.value == 1.0
+    assert "--exclude" in str(caught.value)
+    # left out, the same history calibrates; allowed, the leak takes over the table
+    clean = calibrate(leads, events, outcomes, exclude=["Deal Status"], folds=None)
+    assert not any(r.description.startswith("Deal Status") for r in clean.rules)
+    leaky = calibrate(leads, events, outcomes, allow_leaks=True, folds=None)
+    assert leaky.auc is not None
+    assert leaky.auc > 0.99
+    # an event type only won leads have before their close is refused too
+    signed = [
+        Event(o.lead_id, "contract_signed", at=START + timedelta(days=29))
+        for o in outcomes
+        if o.won
+    ]
+    with pytest.raises(LeakError, match="contract_signed"):
+        calibrate(history(600, seed=5)[0], [*events, *signed], outcomes)
+
+
+def test_separation_orders_by_win_rate_or_by_value() -> None:
+    from leadqual.analytics.calibrate import separation
+
+    labels = [True, False] * 50
+    assert separation(["a", "b"] * 50, labels) == 1.0
+    # numbers with many values: their order, either way
+    assert separation(list(range(100)), [i >= 50 for i in range(100)]) == 1.0
+    assert separation(list(range(100)), [i < 50 for i in range(100)]) == 1.0
+    # many texts seen once each are not a perfect separation by themselves
+    assert separation([f"name {i}" for i in range(100)], labels) == 0.5
+    # a random text of few values separates little
+    rng = random.Random(1)
+    assert (
+        separation(
+            [rng.choice("xyz") for _ in range(1000)], [rng.random() < 0.3 for _ in range(1000)]
+        )
+        < 0.6
+    )
+
+
+def test_calibrate_reports_the_cross_validated_auc_beside_the_training_one() -> None:
+    result = calibrate(*history())
+    cv = result.cross_validation
+    assert cv is not None
+    assert len(cv.points) == 5
+    assert result.cv_auc == cv.points_auc
+    assert cv == cross_validate(*history(), folds=5, seed=0)
+    assert f"cross-validated AUC {cv.points_auc:.3f} (5 folds" in str(result)
+    assert str(cv).startswith("cross-validated AUC ")
+    assert calibrate(*history(), folds=None).cross_validation is None
+
+
+def test_on_noise_the_held_out_auc_tells_the_truth() -> None:
+    rng = random.Random(3)
+    leads = [
+        Lead(
+            f"N{i:04d}",
+            attributes={
+                "a": rng.choice("pqrstu"),
+                "b": rng.randrange(1000),
+                "c": rng.choice("xyz"),
+            },
+        )
+        for i in range(400)
+    ]
+    outcomes = [Outcome(lead.id, "won" if rng.random() < 0.3 else "lost") for lead in leads]
+    result = calibrate(leads, [], outcomes, as_of=START)
+    assert result.auc is not None
+    assert result.auc > 0.6
+    assert result.cv_auc is not None
+    assert abs(result.cv_auc - 0.5) < 0.08
+
+
+def test_every_choice_from_data_is_made_inside_the_training_folds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module = importlib.import_module("leadqual.analytics.calibrate")
+    seen: list[int] = []
+    fit = module._calibrate_rows
+
+    def spy(rows, **options):  # type: ignore[no-untyped-def]
+        seen.append(len(rows))
+        return fit(rows, **options)
+
+    monkeypatch.setattr(module, "_calibrate_rows", spy)
+    leads, events, outcomes = history(600, seed=5)
+    calibrate(leads, events, outcomes, folds=4)
+    # four fits on three quarters of the leads each (bins, caps and points chosen there),
+    # then the one on every lead
+    assert len(seen) == 5
+    assert all(abs(n - 450) <= 1 for n in seen[:4])
+    assert sum(seen[:4]) == 3 * 600
+    assert seen[4:] == [600]
+
+
+def test_too_few_wins_for_the_folds_is_said() -> None:
+    leads, events, outcomes = history(600, seed=5)
+    won = [o for o in outcomes if o.won][:3]
+    few = won + [o for o in outcomes if not o.won]
+    with pytest.raises(ValidationError, match="folds"):
+        calibrate(leads, events, few)
+    assert calibrate(leads, events, few, folds=3).cross_validation is not None
+
+
+def test_rule_names_and_descriptions_keep_whole_attribute_names() -> None:
+    leads, events, outcomes = history(600, seed=5)
+    spaced = [
+        lead.with_attributes(**{"Lead Quality": lead.attributes["seniority"]}) for lead in leads
+    ]
+    result = calibrate(spaced, events, outcomes, attributes=["Lead Quality"], folds=None)
+    descriptions = {r.description for r in result.rules}
+    assert "Lead Quality = exec" in descriptions
+    assert "lead-quality-exec" in {r.name for r in result.rules}
+
+
+def test_a_share_threshold_never_selects_nobody() -> None:
+    result = calibrate(*history(), folds=None)
+    cut = result.threshold_for_share(0.2)
+    reached = sum(1 for s in result.scores if s >= cut)
+    assert reached >= 0.2 * result.n
+    assert sum(1 for s in result.scores if s > cut) < 0.2 * result.n
+    assert sum(1 for s in result.scores if s >= result.threshold_for_share(1e-9)) >= 1
+    with pytest.raises(ValidationError, match="share"):
+        result.threshold_for_share(0)
+
+
+def test_a_base_rule_set_keeps_its_stages_and_framework() -> None:
+    from leadqual.analytics.calibrate import history_scores
+    from leadqual.stages.guards import ScoreAtLeast
+
+    leads, events, outcomes = history(600, seed=5)
+    result = calibrate(leads, events, outcomes, folds=None)
+    base = lq.RuleSet(
+        "mine",
+        "3",
+        model=lq.default_ruleset().model,
+        stages=lq.StageMachine.default(mql_score=60, recycle_below=20, sql_requires=None),
+    )
+    old = history_scores(base.model, leads, events, outcomes)
+    rules = result.ruleset("calibrated", "4", mql_score=123, base=base, base_scores=old)
+    assert rules.framework == base.framework
+    assert rules.model == result.model
+    assert [s.name for s in rules.stages.stages] == [s.name for s in base.stages.stages]
+    found = {
+        (t.source, t.target): [g.points for g in t.guard.walk() if isinstance(g, ScoreAtLeast)]
+        for t in rules.stages.transitions
+        if t.guard is not None
+    }
+    assert found[("IQL", "MQL")] == [123]
+    assert found[("NURTURE", "MQL")] == [123]
+    # the recycle threshold selects the same share of the history as it did
+    (recycle,) = found[("MQL", "NURTURE")]
+    reached = sum(s >= 20 for s in old)
+    assert sum(s >= recycle for s in result.scores) >= reached  # ties may add a few
+    assert sum(s > recycle for s in result.scores) < reached
+    with pytest.raises(ValidationError, match="base_scores"):
+        result.ruleset("calibrated", "4", mql_score=1, base=base, base_scores=old[:5])
+    plain = result.ruleset("calibrated", "4", mql_score=50)
+    assert plain.stages == lq.StageMachine.default(mql_score=50)

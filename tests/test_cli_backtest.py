@@ -181,3 +181,55 @@ def test_html_reports(files: dict[str, str], tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert '<section id="cohorts">' in funnel_page.read_text(encoding="utf-8")
+
+
+def test_calibrate_is_honest_by_default(files: dict[str, str], tmp_path: Path) -> None:
+    won = {o.lead_id: o.won for o in lq.samples.sample_outcomes()}
+    leaky = tmp_path / "leads.jsonl"
+    write_leads(
+        [
+            lead.with_attributes(**{"Deal Stage": "closed won" if won.get(lead.id) else "open"})
+            for lead in lq.samples.sample_leads()
+        ],
+        leaky,
+    )
+    base = [
+        "calibrate",
+        "--leads",
+        str(leaky),
+        "--events",
+        files["events"],
+        "--outcomes",
+        files["outcomes"],
+        "--out",
+        str(tmp_path / "c.toml"),
+    ]
+    refused = run(*base)
+    assert refused.returncode == 1
+    assert "'Deal Stage' alone separates won from lost leads (AUC 1.000)" in refused.stderr
+    assert not (tmp_path / "c.toml").exists()
+    done = run(*base, "--exclude", "Deal Stage")
+    assert done.returncode == 0, done.stderr
+    assert "cross-validated AUC" in done.stdout
+    assert "Deal Stage" not in done.stdout
+    # MQL at the score a fifth of the history reaches, never above everyone
+    assert "leads of the history reach it" in done.stdout
+    reach = done.stdout.split("MQL at ")[1].split("(")[1].split(" of ")[0]
+    assert 0.2 * 138 <= int(reach) < 0.5 * 138
+    allowed = run(*base, "--allow-leaks", "--folds", "0", "--attributes", "Deal Stage,industry")
+    assert allowed.returncode == 0, allowed.stderr
+    assert "cross-validated" not in allowed.stdout
+    assert "Deal Stage = closed won" in allowed.stdout
+    # a base rule file: its stages and framework, the calibrated points
+    mine = attrs.evolve(
+        lq.default_ruleset(), stages=lq.StageMachine.default(60, sql_requires=None), framework=None
+    )
+    lq.dump(mine, tmp_path / "mine.toml")
+    kept = run(*base, "--exclude", "Deal Stage", "--rules", str(tmp_path / "mine.toml"))
+    assert kept.returncode == 0, kept.stderr
+    written = lq.load(tmp_path / "c.toml")
+    assert written.framework is None
+    assert [t.source for t in written.stages.transitions] == [
+        t.source for t in mine.stages.transitions
+    ]
+    assert written.model != mine.model

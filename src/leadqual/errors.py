@@ -8,7 +8,8 @@ as attributes, not only as text, so a caller can react to them programmatically:
     ├── ValidationError (also a ValueError): field, value, problem
     │   ├── DuplicateEventError: first, second
     │   ├── RowError: source, line, column, row
-    │   └── CodecError: an object with no plain-data form (a custom decay, ...)
+    │   ├── CodecError: an object with no plain-data form (a custom decay, ...)
+    │   └── LeakError: name (a calibration input that is the outcome in disguise)
     ├── RuleSetError: problems (every Problem of a rule file, with its path)
     ├── InvalidTransition: current, target, allowed
     ├── ListenerError: errors (each failing listener call)
@@ -38,6 +39,7 @@ __all__ = [
     "GoldenError",
     "InvalidTransition",
     "LeadqualError",
+    "LeakError",
     "ListenerError",
     "MissingExtra",
     "NotLowerable",
@@ -118,6 +120,24 @@ class DuplicateEventError(ValidationError):
         return (
             f"id: two different events share the id {self.value!r} (they differ in {differ}): "
             f"{_short_repr(self.first)} and {_short_repr(self.second)}"
+        )
+
+
+class LeakError(ValidationError):
+    """An input of a calibration separates won from lost leads almost perfectly on its own
+    (``value`` is that AUC): it is the outcome, or something known only once the outcome
+    was (a call's length, a "closed" flag), and points fitted to it would not hold on new
+    leads. ``name`` is the attribute or event type."""
+
+    def __init__(self, field: str, auc: float, name: str) -> None:
+        self.name = name
+        super().__init__(
+            field,
+            auc,
+            f"{name!r} alone separates won from lost leads (AUC {auc:.3f}): it looks like "
+            "the outcome, or something known only once the outcome was; leave it out "
+            "(exclude=[...], --exclude) or, if it is known before the decision, pass "
+            "allow_leaks=True (--allow-leaks)",
         )
 
 

@@ -21,11 +21,12 @@ carry everything (no events) and outcomes without a close time work too, with ``
 
 from __future__ import annotations
 
+import bisect
 import inspect
 import itertools
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -35,12 +36,16 @@ from leadqual._fields import require_count
 from leadqual.analytics._history import ClosedLead, decisions
 from leadqual.analytics.metrics import roc_auc
 from leadqual.conditions import Attr, Condition
-from leadqual.errors import MissingExtra, ValidationError
+from leadqual.errors import LeakError, MissingExtra, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
 from leadqual.outcomes import Outcome
+from leadqual.rulesets import RuleSet, default_ruleset
 from leadqual.scoring.points import PointsModel
 from leadqual.scoring.rules import EngagementRule, FitRule
+from leadqual.stages import MQL, StageMachine
+from leadqual.stages.guards import Guard, GuardAll, GuardAny, GuardNot, ScoreAtLeast
+from leadqual.typing import ScoringModel
 
 __all__ = [
     "CalibratedRule",
@@ -49,10 +54,12 @@ __all__ = [
     "MissingExtra",
     "calibrate",
     "cross_validate",
+    "history_scores",
+    "separation",
     "stratified_folds",
 ]
 
-_NOW = datetime(2000, 1, 1, tzinfo=timezone.utc)  # when neither close nor as_of is known
+_UNDATED = datetime(2000, 1, 1, tzinfo=timezone.utc)  # when neither close nor as_of is known
 
 
 def _sklearn() -> Any:
@@ -73,6 +80,7 @@ class _Feature:
 
     name: str
     kind: str  # "fit" or "engagement"
+    label: str  # fit: the bin as people read it (``= fintech``, ``10 to 20``)
     condition: Condition | None  # fit: the bin
     event_type: str | None  # engagement: the type
     cap: int | None  # engagement: counts above it add nothing
@@ -98,7 +106,9 @@ class CalibratedRule:
 class Calibration:
     """What :func:`calibrate` fitted: ``model`` (a :class:`~leadqual.PointsModel`), the
     ``rules`` with their evidence, the scale (``factor``, ``offset``, ``base_points``), the
-    worst-case rounding error of a total, and the training AUC of the points."""
+    worst-case rounding error of a total, the training AUC of the points (``auc``, on the
+    leads they were fitted to: it flatters) and ``cross_validation``, the AUC on leads each
+    fit did not see (``cv_auc``: the figure to trust)."""
 
     model: PointsModel
     rules: tuple[CalibratedRule, ...]
@@ -112,6 +122,20 @@ class Calibration:
     auc: float | None
     scores: tuple[float, ...] = attrs.field(repr=False)
     labels: tuple[bool, ...] = attrs.field(repr=False)
+    cross_validation: CrossValidation | None = None
+
+    @property
+    def cv_auc(self) -> float | None:
+        """The mean AUC on held-out leads (None when calibrated with ``folds=None``)."""
+        return None if self.cross_validation is None else self.cross_validation.points_auc
+
+    def threshold_for_share(self, share: float) -> float:
+        """The score that about ``share`` of the history reaches (the best
+        ``ceil(share * n)`` leads, ties included): never one that selects nobody."""
+        number: Any = share
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 < number <= 1:
+            raise ValidationError("share", share, "expected a share above 0, up to 1")
+        return self.threshold_for_capacity(max(1, math.ceil(share * len(self.scores))))
 
     def threshold_for_precision(self, precision: float) -> float | None:
         """The lowest score at or above which, on the history, at least ``precision`` of the
@@ -132,14 +156,74 @@ class Calibration:
         ordered = sorted(self.scores, reverse=True)
         return ordered[min(leads, len(ordered)) - 1]
 
+    def ruleset(
+        self,
+        name: str,
+        version: str,
+        *,
+        mql_score: float,
+        base: RuleSet | None = None,
+        base_scores: Sequence[float] | None = None,
+    ) -> RuleSet:
+        """A rule set with these points and MQL at ``mql_score``: the default funnel and
+        framework (BANT), or, with ``base``, the base's stages and framework kept and
+        only the points replaced. A base's score thresholds were set on its own points:
+        those into MQL become ``mql_score``, and every other one (a recycle below 40,
+        say) moves to the score that selects the same share of this history as it did
+        under the base points, which ``base_scores`` gives (the base model's totals of
+        the calibration's leads, in their order)."""
+        described = (
+            f"calibrated on {self.n} leads ({self.won} won); every "
+            f"{self.factor * math.log(2):g} points double the odds of winning; "
+            f"MQL at {mql_score:g}"
+        )
+        if base is None:
+            return RuleSet(
+                name,
+                version,
+                model=self.model,
+                stages=StageMachine.default(mql_score=mql_score),
+                framework=default_ruleset().framework,
+                description=described,
+            )
+        old = sorted(base_scores or ())
+        if len(old) != len(self.scores):
+            raise ValidationError(
+                "base_scores", len(old), f"expected the base's {len(self.scores)} totals"
+            )
+        new = sorted(self.scores, reverse=True)
+
+        def moved(points: float) -> float:
+            reached = len(old) - bisect.bisect_left(old, points)  # leads at or above
+            return new[0] + 1 if reached == 0 else new[reached - 1]
+
+        transitions = [
+            attrs.evolve(
+                t,
+                guard=_rethreshold(t.guard, (lambda _: mql_score) if t.target == MQL else moved),
+            )
+            if t.guard is not None
+            else t
+            for t in base.stages.transitions
+        ]
+        return attrs.evolve(
+            base,
+            name=name,
+            version=version,
+            model=self.model,
+            stages=attrs.evolve(base.stages, transitions=transitions),
+            description=described,
+        )
+
     def probability(self, score: float) -> float:
         """The chance of winning a score stands for on this scale."""
         return 1 / (1 + math.exp(-(score - self.offset) / self.factor))
 
     def __str__(self) -> str:
         auc = "n/a" if self.auc is None else f"{self.auc:.3f}"
+        held_out = "" if self.cross_validation is None else f"; {self.cross_validation}"
         lines = [
-            f"calibrated on {self.n} leads, {self.won} won; training AUC {auc}",
+            f"calibrated on {self.n} leads, {self.won} won; training AUC {auc}{held_out}",
             f"  every {self.factor * math.log(2):g} points double the odds of winning; "
             f"base {self.base_points} points for every lead; totals within "
             f"{self.rounding_error:.1f} points of the unrounded scale",
@@ -154,6 +238,17 @@ class Calibration:
         return "\n".join(lines)
 
 
+def _rethreshold(guard: Guard, points: Callable[[float], float]) -> Guard:
+    """``guard`` with each total-score threshold moved by ``points``."""
+    if type(guard) is ScoreAtLeast:
+        return ScoreAtLeast(points(guard.points))
+    if isinstance(guard, (GuardAll, GuardAny)):
+        return type(guard)(tuple(_rethreshold(g, points) for g in guard.guards))
+    if isinstance(guard, GuardNot):
+        return GuardNot(_rethreshold(guard.guard, points))
+    return guard
+
+
 # --- describing leads -------------------------------------------------------------------
 
 
@@ -165,7 +260,22 @@ def _decisions(
 ) -> list[ClosedLead]:
     """Each lead with an outcome, its events before its decision time, won, and that time
     (profiles alone, with neither events nor close times, are decided at one moment)."""
-    return decisions(leads, events, outcomes, as_of=as_of, undated_at=_NOW)[0]
+    return decisions(leads, events, outcomes, as_of=as_of, undated_at=_UNDATED)[0]
+
+
+def history_scores(
+    model: ScoringModel,
+    leads: Iterable[Lead],
+    events: Iterable[Event],
+    outcomes: Iterable[Outcome],
+    *,
+    as_of: datetime | None = None,
+) -> list[float]:
+    """``model``'s total of each lead :func:`calibrate` would fit, in its order (each lead
+    at its decision time, from its events before it): ``base_scores`` for
+    :meth:`Calibration.ruleset`."""
+    rows = _decisions(leads, events, outcomes, as_of)
+    return [model.score(lead, before, as_of=at).total for lead, before, _, at in rows]
 
 
 def _is_number(value: Any) -> bool:
@@ -227,7 +337,7 @@ def _attribute_features(
         if len(present) < len(values):
             bins.append(("missing", ~field.exists()))
         for label, condition in bins:
-            features.append(_Feature(f"{name} {label}", "fit", condition, None, None, name))
+            features.append(_Feature(f"{name} {label}", "fit", label, condition, None, None, name))
     return features
 
 
@@ -250,7 +360,7 @@ def _event_features(rows: Sequence[ClosedLead], types: Iterable[str]) -> list[_F
             rate = sum(group) / len(group)
             if rate > best_rate + 1e-12:
                 best_rate, cap = rate, level
-        features.append(_Feature(kind, "engagement", None, kind, cap, None))
+        features.append(_Feature(kind, "engagement", "", None, kind, cap, None))
     return features
 
 
@@ -295,13 +405,69 @@ def _names(
     rows: Sequence[ClosedLead],
     attributes: Iterable[str] | None,
     event_types: Iterable[str] | None,
+    exclude: Iterable[str] = (),
 ) -> tuple[list[str], list[str]]:
+    left_out = set(exclude)
     if attributes is None:
-        keys = {key for lead, *_ in rows for key in lead.attributes}
+        keys = {key for lead, *_ in rows for key in lead.attributes} - left_out
         attributes = sorted(key for key in keys if _describes(rows, key))
     if event_types is None:
         event_types = sorted({e.type for _, before, _, _ in rows for e in before})
-    return list(attributes), list(event_types)
+    return (
+        [a for a in attributes if a not in left_out],
+        [t for t in event_types if t not in left_out],
+    )
+
+
+#: An input whose values alone rank won above lost this well is taken for the outcome
+#: itself, or for something known only once it was (a leak), and refused.
+LEAK_AUC = 0.98
+_FEW_VALUES = 20  # up to this many distinct values, each value is a group of its own
+
+
+def separation(values: Sequence[Any], labels: Sequence[bool]) -> float:
+    """How well one input alone tells won from lost: the AUC of the best ordering of its
+    values. Up to 20 distinct values (a missing value is one of them) are ordered by their
+    win rate, so a text that names the outcome scores 1.0; numbers with more values are
+    taken in their order or its reverse, a missing value lowest.
+
+    >>> separation(["won", "lost", "won", "lost"], [True, False, True, False])
+    1.0
+    >>> round(separation(["a", "a", "b", "b"], [True, False, True, True]), 3)
+    0.833
+    """
+    keys: list[Any] = [(v, "") if _is_number(v) else ("", str(v)) for v in values]
+    numbers = all(_is_number(v) for v in values if v is not None)
+    if len(set(keys)) <= _FEW_VALUES or not numbers:
+        sizes: dict[Any, int] = {}
+        for key in keys:
+            sizes[key] = sizes.get(key, 0) + 1
+        if len(sizes) > _FEW_VALUES:  # many texts: the rare ones (under 5 leads) one group
+            keys = [key if sizes[key] >= 5 else None for key in keys]
+        won: dict[Any, list[int]] = {}
+        for key, label in zip(keys, labels, strict=True):
+            won.setdefault(key, [0, 0])[label] += 1
+        rates = [won[key][1] / sum(won[key]) for key in keys]
+        return roc_auc(labels, rates)
+    ordered = [-math.inf if v is None else float(v) for v in values]
+    auc = roc_auc(labels, ordered)
+    return max(auc, 1 - auc)
+
+
+def _check_leaks(
+    rows: Sequence[ClosedLead], attributes: Sequence[str], event_types: Sequence[str]
+) -> None:
+    labels = [won for *_, won, _ in rows]
+    for name in attributes:
+        values = [lead.attributes.get(name) for lead, *_ in rows]
+        found = separation(values, labels)
+        if found >= LEAK_AUC:
+            raise LeakError(f"attributes[{name!r}]", round(found, 4), name)
+    for kind in event_types:
+        counts = [sum(1 for e in before if e.type == kind) for _, before, _, _ in rows]
+        found = separation(counts, labels)
+        if found >= LEAK_AUC:
+            raise LeakError(f"event_types[{kind!r}]", round(found, 4), kind)
 
 
 def _slug(text: str) -> str:
@@ -318,12 +484,15 @@ def calibrate(
     *,
     attributes: Iterable[str] | None = None,
     event_types: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
     pdo: float = 20,
     base_score: float = 100,
     base_odds: float = 1.0,
     max_bins: int = 5,
     min_share: float = 0.05,
     regularization: float = 1.0,
+    folds: int | None = 5,
+    allow_leaks: bool = False,
     as_of: datetime | None = None,
     seed: int = 0,
 ) -> Calibration:
@@ -331,27 +500,54 @@ def calibrate(
 
     ``attributes`` and ``event_types`` choose what to score (by default every numeric
     attribute, every text attribute whose common values cover half the leads, which leaves
-    out names, companies and free text, and every event type seen); ``pdo``,
-    ``base_score`` and ``base_odds`` set the scale (by default 100 points are even odds and
-    every 20 points double them); ``max_bins`` bins per numeric attribute (by quantile);
-    categories rarer than ``min_share`` of the leads pooled into one "other" bin;
-    ``regularization`` is the inverse L2 strength of the logistic regression; the same
-    ``seed`` gives the same result.
+    out names, companies and free text, and every event type seen), less the attributes
+    and event types named in ``exclude``; ``pdo``, ``base_score`` and ``base_odds`` set
+    the scale (by default 100 points are even odds and every 20 points double them);
+    ``max_bins`` bins per numeric attribute (by quantile); categories rarer than
+    ``min_share`` of the leads pooled into one "other" bin; ``regularization`` is the
+    inverse L2 strength of the logistic regression; the same ``seed`` gives the same
+    result.
+
+    The result's ``cross_validation`` holds the AUC on leads each fit did not see (``folds``
+    stratified folds, everything chosen from data chosen again inside each training fold;
+    ``folds=None`` skips it): the figure to trust, where ``auc`` is measured on the leads
+    the points were fitted to. An input that alone separates won from lost leads with an
+    AUC of 0.98 or more (:func:`separation`) is refused with a
+    :class:`~leadqual.errors.LeakError` unless ``allow_leaks``.
     """
     rows = _decisions(leads, events, outcomes, as_of)
-    result, _, _ = _calibrate_rows(
-        rows,
-        attributes=attributes,
-        event_types=event_types,
-        pdo=pdo,
-        base_score=base_score,
-        base_odds=base_odds,
-        max_bins=max_bins,
-        min_share=min_share,
-        regularization=regularization,
-        seed=seed,
-    )
-    return result
+    options: dict[str, Any] = {
+        "attributes": attributes,
+        "event_types": event_types,
+        "exclude": tuple(exclude),
+        "pdo": pdo,
+        "base_score": base_score,
+        "base_odds": base_odds,
+        "max_bins": max_bins,
+        "min_share": min_share,
+        "regularization": regularization,
+    }
+    _check_history(rows, options, allow_leaks=allow_leaks)
+    checked = None
+    if folds is not None:
+        checked = _cross_validate_rows(rows, folds, seed, options)
+    result, _, _ = _calibrate_rows(rows, seed=seed, **options)
+    return attrs.evolve(result, cross_validation=checked)
+
+
+def _check_history(
+    rows: Sequence[ClosedLead], options: dict[str, Any], *, allow_leaks: bool
+) -> None:
+    """Refuse a history of one outcome only, and (unless ``allow_leaks``) inputs that
+    are the outcome in disguise."""
+    labels = [won for *_, won, _ in rows]
+    if not 0 < sum(labels) < len(labels):
+        raise ValidationError(
+            "outcomes", f"{sum(labels)} won of {len(labels)}", "needs won and lost leads both"
+        )
+    if not allow_leaks:
+        names = _names(rows, options["attributes"], options["event_types"], options["exclude"])
+        _check_leaks(rows, *names)
 
 
 def _calibrate_rows(
@@ -359,6 +555,7 @@ def _calibrate_rows(
     *,
     attributes: Iterable[str] | None = None,
     event_types: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
     pdo: float = 20,
     base_score: float = 100,
     base_odds: float = 1.0,
@@ -380,7 +577,7 @@ def _calibrate_rows(
         raise ValidationError(
             "outcomes", f"{sum(labels)} won of {len(labels)}", "needs won and lost leads both"
         )
-    attribute_names, type_names = _names(rows, attributes, event_types)
+    attribute_names, type_names = _names(rows, attributes, event_types, exclude)
     features = _attribute_features(rows, attribute_names, max_bins, min_share)
     features += _event_features(rows, type_names)
     if not features:
@@ -413,7 +610,7 @@ def _calibrate_rows(
             assert feature.condition is not None
             assert feature.attribute is not None
             worst[feature.attribute] = max(worst.get(feature.attribute, 0.0), abs(exact - points))
-            description = f"{feature.attribute} {feature.name.split(' ', 1)[1]}"
+            description = f"{feature.attribute} {feature.label}"
             if points:
                 fit_rules.append(FitRule(name, feature.condition, points, group=feature.attribute))
         else:
@@ -465,7 +662,11 @@ _OPTIONS = frozenset(inspect.signature(_calibrate_rows).parameters) - {"rows", "
 @attrs.frozen
 class CrossValidation:
     """Held-out AUCs, fold by fold: of the calibrated (rounded) points, and of the same
-    logistic regression unrounded, on the same folds."""
+    logistic regression unrounded, on the same folds.
+
+    >>> print(CrossValidation((0.71, 0.75), (0.72, 0.75)))
+    cross-validated AUC 0.730 (2 folds, 0.710 to 0.750); unrounded 0.735
+    """
 
     points: tuple[float, ...]
     logistic: tuple[float, ...]
@@ -479,6 +680,13 @@ class CrossValidation:
     def logistic_auc(self) -> float:
         """The mean held-out AUC of the unrounded logistic regression."""
         return sum(self.logistic) / len(self.logistic)
+
+    def __str__(self) -> str:
+        return (
+            f"cross-validated AUC {self.points_auc:.3f} ({len(self.points)} folds, "
+            f"{min(self.points):.3f} to {max(self.points):.3f}); "
+            f"unrounded {self.logistic_auc:.3f}"
+        )
 
 
 def stratified_folds(labels: Sequence[bool], folds: int, seed: int) -> dict[int, int]:
@@ -500,30 +708,46 @@ def cross_validate(
     folds: int = 5,
     seed: int = 0,
     as_of: datetime | None = None,
+    allow_leaks: bool = False,
     **options: Any,
 ) -> CrossValidation:
     """Calibrate on all folds but one and measure the AUC on the one left out, in turn
     (folds drawn with ``seed``, stratified by outcome), for the rounded points and for the
-    logistic regression behind them; ``options`` go to :func:`calibrate`."""
-    require_count("folds", folds, 2)
+    logistic regression behind them; ``options`` go to :func:`calibrate`. (``calibrate``
+    does this itself: its result's ``cross_validation``.)"""
     unknown = set(options) - _OPTIONS
     if unknown:
         raise ValidationError("options", sorted(unknown), "not options of calibrate")
     rows = _decisions(leads, events, outcomes, as_of)
-    fold_of = stratified_folds([row[2] for row in rows], folds, seed)
+    options = {"attributes": None, "event_types": None, "exclude": ()} | options
+    _check_history(rows, options, allow_leaks=allow_leaks)
+    return _cross_validate_rows(rows, folds, seed, options)
+
+
+def _cross_validate_rows(
+    rows: Sequence[ClosedLead], folds: int, seed: int, options: dict[str, Any]
+) -> CrossValidation:
+    """Each fold held out in turn: everything is fitted (bins, caps, points) on the others."""
+    require_count("folds", folds, 2)
+    labels = [row[2] for row in rows]
+    won = sum(labels)
+    if min(won, len(labels) - won) < folds:
+        raise ValidationError(
+            "folds",
+            folds,
+            f"{won} won and {len(labels) - won} lost leads cannot fill every fold with both "
+            "(use fewer folds, or folds=None to skip the cross-validated AUC)",
+        )
+    fold_of = stratified_folds(labels, folds, seed)
     points_aucs: list[float] = []
     logistic_aucs: list[float] = []
     for fold in range(folds):
         train = [rows[i] for i in sorted(fold_of) if fold_of[i] != fold]
         test = [rows[i] for i in sorted(fold_of) if fold_of[i] == fold]
-        labels = [row[2] for row in test]
-        if not 0 < sum(labels) < len(labels):
-            continue
         result, features, fitted = _calibrate_rows(train, seed=seed, **options)
         points = [result.model.score(lead, before, as_of=at).total for lead, before, _, at in test]
         exact = [float(p) for p in fitted.decision_function(_design(test, features))]
-        points_aucs.append(roc_auc(labels, points))
-        logistic_aucs.append(roc_auc(labels, exact))
-    if not points_aucs:
-        raise ValidationError("folds", folds, "no fold held both won and lost leads")
+        held_out = [row[2] for row in test]
+        points_aucs.append(roc_auc(held_out, points))
+        logistic_aucs.append(roc_auc(held_out, exact))
     return CrossValidation(tuple(points_aucs), tuple(logistic_aucs))

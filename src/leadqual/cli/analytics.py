@@ -10,6 +10,7 @@ from typing import Any
 from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
 from leadqual.analytics import BacktestReport, Comparison, backtest, calibrate, compare
+from leadqual.analytics.calibrate import history_scores
 from leadqual.analytics.html import write_html
 from leadqual.cli.backend import add_backend_option, choose_backend
 from leadqual.cli.input_options import add_input_options, input_options, report_inferred
@@ -18,8 +19,7 @@ from leadqual.events import Event
 from leadqual.io import read_events, read_leads, read_outcomes
 from leadqual.leads import Lead
 from leadqual.outcomes import Outcome
-from leadqual.rulesets import RuleSet, default_ruleset, dump, load
-from leadqual.stages import StageMachine
+from leadqual.rulesets import dump, load
 
 __all__ = ["add_parsers", "run_backtest", "run_calibrate"]
 
@@ -64,9 +64,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="derive a points model from won and lost leads (needs leadqual[analytics])",
         description=(
             "Fit points to the outcomes of OUTCOMES (scorecard scale: every --pdo points "
-            "double the odds of winning) and write a rule file with them, the default "
-            "funnel and framework (BANT), MQL at the threshold chosen by --mql-precision "
-            "or --mql-capacity (default: the score of even odds)."
+            "double the odds of winning), print them with the AUC on held-out leads "
+            "(--folds) and write a rule file with them: the default funnel and framework "
+            "(BANT), or those of --rules; MQL at the score --mql-share of the history "
+            "reaches (default 0.2), or as --mql-precision or --mql-capacity choose. An "
+            "input that alone separates won from lost leads (AUC >= 0.98) is refused: "
+            "--exclude it, or --allow-leaks."
         ),
     )
     cal.add_argument("--leads", required=True, metavar="FILE", help="leads (.jsonl or .csv)")
@@ -81,7 +84,37 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     cal.add_argument("--max-bins", type=int, default=5, help="bins per numeric attribute")
     cal.add_argument("--seed", type=int, default=0)
     cal.add_argument("--as-of", metavar="TIME", help="decide every lead at this time")
+    cal.add_argument(
+        "--rules",
+        metavar="RULES",
+        help="keep this rule file's stages and framework; replace only its points",
+    )
+    cal.add_argument(
+        "--attributes",
+        metavar="NAMES",
+        help="comma-separated attributes to score by (default: every one that describes leads)",
+    )
+    cal.add_argument(
+        "--exclude", metavar="NAMES", help="comma-separated attributes or event types to leave out"
+    )
+    cal.add_argument(
+        "--allow-leaks",
+        action="store_true",
+        help="keep inputs that alone separate won from lost (AUC >= 0.98)",
+    )
+    cal.add_argument(
+        "--folds",
+        type=int,
+        default=5,
+        help="folds for the held-out AUC (default 5; 0 skips it)",
+    )
     group = cal.add_mutually_exclusive_group()
+    group.add_argument(
+        "--mql-share",
+        type=float,
+        metavar="S",
+        help="MQL at the score the best S of the history reaches (default 0.2)",
+    )
     group.add_argument(
         "--mql-precision",
         type=float,
@@ -164,22 +197,32 @@ def run_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
+
+
 def run_calibrate(args: argparse.Namespace) -> int:
     """Fit points, print the calibration, write the rule file."""
+    if args.folds < 0 or args.folds == 1:
+        raise ValidationError("--folds", args.folds, "expected 0 (none) or 2 and more")
+    base = load(args.rules) if args.rules else None
     as_of = parse_timestamp("--as-of", args.as_of) if args.as_of else None
     leads, events, outcomes = _history(args)
     result = calibrate(
         leads,
         events,
         outcomes,
+        attributes=_names(args.attributes),
+        exclude=_names(args.exclude) or (),
         pdo=args.pdo,
         base_score=args.base_score,
         base_odds=args.base_odds,
         max_bins=args.max_bins,
+        folds=args.folds or None,
+        allow_leaks=args.allow_leaks,
         seed=args.seed,
         as_of=as_of,
     )
-    threshold: float = round(result.offset, 1)  # even odds of winning on this scale
     if args.mql_precision is not None:
         found = result.threshold_for_precision(args.mql_precision)
         if found is None:
@@ -189,18 +232,22 @@ def run_calibrate(args: argparse.Namespace) -> int:
         threshold = found
     elif args.mql_capacity is not None:
         threshold = result.threshold_for_capacity(args.mql_capacity)
-    rules = RuleSet(
-        args.name,
-        args.version,
-        model=result.model,
-        stages=StageMachine.default(mql_score=threshold),
-        framework=default_ruleset().framework,
-        description=(
-            f"calibrated on {result.n} leads ({result.won} won); every {args.pdo:g} points "
-            f"double the odds of winning; MQL at {threshold:g}"
-        ),
+    else:
+        share = 0.2 if args.mql_share is None else args.mql_share
+        if not 0 < share <= 1:
+            raise ValidationError("--mql-share", share, "expected a share above 0, up to 1")
+        threshold = result.threshold_for_share(share)
+    base_scores = None
+    if base is not None:
+        base_scores = history_scores(base.model, leads, events, outcomes, as_of=as_of)
+    rules = result.ruleset(
+        args.name, args.version, mql_score=threshold, base=base, base_scores=base_scores
     )
     dump(rules, args.out)
     print(result)
-    print(f"MQL at {threshold:g} points -> {args.out}")
+    reach = sum(1 for s in result.scores if s >= threshold)
+    print(
+        f"MQL at {threshold:g} points ({reach} of {result.n} leads of the history reach it) "
+        f"-> {args.out}"
+    )
     return 0
