@@ -10,6 +10,7 @@ NEEDS = {
     "howto/score-millions-of-events.md": "polars",
     "reference/batch.md": "polars",
     "howto/run-on-spark.md": "pyspark",
+    "howto/calibrate.md": "sklearn",
 }
 
 collect_ignore: list[str] = []

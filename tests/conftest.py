@@ -37,6 +37,8 @@ NEEDS_POLARS = [
 ]
 # The tests on Spark need PySpark (and Java); likewise.
 NEEDS_SPARK = ["test_spark_qualify.py", "test_spark_score.py"]
+# Calibration fits with scikit-learn (the analytics extra).
+NEEDS_SKLEARN = ["test_calibrate.py", "test_calibrate_boosted.py", "test_tutorial_hubspot.py"]
 collect_ignore: list[str] = []
 if os.environ.get("LEADQUAL_ALL_EXTRAS") == "1":
     import matplotlib  # noqa: F401
@@ -48,6 +50,8 @@ else:
         collect_ignore += NEEDS_POLARS
     if importlib.util.find_spec("pyspark") is None:
         collect_ignore += NEEDS_SPARK
+    if importlib.util.find_spec("sklearn") is None:
+        collect_ignore += NEEDS_SKLEARN
 
 
 @pytest.fixture(scope="session")

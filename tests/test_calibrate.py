@@ -73,7 +73,7 @@ def points(result: lq.analytics.calibrate.Calibration) -> dict[str, int]:
 
 
 def test_recovers_the_signs_and_the_order_of_strength() -> None:
-    result = calibrate(*history())
+    result = calibrate(*history(), method="logistic")
     p = points(result)
     coef = {rule.name: rule.coefficient for rule in result.rules}
     assert p["demo-request"] > 0
@@ -222,14 +222,19 @@ def test_review_edge_cases() -> None:
     leads, events, outcomes = history(600, seed=5)
     # an event type called "base" does not clash with the base rule
     renamed = [attrs_evolve(e, type="base") if e.type == "page_view" else e for e in events]
-    names = [rule.name for rule in calibrate(leads, renamed, outcomes).model.rules()]
+    names = [
+        rule.name for rule in calibrate(leads, renamed, outcomes, method="logistic").model.rules()
+    ]
     assert names.count("base") == 1
     assert "base-x" in names
+    boosted = [rule.name for rule in calibrate(leads, renamed, outcomes).model.rules()]
+    assert boosted.count("base") == 1
+    assert "base-2" in boosted
     # a numeric attribute where most leads share the lowest value still gets bins
     skewed = [
         lead.with_attributes(visits=0 if i % 10 < 8 else 5 + i % 7) for i, lead in enumerate(leads)
     ]
-    result = calibrate(skewed, events, outcomes)
+    result = calibrate(skewed, events, outcomes, method="logistic")
     assert any(rule.name.startswith("visits") for rule in result.rules)
 
 
@@ -346,7 +351,7 @@ def test_every_choice_from_data_is_made_inside_the_training_folds(
 
     monkeypatch.setattr(module, "_calibrate_rows", spy)
     leads, events, outcomes = history(600, seed=5)
-    calibrate(leads, events, outcomes, folds=4)
+    calibrate(leads, events, outcomes, folds=4, method="logistic")
     # four fits on three quarters of the leads each (bins, caps and points chosen there),
     # then the one on every lead
     assert len(seen) == 5

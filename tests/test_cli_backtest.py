@@ -233,3 +233,28 @@ def test_calibrate_is_honest_by_default(files: dict[str, str], tmp_path: Path) -
         t.source for t in mine.stages.transitions
     ]
     assert written.model != mine.model
+
+
+def test_calibrate_methods_budget_and_plot(files: dict[str, str], tmp_path: Path) -> None:
+    base = [
+        "calibrate",
+        "--leads",
+        files["leads"],
+        "--events",
+        files["events"],
+        "--outcomes",
+        files["outcomes"],
+        "--out",
+        str(tmp_path / "c.toml"),
+    ]
+    small = run(*base, "--max-rules", "8", "--plot", str(tmp_path / "budget.svg"))
+    assert small.returncode == 0, small.stderr
+    assert len(lq.load(tmp_path / "c.toml").model.rules()) <= 8 + 1  # and the base rule
+    assert "budget  rules  held-out AUC" in small.stdout
+    assert (tmp_path / "budget.svg").read_text().lstrip().startswith("<?xml")
+    logistic = run(*base, "--method", "logistic", "--interactions", "0")
+    assert logistic.returncode == 0, logistic.stderr
+    assert "budget  rules" not in logistic.stdout
+    refused = run(*base, "--method", "logistic", "--plot", str(tmp_path / "x.png"))
+    assert refused.returncode == 1
+    assert "--plot" in refused.stderr

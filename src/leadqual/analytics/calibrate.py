@@ -28,7 +28,7 @@ import math
 import random
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -123,6 +123,8 @@ class Calibration:
     scores: tuple[float, ...] = attrs.field(repr=False)
     labels: tuple[bool, ...] = attrs.field(repr=False)
     cross_validation: CrossValidation | None = None
+    method: str = "logistic"
+    budget: tuple[BudgetPoint, ...] = ()
 
     @property
     def cv_auc(self) -> float | None:
@@ -235,6 +237,14 @@ class Calibration:
                 f"  {rule.points:>+6}  {rule.coefficient:>+11.3f}  {rule.count:>5}  "
                 f"{rate:>8}  {rule.name}: {rule.description}"
             )
+        if self.budget:
+            lines.append("  budget  rules  held-out AUC  (the table with fewer rules)")
+            seen: set[float] = set()
+            for point in sorted(self.budget, key=lambda p: p.max_rules):
+                if point.rules in seen:
+                    continue  # a larger budget the table did not use
+                seen.add(point.rules)
+                lines.append(f"  {point.max_rules:>6}  {point.rules:>5.1f}  {point.auc:>12.3f}")
         return "\n".join(lines)
 
 
@@ -470,7 +480,14 @@ def _check_leaks(
             raise LeakError(f"event_types[{kind!r}]", round(found, 4), kind)
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A rule name from words.
+
+    >>> slug("budget >= 30"), slug("day > 17.5 and <= 20.5"), slug("Lead Quality = Worst")
+    ('budget-from-30', 'day-over-17-5-and-up-to-20-5', 'lead-quality-worst')
+    """
+    for sign, word in ((">=", "from"), ("<=", "up to"), ("<", "under"), (">", "over")):
+        text = text.replace(sign, word)
     out = "".join(c if c.isalnum() else "-" for c in text.lower())
     while "--" in out:
         out = out.replace("--", "-")
@@ -491,6 +508,9 @@ def calibrate(
     max_bins: int = 5,
     min_share: float = 0.05,
     regularization: float = 1.0,
+    method: str = "boosted",
+    max_rules: int = 60,
+    interactions: int = 3,
     folds: int | None = 5,
     allow_leaks: bool = False,
     as_of: datetime | None = None,
@@ -528,11 +548,31 @@ def calibrate(
         "regularization": regularization,
     }
     _check_history(rows, options, allow_leaks=allow_leaks)
-    checked = None
+    _check_method(method, max_rules)
+    require_count("interactions", interactions, 0)
+    require_count("max_bins", max_bins, 2)
+    _scale(pdo, base_score, base_odds)
+    options |= {"method": method, "max_rules": max_rules, "interactions": interactions}
+    checked: CrossValidation | None = None
+    budget: tuple[BudgetPoint, ...] = ()
     if folds is not None:
-        checked = _cross_validate_rows(rows, folds, seed, options)
-    result, _, _ = _calibrate_rows(rows, seed=seed, **options)
-    return attrs.evolve(result, cross_validation=checked)
+        checked, budget = _cross_validate_rows(rows, folds, seed, options, ladder=True)
+    result = _fit_rows(rows, seed=seed, **options)[0].calibration
+    return attrs.evolve(result, cross_validation=checked, budget=budget)
+
+
+METHODS = ("boosted", "logistic")
+
+
+def _check_method(method: str, max_rules: int) -> None:
+    if method not in METHODS:
+        raise ValidationError("method", method, f"expected one of {', '.join(METHODS)}")
+    require_count("max_rules", max_rules)
+
+
+def _ladder(max_rules: int) -> list[int]:
+    """The smaller budgets whose held-out AUC is reported beside ``max_rules``'."""
+    return [b for b in (5, 10, 15, 20, 30, 40, 60, 80) if b < max_rules]
 
 
 def _check_history(
@@ -567,10 +607,7 @@ def _calibrate_rows(
     """Fit ``rows`` (options and defaults as :func:`calibrate`'s); also return the features
     and the fitted regression."""
     logistic = _sklearn()
-    for name, value in (("pdo", pdo), ("base_odds", base_odds)):
-        number: Any = value
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or not number > 0:
-            raise ValidationError(name, value, "expected a number above 0")
+    factor, offset = _scale(pdo, base_score, base_odds)
     require_count("max_bins", max_bins, 2)
     labels = [won for *_, won, _ in rows]
     if not 0 < sum(labels) < len(labels):
@@ -586,8 +623,6 @@ def _calibrate_rows(
     fitted = logistic(C=regularization, max_iter=5000, random_state=seed).fit(matrix, labels)
     coefficients = [float(c) for c in fitted.coef_[0]]
     intercept = float(fitted.intercept_[0])
-    factor = pdo / math.log(2)
-    offset = base_score - factor * math.log(base_odds)
     base_exact = offset + factor * intercept
     base_points = round(base_exact)
     fit_rules: list[FitRule] = []
@@ -602,7 +637,7 @@ def _calibrate_rows(
         exact = factor * beta
         points = round(exact)
         had = [won for x, won in zip(column, labels, strict=True) if x > 0]
-        name = _slug(feature.name.replace(">=", "from").replace("<", "under"))
+        name = slug(feature.name)
         while name in used:
             name += "-x"
         used.add(name)
@@ -633,30 +668,158 @@ def _calibrate_rows(
             )
         )
     error += sum(worst.values())
+    calibration = _assemble(
+        rows,
+        fit_rules,
+        engagement,
+        calibrated,
+        intercept=intercept,
+        factor=factor,
+        offset=offset,
+        error=error - abs(base_exact - base_points),
+    )
+    return calibration, features, fitted
+
+
+def _assemble(
+    rows: Sequence[ClosedLead],
+    fit_rules: Sequence[FitRule],
+    engagement: Sequence[EngagementRule],
+    calibrated: Sequence[CalibratedRule],
+    *,
+    intercept: float,
+    factor: float,
+    offset: float,
+    error: float,
+    method: str = "logistic",
+    score: bool = True,
+) -> Calibration:
+    """The points model of ``fit_rules`` and ``engagement`` with a base rule for every lead
+    (``round(offset + factor * intercept)``), scored on ``rows``: the calibration. ``error``
+    bounds how far the rules' points of a lead are from unrounded; the base's is added."""
+    base_exact = offset + factor * intercept
+    base_points = round(base_exact)
     base_rule = FitRule("base", Attr("id").exists(), base_points) if base_points else None
     model = PointsModel(
         fit=[*([base_rule] if base_rule else []), *fit_rules], engagement=engagement
     )
-    scores = [model.score(lead, before, as_of=moment).total for lead, before, _, moment in rows]
-    calibration = Calibration(
+    labels = [won for *_, won, _ in rows]
+    scores = (
+        [model.score(lead, before, as_of=moment).total for lead, before, _, moment in rows]
+        if score
+        else []
+    )
+    return Calibration(
         model=model,
         rules=tuple(calibrated),
         intercept=intercept,
         factor=factor,
         offset=offset,
         base_points=base_points,
-        rounding_error=error,
+        rounding_error=error + abs(base_exact - base_points),
         n=len(rows),
         won=sum(labels),
-        auc=roc_auc(labels, scores),
+        auc=roc_auc(labels, scores) if score else None,
         scores=tuple(scores),
         labels=tuple(labels),
+        method=method,
     )
-    return calibration, features, fitted
+
+
+def _scale(pdo: float, base_score: float, base_odds: float) -> tuple[float, float]:
+    """The scorecard's ``factor`` and ``offset`` (checked)."""
+    for name, value in (("pdo", pdo), ("base_odds", base_odds)):
+        number: Any = value
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not number > 0:
+            raise ValidationError(name, value, "expected a number above 0")
+    factor = pdo / math.log(2)
+    return factor, base_score - factor * math.log(base_odds)
+
+
+class _Fit(NamedTuple):
+    """A calibration and how it scores other rows: unrounded log-odds, and the rounded
+    points less the base (both as the points model would, only faster)."""
+
+    calibration: Calibration
+    unrounded: Callable[[Sequence[ClosedLead]], Sequence[float]]
+    totals: Callable[[Sequence[ClosedLead]], Sequence[float]]
+
+
+def _fit_rows(
+    rows: Sequence[ClosedLead],
+    *,
+    method: str,
+    max_rules: int,
+    interactions: int = 0,
+    budgets: Sequence[int] = (),
+    seed: int = 0,
+    **options: Any,
+) -> list[_Fit]:
+    """Calibrate ``rows`` by ``method``: one fit per budget of rules (``max_rules`` first,
+    then ``budgets``; the logistic method has one fit whatever the budget)."""
+    if method == "logistic":
+        result, features, fitted = _calibrate_rows(rows, seed=seed, **options)
+        del max_rules, budgets, interactions  # one additive fit, whatever the budget
+
+        def unrounded(other: Sequence[ClosedLead]) -> Sequence[float]:
+            return [float(v) for v in fitted.decision_function(_design(other, features))]
+
+        def totals(other: Sequence[ClosedLead]) -> Sequence[float]:
+            return [
+                result.model.score(lead, before, as_of=at).total for lead, before, _, at in other
+            ]
+
+        return [_Fit(result, unrounded, totals)]
+    from leadqual.analytics._boosted import fit_tables
+
+    _sklearn()
+    factor, offset = _scale(options["pdo"], options["base_score"], options["base_odds"])
+    attribute_names, type_names = _names(
+        rows, options["attributes"], options["event_types"], options["exclude"]
+    )
+    tables = fit_tables(
+        rows,
+        attribute_names,
+        type_names,
+        factor=factor,
+        budgets=[max_rules, *budgets],
+        interactions=interactions,
+        regularization=options["regularization"],
+        seed=seed,
+    )
+    out = []
+    for k, table in enumerate(tables):
+        calibration = _assemble(
+            rows,
+            table.fit,
+            table.engagement,
+            table.rules,
+            intercept=table.intercept,
+            factor=factor,
+            offset=offset,
+            error=table.error,
+            method=method,
+            score=k == 0,  # the smaller budgets are measured on held-out leads only
+        )
+        base = calibration.base_points
+        out.append(_Fit(calibration, _unrounded_of(table), _totals_of(table, base)))
+    return out
+
+
+def _unrounded_of(table: Any) -> Callable[[Sequence[ClosedLead]], Sequence[float]]:
+    return lambda other: [float(v) for v in table.unrounded(other)]
+
+
+def _totals_of(table: Any, base: int) -> Callable[[Sequence[ClosedLead]], Sequence[float]]:
+    return lambda other: [base + float(v) for v in table.totals(other)]
 
 
 #: The keyword options calibrate() passes on, which cross_validate() accepts too.
-_OPTIONS = frozenset(inspect.signature(_calibrate_rows).parameters) - {"rows", "seed"}
+_OPTIONS = frozenset(inspect.signature(_calibrate_rows).parameters) - {"rows", "seed"} | {
+    "method",
+    "max_rules",
+    "interactions",
+}
 
 
 @attrs.frozen
@@ -719,15 +882,29 @@ def cross_validate(
     if unknown:
         raise ValidationError("options", sorted(unknown), "not options of calibrate")
     rows = _decisions(leads, events, outcomes, as_of)
-    options = {"attributes": None, "event_types": None, "exclude": ()} | options
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(calibrate).parameters.items()
+        if name in _OPTIONS
+    }
+    options = defaults | options
+    method: Any = options["method"]
+    max_rules: Any = options["max_rules"]
     _check_history(rows, options, allow_leaks=allow_leaks)
-    return _cross_validate_rows(rows, folds, seed, options)
+    _check_method(method, max_rules)
+    return _cross_validate_rows(rows, folds, seed, options)[0]
 
 
 def _cross_validate_rows(
-    rows: Sequence[ClosedLead], folds: int, seed: int, options: dict[str, Any]
-) -> CrossValidation:
-    """Each fold held out in turn: everything is fitted (bins, caps, points) on the others."""
+    rows: Sequence[ClosedLead],
+    folds: int,
+    seed: int,
+    options: dict[str, Any],
+    *,
+    ladder: bool = False,
+) -> tuple[CrossValidation, tuple[BudgetPoint, ...]]:
+    """Each fold held out in turn: everything is fitted (bins, shapes, caps, points) on
+    the others. With ``ladder``, smaller budgets of rules are measured too."""
     require_count("folds", folds, 2)
     labels = [row[2] for row in rows]
     won = sum(labels)
@@ -738,16 +915,45 @@ def _cross_validate_rows(
             f"{won} won and {len(labels) - won} lost leads cannot fill every fold with both "
             "(use fewer folds, or folds=None to skip the cross-validated AUC)",
         )
+    budgets = _ladder(options["max_rules"]) if ladder and options["method"] == "boosted" else []
     fold_of = stratified_folds(labels, folds, seed)
     points_aucs: list[float] = []
     logistic_aucs: list[float] = []
+    found: list[list[tuple[int, float]]] = [[] for _ in range(len(budgets) + 1)]
     for fold in range(folds):
         train = [rows[i] for i in sorted(fold_of) if fold_of[i] != fold]
         test = [rows[i] for i in sorted(fold_of) if fold_of[i] == fold]
-        result, features, fitted = _calibrate_rows(train, seed=seed, **options)
-        points = [result.model.score(lead, before, as_of=at).total for lead, before, _, at in test]
-        exact = [float(p) for p in fitted.decision_function(_design(test, features))]
         held_out = [row[2] for row in test]
+        fits = _fit_rows(train, seed=seed, budgets=budgets, **options)
+        model = fits[0].calibration.model
+        points = [model.score(lead, before, as_of=at).total for lead, before, _, at in test]
         points_aucs.append(roc_auc(held_out, points))
-        logistic_aucs.append(roc_auc(held_out, exact))
-    return CrossValidation(tuple(points_aucs), tuple(logistic_aucs))
+        logistic_aucs.append(roc_auc(held_out, fits[0].unrounded(test)))
+        for k, fit in enumerate(fits):
+            auc = points_aucs[-1] if k == 0 else roc_auc(held_out, fit.totals(test))
+            found[k].append((_rules(fit.calibration), auc))
+    ladder_points = (
+        [
+            BudgetPoint(b, sum(r for r, _ in got) / folds, sum(a for _, a in got) / folds)
+            for b, got in zip([options["max_rules"], *budgets], found, strict=True)
+        ]
+        if ladder and options["method"] == "boosted"
+        else []
+    )
+    checked = CrossValidation(tuple(points_aucs), tuple(logistic_aucs))
+    return checked, tuple(ladder_points)
+
+
+def _rules(calibration: Calibration) -> int:
+    """The rules of a calibrated table, the base rule every lead gets aside."""
+    return len(calibration.model.rules()) - (calibration.base_points != 0)
+
+
+@attrs.frozen
+class BudgetPoint:
+    """A budget of rules (``max_rules``), the rules the table used on average over the
+    folds (``rules``) and its mean held-out AUC (``auc``)."""
+
+    max_rules: int
+    rules: float
+    auc: float

@@ -15,11 +15,13 @@ from leadqual.errors import MissingExtra
 
 if TYPE_CHECKING:
     from leadqual.analytics.backtest import BacktestReport, Comparison
+    from leadqual.analytics.calibrate import Calibration
     from leadqual.analytics.funnel import FunnelReport
 
 __all__ = [
     "backtest_figure",
     "backtest_figures",
+    "budget_figure",
     "comparison_gain_figure",
     "funnel_figure",
     "have_matplotlib",
@@ -165,4 +167,33 @@ def backtest_figure(report: BacktestReport) -> Any:
     figure = _figure(15, 4.2)
     for axes, draw in zip(figure.subplots(1, 3), _CHARTS.values(), strict=True):
         draw(axes, report)
+    return figure
+
+
+def budget_figure(calibration: Calibration) -> Any:
+    """The held-out AUC of a calibrated table against the rules it uses, one point per
+    budget of :attr:`~leadqual.analytics.calibrate.Calibration.budget` (calibrated with
+    ``folds``): where a smaller table costs little."""
+    from leadqual.errors import ValidationError
+
+    if not calibration.budget:
+        raise ValidationError(
+            "calibration.budget", (), "no budget table: calibrate with folds and method='boosted'"
+        )
+    points = sorted(calibration.budget, key=lambda p: p.rules)
+    figure = _figure(6, 3.6)
+    axes = figure.add_subplot()
+    axes.plot([p.rules for p in points], [p.auc for p in points], marker="o", color=_BAR)
+    for p in points:
+        axes.annotate(
+            f"{p.max_rules}",
+            (p.rules, p.auc),
+            textcoords="offset points",
+            xytext=(4, -12),
+            fontsize=8,
+        )
+    axes.set_xlabel("rules in the table (mean over the folds)")
+    axes.set_ylabel("held-out AUC")
+    axes.set_title("What a smaller table costs (labels: max_rules)")
+    axes.grid(alpha=0.3)
     return figure

@@ -11,10 +11,11 @@ from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
 from leadqual.analytics import BacktestReport, Comparison, backtest, calibrate, compare
 from leadqual.analytics.calibrate import history_scores
+from leadqual.analytics.charts import budget_figure, have_matplotlib
 from leadqual.analytics.html import write_html
 from leadqual.cli.backend import add_backend_option, choose_backend
 from leadqual.cli.input_options import add_input_options, input_options, report_inferred
-from leadqual.errors import ValidationError
+from leadqual.errors import MissingExtra, ValidationError
 from leadqual.events import Event
 from leadqual.io import read_events, read_leads, read_outcomes
 from leadqual.leads import Lead
@@ -81,7 +82,30 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     cal.add_argument("--pdo", type=float, default=20, help="points that double the odds")
     cal.add_argument("--base-score", type=float, default=100, help="points at --base-odds")
     cal.add_argument("--base-odds", type=float, default=1.0, help="odds of winning there")
-    cal.add_argument("--max-bins", type=int, default=5, help="bins per numeric attribute")
+    cal.add_argument(
+        "--method",
+        choices=["boosted", "logistic"],
+        default="boosted",
+        help="boosted: shapes and pairs from gradient boosting (default); logistic: "
+        "quantile bins and a logistic regression",
+    )
+    cal.add_argument(
+        "--max-rules", type=int, default=60, help="at most this many rules (default 60)"
+    )
+    cal.add_argument(
+        "--interactions",
+        type=int,
+        default=3,
+        help="at most this many pairs of attributes as AND rules (default 3; 0: none)",
+    )
+    cal.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="also draw the held-out AUC against the rules (.png, .svg; needs leadqual[plot])",
+    )
+    cal.add_argument(
+        "--max-bins", type=int, default=5, help="bins per numeric attribute (logistic)"
+    )
     cal.add_argument("--seed", type=int, default=0)
     cal.add_argument("--as-of", metavar="TIME", help="decide every lead at this time")
     cal.add_argument(
@@ -205,6 +229,12 @@ def run_calibrate(args: argparse.Namespace) -> int:
     """Fit points, print the calibration, write the rule file."""
     if args.folds < 0 or args.folds == 1:
         raise ValidationError("--folds", args.folds, "expected 0 (none) or 2 and more")
+    if args.plot and (not args.folds or args.method != "boosted"):
+        raise ValidationError(
+            "--plot", args.plot, "needs --folds and --method boosted (the budget table)"
+        )
+    if args.plot and not have_matplotlib():
+        raise MissingExtra("--plot needs matplotlib: pip install 'leadqual[plot]'")
     base = load(args.rules) if args.rules else None
     as_of = parse_timestamp("--as-of", args.as_of) if args.as_of else None
     leads, events, outcomes = _history(args)
@@ -218,6 +248,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
         base_score=args.base_score,
         base_odds=args.base_odds,
         max_bins=args.max_bins,
+        method=args.method,
+        max_rules=args.max_rules,
+        interactions=args.interactions,
         folds=args.folds or None,
         allow_leaks=args.allow_leaks,
         seed=args.seed,
@@ -245,6 +278,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
     )
     dump(rules, args.out)
     print(result)
+    if args.plot:
+        budget_figure(result).savefig(args.plot)
+        print(f"held-out AUC against rules -> {args.plot}", file=sys.stderr)
     reach = sum(1 for s in result.scores if s >= threshold)
     print(
         f"MQL at {threshold:g} points ({reach} of {result.n} leads of the history reach it) "
