@@ -225,3 +225,37 @@ def test_missing_values_and_unseen_categories_score_as_the_table_says(max_rules:
     )
     expected = [fit.calibration.model.score(lead, [], as_of=AT).total for lead in strangers]
     assert list(fit.totals(others)) == expected
+
+
+def test_a_monotone_input_never_loses_points_as_it_grows() -> None:
+    leads, outcomes = shaped()
+    result = calibrate(leads, [], outcomes, as_of=AT, folds=None, monotonic={"employees": 1})
+
+    def points_of(employees: int) -> float:
+        lead = Lead("x", attributes={"employees": employees})
+        return result.model.score(lead, [], as_of=AT).total
+
+    sizes = [5, 20, 40, 60, 100, 150, 200, 300, 600, 1000, 1900, 2100, 5000, 19000]
+    found = [points_of(n) for n in sizes]
+    assert found == sorted(found)  # the true shape falls above 2,000: the table may not
+    assert found[-1] > found[0]
+    free = fitted(folds=None)
+    assert free.model.score(Lead("x", attributes={"employees": 5000}), [], as_of=AT).total < (
+        free.model.score(Lead("x", attributes={"employees": 1000}), [], as_of=AT).total
+    )
+    with pytest.raises(lq.ValidationError, match="monotonic"):
+        calibrate(leads, [], outcomes, as_of=AT, monotonic={"region": 1})
+    with pytest.raises(lq.ValidationError, match="monotonic"):
+        calibrate(leads, [], outcomes, as_of=AT, monotonic={"employees": 2})
+    with pytest.raises(lq.ValidationError, match="monotonic"):
+        calibrate(leads, [], outcomes, as_of=AT, method="logistic", monotonic={"employees": 1})
+
+
+def test_a_back_test_of_the_table_repeats_the_auc_it_reports() -> None:
+    from leadqual.analytics import backtest
+
+    result = fitted(folds=None)
+    leads, outcomes = shaped()
+    rules = result.ruleset("calibrated", "1", mql_score=result.threshold_for_share(0.2))
+    report = backtest(rules, leads, [], outcomes, as_of=AT)
+    assert report.auc == pytest.approx(result.auc)

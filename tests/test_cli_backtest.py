@@ -255,6 +255,11 @@ def test_calibrate_methods_budget_and_plot(files: dict[str, str], tmp_path: Path
     logistic = run(*base, "--method", "logistic", "--interactions", "0")
     assert logistic.returncode == 0, logistic.stderr
     assert "budget  rules" not in logistic.stdout
+    steady = run(*base, "--increasing", "employees,email_click", "--folds", "0")
+    assert steady.returncode == 0, steady.stderr
+    both = run(*base, "--increasing", "employees", "--decreasing", "employees")
+    assert both.returncode == 1
+    assert "--increasing" in both.stderr
     refused = run(*base, "--method", "logistic", "--plot", str(tmp_path / "x.png"))
     assert refused.returncode == 1
     assert "--plot" in refused.stderr

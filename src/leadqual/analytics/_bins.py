@@ -43,6 +43,11 @@ class Binned:
     segments: tuple[Segment, ...]
     missing: Segment | None
 
+    def joined(self, k: int) -> Binned:
+        """These bins with segments ``k`` and ``k + 1`` made one."""
+        both = _merged(self.segments[k], self.segments[k + 1])
+        return attrs.evolve(self, segments=(*self.segments[:k], both, *self.segments[k + 2 :]))
+
     def rules(self) -> int:
         """Segments other than the one every other is measured against."""
         return len(self.segments) - 1 + (self.missing is not None)
@@ -143,6 +148,7 @@ def bin_shapes(
                 heap,
                 (_cost(chains[j][k], chains[j][after]), j, k, version[j][k], version[j][after]),
             )
+
     # a missing segment too close to the rest to tell apart, or one the budget cannot
     # hold, joins the reference (a missing value then scores as the largest segment)
     def missing_cost(j: int) -> float:

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -35,6 +35,7 @@ from leadqual.analytics._shapes import (
 )
 from leadqual.analytics.calibrate import CalibratedRule, slug
 from leadqual.conditions import Attr, Condition
+from leadqual.errors import ValidationError
 from leadqual.scoring.rules import EngagementRule, FitRule
 
 __all__ = ["Table", "fit_tables"]
@@ -175,16 +176,29 @@ def fit_tables(
     interactions: int,
     regularization: float,
     seed: int,
+    monotonic: Mapping[str, int] | None = None,
 ) -> list[Table]:
-    """One table per budget of rules (the boosted models are fitted once)."""
+    """One table per budget of rules (the boosted models are fitted once). ``monotonic``
+    maps a numeric attribute or an event type to 1 (points never fall as it grows) or -1
+    (never rise): its shape is fitted so, and the points too (neighbouring bins whose
+    points disagree are merged, an event type whose points disagree dropped)."""
     from sklearn.linear_model import (  # type: ignore[import-untyped,unused-ignore]
         LogisticRegression,
     )
 
     cols = columns(rows, attribute_names, type_names)
+    signs = dict(monotonic or {})
+    ordered = {c.name for c in cols if c.kind != "category"}
+    for name, sign in signs.items():
+        if name not in ordered:
+            raise ValidationError(
+                f"monotonic[{name!r}]",
+                sign,
+                "expected a numeric attribute or an event type it scores",
+            )
     labels = np.array([won for *_, won, _ in rows], dtype=bool)
     truth = labels.astype(np.float64)
-    additive = fit_additive(cols, [bool(v) for v in labels], seed=seed)
+    additive = fit_additive(cols, [bool(v) for v in labels], seed=seed, monotonic=signs)
     found = shapes(additive, cols)
     attribute_shapes = [s for s in found if s.column.kind != "count"]
     count_shapes = [s for s in found if s.column.kind == "count"]
@@ -195,10 +209,15 @@ def fit_tables(
     taught = np.zeros(0)
     if interactions:
         margin = np.asarray(additive.decision_function(matrix(cols)), dtype=np.float64)
-        scored = choose_pairs(cols, truth, margin, count=interactions, seed=seed)
+        # a monotone input stays out of pairs: a box could score it the wrong way
+        free = [k for k, c in enumerate(cols) if c.name not in signs]
+        scored = choose_pairs([cols[k] for k in free], truth, margin, count=interactions, seed=seed)
+        scored = [(free[a], free[b], gain) for a, b, gain in scored]
         chosen, gains = [(a, b) for a, b, _ in scored], [g for _, _, g in scored]
     if chosen:
-        teacher = fit_additive(cols, [bool(v) for v in labels], pairs=chosen, seed=seed)
+        teacher = fit_additive(
+            cols, [bool(v) for v in labels], pairs=chosen, seed=seed, monotonic=signs
+        )
         taught = np.asarray(teacher.decision_function(matrix(cols)), dtype=np.float64)
     # what the count shapes add, for the residual the pairs are fitted to
     counted = sum(
@@ -217,7 +236,7 @@ def fit_tables(
         allotted = _allot(budget - len(kept), gains)
         left = budget - len(kept) - sum(allotted)
         binned = bin_shapes(attribute_shapes, max(0, left), rate=float(labels.mean()))
-        reference = [_reference(b) for b in binned]
+        reference = [_reference(b) for b in binned]  # (lists: monotone repairs edit them)
         indices = [b.index(b.column.values) for b in binned]
         pairs: list[Pair] = []
         if any(allotted):
@@ -234,14 +253,27 @@ def fit_tables(
                 seed=seed,
             )
         members = [pair.members([pair.a.values, pair.b.values]) for pair in pairs]
-        design = _design(
-            indices, binned, reference, capped=budget_capped, members=members, pairs=pairs
-        )
-        regression: Any = _Constant(labels)
-        if design.shape[1]:
-            regression = LogisticRegression(
-                C=regularization, max_iter=1000, solver="newton-cholesky", random_state=seed
-            ).fit(design, labels)
+        while True:
+            design = _design(
+                indices, binned, reference, capped=budget_capped, members=members, pairs=pairs
+            )
+            regression: Any = _Constant(labels)
+            if design.shape[1]:
+                regression = LogisticRegression(
+                    C=regularization, max_iter=1000, solver="newton-cholesky", random_state=seed
+                ).fit(design, labels)
+            broken = _disagreeing(binned, reference, budget_counts, regression, signs)
+            if broken is None:
+                break
+            which, k = broken
+            if which < len(binned):  # two neighbouring bins: one bin
+                binned[which] = binned[which].joined(k)
+                reference[which] = _reference(binned[which])
+                indices[which] = binned[which].index(binned[which].column.values)
+            else:  # an event type whose points go the wrong way: left out
+                gone = which - len(binned)
+                budget_counts = budget_counts[:gone] + budget_counts[gone + 1 :]
+                budget_capped = budget_capped[:gone] + budget_capped[gone + 1 :]
         tables.append(
             _table(
                 labels,
@@ -256,6 +288,47 @@ def fit_tables(
             )
         )
     return tables
+
+
+def _betas(binned: Sequence[Binned], reference: Sequence[int], coef: Array) -> list[Array]:
+    """Each attribute's coefficients by segment (then its missing segment), 0 for the
+    reference, from a regression on :func:`_design`'s columns."""
+    out, at = [], 0
+    for b, ref in zip(binned, reference, strict=True):
+        beta = np.zeros(len(b.segments) + (b.missing is not None))
+        for k in range(len(beta)):
+            if k != ref:
+                beta[k] = coef[at]
+                at += 1
+        out.append(beta)
+    return out
+
+
+def _disagreeing(
+    binned: Sequence[Binned],
+    reference: Sequence[int],
+    counts: Sequence[tuple[Column, int]],
+    regression: Any,
+    signs: Mapping[str, int],
+) -> tuple[int, int] | None:
+    """The first place where the points go against a monotone input: ``(attribute,
+    segment)`` whose next segment scores the wrong way, or ``(len(binned) + event type,
+    0)`` whose points per event have the wrong sign; None when they all agree."""
+    if not signs:
+        return None
+    coef = np.asarray(regression.coef_[0], dtype=np.float64)
+    for j, beta in enumerate(_betas(binned, reference, coef)):
+        sign = signs.get(binned[j].column.name, 0)
+        if sign and binned[j].column.kind == "number":
+            steps = sign * np.diff(beta[: len(binned[j].segments)])
+            wrong = np.flatnonzero(steps < 0)
+            if len(wrong):
+                return j, int(wrong[0])
+    at = sum(len(b.segments) + (b.missing is not None) - 1 for b in binned)
+    for k, (col, _) in enumerate(counts):
+        if signs.get(col.name, 0) * coef[at + k] < 0:
+            return len(binned) + k, 0
+    return None
 
 
 def _spread(shape: Shape) -> float:
@@ -348,13 +421,9 @@ def _table(
     points_by_input: list[Array] = []
     error = 0.0
     at = 0
-    for b, ref, idx in zip(binned, reference, indices, strict=True):
-        levels = len(b.segments) + (b.missing is not None)
-        beta = np.zeros(levels)
-        for k in range(levels):
-            if k != ref:
-                beta[k] = coefficients[at]
-                at += 1
+    betas = _betas(binned, reference, coefficients)
+    for b, beta, idx in zip(binned, betas, indices, strict=True):
+        at += len(beta) - 1
         exact = factor * beta
         rounded = np.round(exact)
         error += float(np.max(np.abs(exact - rounded)))

@@ -10,7 +10,7 @@ fold inside cross-validation).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -97,6 +97,7 @@ def fit_additive(
     pairs: Sequence[tuple[int, int]] = (),
     seed: int = 0,
     max_iter: int = 1000,
+    monotonic: Mapping[str, int] | None = None,
 ) -> Any:
     """A boosted model whose trees each use one input (or one of ``pairs``), stopped early
     on 15 % of the rows held out."""
@@ -110,6 +111,7 @@ def fit_additive(
         max_iter=max_iter,
         max_depth=3,
         interaction_cst=groups,
+        monotonic_cst=[(monotonic or {}).get(c.name, 0) for c in cols],
         categorical_features=[c.kind == "category" for c in cols],
         early_stopping=True,
         validation_fraction=0.15,

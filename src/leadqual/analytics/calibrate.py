@@ -26,7 +26,7 @@ import inspect
 import itertools
 import math
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
@@ -511,6 +511,7 @@ def calibrate(
     method: str = "boosted",
     max_rules: int = 60,
     interactions: int = 3,
+    monotonic: Mapping[str, int] | None = None,
     folds: int | None = 5,
     allow_leaks: bool = False,
     as_of: datetime | None = None,
@@ -527,6 +528,11 @@ def calibrate(
     ``min_share`` of the leads pooled into one "other" bin; ``regularization`` is the
     inverse L2 strength of the logistic regression; the same ``seed`` gives the same
     result.
+
+    ``method="boosted"`` (the default) cuts each input's shape from gradient boosting into
+    at most ``max_rules`` rules, up to ``interactions`` pairs of attributes as AND rules;
+    ``monotonic`` maps a numeric attribute or an event type to 1 (its points never fall as
+    it grows) or -1. ``method="logistic"`` fits quantile bins (``max_bins``, ``min_share``).
 
     The result's ``cross_validation`` holds the AUC on leads each fit did not see (``folds``
     stratified folds, everything chosen from data chosen again inside each training fold;
@@ -551,8 +557,14 @@ def calibrate(
     _check_method(method, max_rules)
     require_count("interactions", interactions, 0)
     require_count("max_bins", max_bins, 2)
+    signs = _signs(monotonic, method)
     _scale(pdo, base_score, base_odds)
-    options |= {"method": method, "max_rules": max_rules, "interactions": interactions}
+    options |= {
+        "method": method,
+        "max_rules": max_rules,
+        "interactions": interactions,
+        "monotonic": signs,
+    }
     checked: CrossValidation | None = None
     budget: tuple[BudgetPoint, ...] = ()
     if folds is not None:
@@ -562,6 +574,19 @@ def calibrate(
 
 
 METHODS = ("boosted", "logistic")
+
+
+def _signs(monotonic: Mapping[str, int] | None, method: str) -> dict[str, int]:
+    if monotonic is None:
+        return {}
+    if method != "boosted":
+        raise ValidationError("monotonic", dict(monotonic), "applies to method='boosted' only")
+    if not isinstance(monotonic, Mapping):
+        raise ValidationError("monotonic", monotonic, "expected a mapping of input to 1 or -1")
+    for name, sign in monotonic.items():
+        if isinstance(sign, bool) or sign not in (1, -1):
+            raise ValidationError(f"monotonic[{name!r}]", sign, "expected 1 or -1")
+    return dict(monotonic)
 
 
 def _check_method(method: str, max_rules: int) -> None:
@@ -751,6 +776,7 @@ def _fit_rows(
     method: str,
     max_rules: int,
     interactions: int = 0,
+    monotonic: Mapping[str, int] | None = None,
     budgets: Sequence[int] = (),
     seed: int = 0,
     **options: Any,
@@ -759,7 +785,7 @@ def _fit_rows(
     then ``budgets``; the logistic method has one fit whatever the budget)."""
     if method == "logistic":
         result, features, fitted = _calibrate_rows(rows, seed=seed, **options)
-        del max_rules, budgets, interactions  # one additive fit, whatever the budget
+        del max_rules, budgets, interactions, monotonic  # one fit, whatever the budget
 
         def unrounded(other: Sequence[ClosedLead]) -> Sequence[float]:
             return [float(v) for v in fitted.decision_function(_design(other, features))]
@@ -784,6 +810,7 @@ def _fit_rows(
         factor=factor,
         budgets=[max_rules, *budgets],
         interactions=interactions,
+        monotonic=monotonic,
         regularization=options["regularization"],
         seed=seed,
     )
@@ -819,6 +846,7 @@ _OPTIONS = frozenset(inspect.signature(_calibrate_rows).parameters) - {"rows", "
     "method",
     "max_rules",
     "interactions",
+    "monotonic",
 }
 
 

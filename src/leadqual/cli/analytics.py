@@ -99,6 +99,17 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="at most this many pairs of attributes as AND rules (default 3; 0: none)",
     )
     cal.add_argument(
+        "--increasing",
+        metavar="NAMES",
+        help="comma-separated numeric attributes or event types whose points never fall as "
+        "they grow (boosted)",
+    )
+    cal.add_argument(
+        "--decreasing",
+        metavar="NAMES",
+        help="likewise, whose points never rise as they grow",
+    )
+    cal.add_argument(
         "--plot",
         metavar="FILE",
         help="also draw the held-out AUC against the rules (.png, .svg; needs leadqual[plot])",
@@ -225,6 +236,15 @@ def _names(text: str | None) -> list[str] | None:
     return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
 
 
+def _monotonic(args: argparse.Namespace) -> dict[str, int] | None:
+    up, down = _names(args.increasing) or [], _names(args.decreasing) or []
+    both = sorted(set(up) & set(down))
+    if both:
+        raise ValidationError("--increasing", ",".join(both), "also given to --decreasing")
+    signs = dict.fromkeys(up, 1) | dict.fromkeys(down, -1)
+    return signs or None
+
+
 def run_calibrate(args: argparse.Namespace) -> int:
     """Fit points, print the calibration, write the rule file."""
     if args.folds < 0 or args.folds == 1:
@@ -251,6 +271,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
         method=args.method,
         max_rules=args.max_rules,
         interactions=args.interactions,
+        monotonic=_monotonic(args),
         folds=args.folds or None,
         allow_leaks=args.allow_leaks,
         seed=args.seed,
