@@ -152,11 +152,13 @@ class PointsModel:
 
     fit: tuple[FitRule, ...] = attrs.field(default=(), converter=_fit_rules)
     engagement: tuple[EngagementRule, ...] = attrs.field(default=(), converter=_engagement_rules)
-    decay: DecayFunction | None = attrs.field(default=None)
-    min_score: float | None = attrs.field(default=None, validator=_bound("min_score"))
-    max_score: float | None = attrs.field(default=None, validator=_bound("max_score"))
-    group_caps: JsonMap = attrs.field(default=None, converter=_group_caps)
-    grades: tuple[tuple[str, float], ...] = attrs.field(default=None, converter=_grades)
+    decay: DecayFunction | None = attrs.field(default=None, kw_only=True)
+    min_score: float | None = attrs.field(default=None, kw_only=True, validator=_bound("min_score"))
+    max_score: float | None = attrs.field(default=None, kw_only=True, validator=_bound("max_score"))
+    group_caps: JsonMap = attrs.field(default=None, kw_only=True, converter=_group_caps)
+    grades: tuple[tuple[str, float], ...] = attrs.field(
+        default=None, kw_only=True, converter=_grades
+    )
     _index: dict[str, tuple[tuple[int, Test | None], ...]] = attrs.field(
         init=False, eq=False, repr=False, hash=False
     )
