@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import math
 import random
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -259,3 +259,129 @@ def test_a_back_test_of_the_table_repeats_the_auc_it_reports() -> None:
     rules = result.ruleset("calibrated", "1", mql_score=result.threshold_for_share(0.2))
     report = backtest(rules, leads, [], outcomes, as_of=AT)
     assert report.auc == pytest.approx(result.auc)
+
+
+# --- found by review: each of these failed before its fix -------------------------------
+
+
+def rows_and_fit(
+    leads: list[Lead], won: list[bool], events: dict[str, list[lq.Event]] | None = None
+) -> tuple[list[object], object]:
+    outcomes = [
+        Outcome(lead.id, "won" if w else "lost") for lead, w in zip(leads, won, strict=True)
+    ]
+    rows = calibration._decisions(
+        leads, [e for es in (events or {}).values() for e in es], outcomes, AT
+    )
+    options = {
+        "attributes": None,
+        "event_types": None,
+        "exclude": (),
+        "pdo": 20,
+        "base_score": 100,
+        "base_odds": 1.0,
+        "regularization": 1.0,
+    }
+    return rows, calibration._fit_rows(
+        rows, method="boosted", max_rules=60, interactions=3, **options
+    )[0]
+
+
+def agree(fit: object, leads: list[Lead]) -> None:
+    """The fast scoring of the held-out figures gives what the model gives."""
+    rows = calibration._decisions(leads, [], [Outcome(lead.id, "lost") for lead in leads], AT)
+    expected = [fit.calibration.model.score(lead, [], as_of=AT).total for lead in leads]  # type: ignore[attr-defined]
+    assert list(fit.totals(rows)) == expected  # type: ignore[attr-defined]
+
+
+def messy(n: int = 3000, seed: int = 1) -> tuple[list[Lead], list[bool]]:
+    rng = random.Random(seed)
+    leads, won = [], []
+    for i in range(n):
+        region = rng.choice(["emea", "amer", "apac", None])
+        size = rng.randrange(1, 500)
+        paid = rng.random() < 0.4
+        attributes = {"size": size, "paid": paid} | ({"region": region} if region else {})
+        leads.append(Lead(f"M{i:05d}", attributes=attributes))
+        logit = -1 + 0.8 * paid + 0.6 * (region is None) - 0.5 * (region == "apac") + size / 400
+        won.append(rng.random() < 1 / (1 + math.exp(-logit)))
+    return leads, won
+
+
+def test_values_the_fit_never_saw_score_as_the_rules_say() -> None:
+    leads, won = messy()
+    _, fit = rows_and_fit(leads, won)
+    strangers = [
+        Lead("a", attributes={"region": "latam", "size": 50, "paid": True}),  # unseen category
+        Lead("b", attributes={"size": 50, "paid": 1}),  # 1 is not True in a rule
+        Lead("c", attributes={"size": True, "paid": False}),  # a boolean in a number column
+        Lead("d", attributes={"size": "n/a", "region": "emea"}),  # text in a number column
+        Lead("e", attributes={"size": -7.5, "paid": "yes"}),
+        Lead("f"),
+    ]
+    agree(fit, strangers)
+
+
+def test_a_stray_text_among_numbers_does_not_break_the_cross_validation() -> None:
+    leads, won = messy(1500, seed=3)
+    leads[17] = leads[17].with_attributes(size="unknown")
+    outcomes = [
+        Outcome(lead.id, "won" if w else "lost") for lead, w in zip(leads, won, strict=True)
+    ]
+    result = calibrate(leads, [], outcomes, as_of=AT)
+    assert result.cv_auc is not None
+
+
+def test_copies_of_an_event_count_once_as_in_the_model() -> None:
+    leads, won = messy(1500, seed=4)
+    rng = random.Random(5)
+    events: dict[str, list[lq.Event]] = {}
+    for k, lead in enumerate(leads):
+        visits = [
+            lq.Event(lead.id, "visit", at=AT - timedelta(days=d + 1), id=f"v{k}-{d}")
+            for d in range(rng.randrange(6))
+        ]
+        events[lead.id] = visits + visits[:1]  # one re-delivered
+    rows, fit = rows_and_fit(leads, won, events)
+    assert list(fit.totals(rows)) == list(fit.calibration.scores)  # type: ignore[attr-defined]
+
+
+def test_many_categories_and_tiny_histories_are_handled() -> None:
+    rng = random.Random(6)
+    cities = [f"city {k}" for k in range(400)]
+    leads = [
+        Lead(
+            f"C{i:04d}",
+            attributes={
+                "city": rng.choice(["paris", "lyon", "nice"]) if i % 2 else rng.choice(cities)
+            },
+        )
+        for i in range(2000)
+    ]
+    won = [rng.random() < (0.4 if lead.attributes["city"] == "paris" else 0.2) for lead in leads]
+    _, fit = rows_and_fit(leads, won)
+    agree(fit, [*leads[:50], Lead("x", attributes={"city": "city 399"})])
+    few = [Lead(f"T{i}", attributes={"size": i}) for i in range(12)]
+    outcomes = [Outcome(lead.id, "won" if i % 2 else "lost") for i, lead in enumerate(few)]
+    with pytest.raises(lq.ValidationError, match="method='logistic'"):
+        calibrate(few, [], outcomes, as_of=AT, folds=None)
+    assert calibrate(few, [], outcomes, as_of=AT, folds=None, method="logistic").n == 12
+
+
+def test_a_monotone_input_some_fold_lacks_is_no_error() -> None:
+    leads, won = messy(1500, seed=7)
+    outcomes = [
+        Outcome(lead.id, "won" if w else "lost") for lead, w in zip(leads, won, strict=True)
+    ]
+    demos = [lq.Event(leads[k].id, "demo", at=AT - timedelta(days=1)) for k in (3, 900)]
+    result = calibrate(leads, demos, outcomes, as_of=AT, folds=3, monotonic={"demo": 1})
+    assert result.cross_validation is not None
+
+
+def test_small_histories_are_not_refused_as_leaks_by_chance() -> None:
+    from leadqual.analytics.calibrate import separation
+
+    rng = random.Random(8)
+    for _ in range(50):
+        labels = [rng.random() < 0.3 for _ in range(20)]
+        assert separation(rng.sample(range(100), 20), labels) < 0.98

@@ -52,7 +52,7 @@ class Binned:
         """Segments other than the one every other is measured against."""
         return len(self.segments) - 1 + (self.missing is not None)
 
-    def index(self, values: Array) -> np.ndarray:
+    def index(self, values: Array, odd: np.ndarray | None = None) -> np.ndarray:
         """The segment of each value (``len(segments)`` for a missing one; -1, scored as
         the reference, for a category never seen in training, and for a missing value
         when no missing segment was kept)."""
@@ -66,6 +66,8 @@ class Binned:
             return out
         lows = np.array([seg.low for seg in self.segments[1:]], dtype=np.float64)
         out[~nan] = np.searchsorted(lows, values[~nan], side="right")
+        if odd is not None:
+            out[odd] = -1  # present, but no number: no range holds, nor "missing"
         return out
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from leadqual.analytics._bins import Binned, bin_shapes
 from leadqual.analytics._history import ClosedLead
-from leadqual.analytics._pairs import Box, boxes, choose_pairs, pair_matrix
+from leadqual.analytics._pairs import Box, boxes, choose_pairs, pair_matrix, shown
 from leadqual.analytics._shapes import (
     Array,
     Column,
@@ -50,8 +50,10 @@ class Pair:
     boxes: tuple[Box, ...]
     reference: int
 
-    def members(self, values: Sequence[Array]) -> list[np.ndarray]:
-        return [box.holds(values) for box in self.boxes]
+    def members(
+        self, values: Sequence[Array], odd: Sequence[np.ndarray | None] = (None, None)
+    ) -> list[np.ndarray]:
+        return [box.holds(values, odd) for box in self.boxes]
 
 
 @attrs.frozen(eq=False)
@@ -78,20 +80,25 @@ class Table:
     def _inputs(
         self, rows: Sequence[ClosedLead]
     ) -> tuple[list[np.ndarray], list[Array], list[list[np.ndarray]]]:
-        coded: dict[str, Array] = {}
+        coded: dict[str, tuple[Array, np.ndarray]] = {}
 
-        def values(column: Column) -> Array:
+        def values(column: Column) -> tuple[Array, np.ndarray]:
             if column.name not in coded:
                 raw = raw_values(rows, column.name, "attribute")
-                coded[column.name] = column.codes_of(raw)
+                coded[column.name] = (column.codes_of(raw), column.odd(raw))
             return coded[column.name]
 
-        indices = [b.index(values(b.column)) for b in self.binned]
+        indices = [b.index(*values(b.column)) for b in self.binned]
         capped = [
             np.minimum(np.array(raw_values(rows, col.name, "count"), dtype=np.float64), cap)
             for col, cap in self.counts
         ]
-        members = [pair.members([values(pair.a), values(pair.b)]) for pair in self.pairs]
+        members = [
+            pair.members(
+                [values(pair.a)[0], values(pair.b)[0]], [values(pair.a)[1], values(pair.b)[1]]
+            )
+            for pair in self.pairs
+        ]
         return indices, capped, members
 
     def unrounded(self, rows: Sequence[ClosedLead]) -> Array:
@@ -187,15 +194,17 @@ def fit_tables(
     )
 
     cols = columns(rows, attribute_names, type_names)
+    if not cols:
+        raise ValidationError(
+            "attributes",
+            list(attribute_names),
+            "nothing to score the leads by: no attribute held by 20 leads or more with two "
+            "values or more, and no event type seen (method='logistic' fits smaller histories)",
+        )
     signs = dict(monotonic or {})
+    # (checked on the whole history; a fold may lack an input: its sign goes with it)
     ordered = {c.name for c in cols if c.kind != "category"}
-    for name, sign in signs.items():
-        if name not in ordered:
-            raise ValidationError(
-                f"monotonic[{name!r}]",
-                sign,
-                "expected a numeric attribute or an event type it scores",
-            )
+    signs = {name: sign for name, sign in signs.items() if name in ordered}
     labels = np.array([won for *_, won, _ in rows], dtype=bool)
     truth = labels.astype(np.float64)
     additive = fit_additive(cols, [bool(v) for v in labels], seed=seed, monotonic=signs)
@@ -549,17 +558,18 @@ def _attribute_rules(
                 key=lambda v: (type(v).__name__, str(v)),
             )
             condition = field.is_in(values)
-            shown = ", ".join(str(v) for v in values[:4]) + (", ..." if len(values) > 4 else "")
-            label = f"= {shown}" if len(values) == 1 else f"in {shown}"
+            listed = ", ".join(str(v) for v in values[:4]) + (", ..." if len(values) > 4 else "")
+            label = f"= {listed}" if len(values) == 1 else f"in {listed}"
         else:
             low = _number(b.segments[members[0]].low)
             high = _number(b.segments[groups[g + 1][0]].low) if g + 1 < len(groups) else None
             if g == 0 and high is not None:
-                condition, label = field < high, f"< {high:g}"
+                condition, label = field < high, f"< {shown(high)}"
             elif high is None:
-                condition, label = field >= low, f">= {low:g}"
+                condition, label = field >= low, f">= {shown(low)}"
             else:
-                condition, label = (field >= low) & (field < high), f"{low:g} to {high:g}"
+                condition = (field >= low) & (field < high)
+                label = f"{shown(low)} to {shown(high)}"
         coefficient = float(
             np.average(beta[members], weights=[b.segments[k].weight for k in members])
         )

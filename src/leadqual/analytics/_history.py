@@ -12,7 +12,7 @@ from leadqual.events import Event
 from leadqual.leads import Lead
 from leadqual.outcomes import Outcome
 
-__all__ = ["ClosedLead", "decisions", "group_events", "index_outcomes"]
+__all__ = ["ClosedLead", "count_of", "decisions", "group_events", "index_outcomes"]
 
 
 class ClosedLead(NamedTuple):
@@ -105,3 +105,18 @@ def group_events(events: Iterable[Event]) -> dict[str, list[Event]]:
             raise ValidationError(f"events[{i}]", event, "expected an Event")
         by_lead.setdefault(event.lead_id, []).append(event)
     return by_lead
+
+
+def count_of(before: Iterable[Event], kind: str) -> int:
+    """Events of type ``kind`` as a points model counts them: copies of one event (the
+    same id) once."""
+    ids: set[str] = set()
+    n = 0
+    for event in before:
+        if event.type == kind:
+            if event.id is None:
+                n += 1
+            elif event.id not in ids:
+                ids.add(event.id)
+                n += 1
+    return n

@@ -21,7 +21,7 @@ import numpy as np
 from leadqual.analytics._shapes import Array, Column
 from leadqual.conditions import Attr, Condition
 
-__all__ = ["Box", "boxes", "choose_pairs", "pair_matrix"]
+__all__ = ["Box", "boxes", "choose_pairs", "pair_matrix", "shown"]
 
 
 def _log_loss(margin: Array, labels: Array) -> float:
@@ -34,7 +34,8 @@ def _coarse(column: Column, train: np.ndarray, bins: int = 8) -> np.ndarray:
     values = column.values
     nan = np.isnan(values)
     if column.kind == "category":
-        return np.where(nan, len(column.categories), values).astype(np.int64)
+        codes = np.where(nan, len(column.categories), values)
+        return np.where(codes < 0, len(column.categories) + 1, codes).astype(np.int64)
     seen = values[train][~nan[train]]
     edges: Array = (
         np.unique(np.quantile(seen, np.linspace(0, 1, bins + 1)[1:-1]))
@@ -115,9 +116,10 @@ class Side:
             or bool(self.without)
         )
 
-    def holds(self, raw: Array) -> np.ndarray:
-        """Which values the side admits (as :meth:`condition` reads leads)."""
-        nan = np.isnan(raw)
+    def holds(self, raw: Array, odd: np.ndarray | None = None) -> np.ndarray:
+        """Which values the side admits (as :meth:`condition` reads leads); ``odd``: values
+        present but of no kind the column scores (NaN in ``raw``, yet not missing)."""
+        nan = np.isnan(raw) if odd is None else np.isnan(raw) & ~odd
         if self.column.kind == "category":
             if self.only is not None:
                 return np.isin(raw, sorted(self.only)) & ~nan
@@ -145,16 +147,16 @@ class Side:
         words = []
         if self.low > -math.inf:
             parts.append(field > _number(self.low))
-            words.append(f"> {_number(self.low):g}")
+            words.append(f"> {shown(self.low)}")
         if self.high < math.inf:
             parts.append(field <= _number(self.high))
-            words.append(f"<= {_number(self.high):g}")
+            words.append(f"<= {shown(self.high)}")
         if not parts:
             return field.exists(), f"{name} known"
         condition = parts[0] if len(parts) == 1 else parts[0] & parts[1]
         text = f"{name} {' and '.join(words)}"
         if self.optional and self.missing:
-            return condition | ~field.exists(), f"{text} or unknown"
+            return condition | ~field.exists(), f"({text}, or {name} unknown)"
         return condition, text
 
     def _values(self, codes: frozenset[int]) -> list[Any]:
@@ -165,6 +167,16 @@ class Side:
 def _listed(values: Sequence[Any]) -> str:
     shown = ", ".join(str(v) for v in values[:4]) + (", ..." if len(values) > 4 else "")
     return f"= {shown}" if len(values) == 1 else f"in {shown}"
+
+
+def shown(value: float) -> str:
+    """A number as a rule prints it: whole numbers without a point, never in exponent form.
+
+    >>> shown(1253227.0), shown(17.5), shown(-4902)
+    ('1253227', '17.5', '-4902')
+    """
+    number = _number(value)
+    return str(number) if isinstance(number, int) else format(number, "f").rstrip("0")
 
 
 def _number(value: float) -> float | int:
@@ -178,10 +190,12 @@ class Box:
 
     sides: tuple[Side, ...]
 
-    def holds(self, values: Sequence[Array]) -> np.ndarray:
+    def holds(
+        self, values: Sequence[Array], odd: Sequence[np.ndarray | None] = (None, None)
+    ) -> np.ndarray:
         out = np.ones(len(values[0]), dtype=bool)
-        for side, raw in zip(self.sides, values, strict=True):
-            out &= side.holds(raw)
+        for side, raw, strange in zip(self.sides, values, odd, strict=True):
+            out &= side.holds(raw, strange)
         return out
 
     def condition(self) -> tuple[Condition, str]:

@@ -17,7 +17,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from leadqual.analytics._history import ClosedLead
+from leadqual.analytics._history import ClosedLead, count_of
 
 __all__ = ["Column", "Shape", "columns", "fit_additive", "shapes"]
 
@@ -40,19 +40,42 @@ class Column:
     categories: tuple[Any, ...] = ()
 
     def codes_of(self, raw: Sequence[Any]) -> Array:
-        """Values of other rows in this column's coding (an unknown category is NaN)."""
+        """Values of other rows in this column's coding: a category's code, -1 for a
+        value this column never held (another text, a number in a text column, 1 in a
+        column of booleans: scored as the reference), NaN when missing. A number column
+        reads a value that is no number as NaN too: :meth:`odd` tells them apart."""
         if self.kind != "category":
-            return np.array([np.nan if v is None else float(v) for v in raw], dtype=np.float64)
-        index = {value: i for i, value in enumerate(self.categories)}
+            return np.array([float(v) if _is_number(v) else np.nan for v in raw], dtype=np.float64)
+        index = {_key(value): i for i, value in enumerate(self.categories)}
         return np.array(
-            [np.nan if v is None else float(index.get(v, np.nan)) for v in raw], dtype=np.float64
+            [np.nan if v is None else float(index.get(_key(v), -1)) for v in raw],
+            dtype=np.float64,
         )
+
+    def odd(self, raw: Sequence[Any]) -> np.ndarray:
+        """Which values are present but of no kind this column scores (text in a column of
+        numbers): no range rule holds for them, and they are not missing either."""
+        if self.kind == "category":
+            return np.zeros(len(raw), dtype=bool)
+        return np.array([v is not None and not _is_number(v) for v in raw], dtype=bool)
+
+
+def _key(value: Any) -> tuple[bool, Any]:
+    # True and 1 are equal in Python, not in a rule: keep the kinds apart
+    return (isinstance(value, bool), value)
+
+
+_MIN_PRESENT = 20  # leads that hold an attribute, for a shape of it
+
+#: scikit-learn's boosting takes at most 255 categories less one per input: values past the
+#: most common 254 score as the reference (no rule names them)
+MAX_CATEGORIES = 254
 
 
 def raw_values(rows: Sequence[ClosedLead], name: str, kind: str) -> list[Any]:
     """An input's values, row by row (an event type's count)."""
     if kind == "count":
-        return [sum(1 for e in before if e.type == name) for _, before, _, _ in rows]
+        return [count_of(before, name) for _, before, _, _ in rows]
     return [lead.attributes.get(name) for lead, *_ in rows]
 
 
@@ -69,13 +92,19 @@ def columns(
         present = [v for v in raw if v is not None]
         if not present:
             continue
+        if len(present) < _MIN_PRESENT or len({_key(v) for v in present}) < 2:
+            continue  # too few leads hold it (or one value) to draw a shape from
         if all(_is_number(v) for v in present):
             out.append(
                 Column(name, "number", np.array([np.nan if v is None else float(v) for v in raw]))
             )
         elif all(isinstance(v, (str, bool)) for v in present):
-            categories = tuple(sorted(set(present), key=lambda v: (type(v).__name__, str(v))))
-            column = Column(name, "category", np.empty(0), categories)
+            sizes: dict[tuple[bool, Any], int] = {}
+            for v in present:
+                sizes[_key(v)] = sizes.get(_key(v), 0) + 1
+            common = sorted(sizes, key=lambda k: (-sizes[k], type(k[1]).__name__, str(k[1])))
+            kept = sorted(common[:MAX_CATEGORIES], key=lambda k: (type(k[1]).__name__, str(k[1])))
+            column = Column(name, "category", np.empty(0), tuple(k[1] for k in kept))
             out.append(attrs.evolve(column, values=column.codes_of(raw)))
     out.sort(key=lambda c: c.kind != "category")  # stable: the given order otherwise
     for kind in event_types:
@@ -106,14 +135,17 @@ def fit_additive(
     )
 
     groups = [[j] for j in range(len(cols))] + [list(p) for p in pairs]
+    won = sum(labels)
+    # early stopping holds out 15 % of the rows, stratified: it needs both outcomes there
+    stopping = min(won, len(labels) - won) >= 20
     model = HistGradientBoostingClassifier(
         learning_rate=0.1,
-        max_iter=max_iter,
+        max_iter=max_iter if stopping else 100,
         max_depth=3,
         interaction_cst=groups,
         monotonic_cst=[(monotonic or {}).get(c.name, 0) for c in cols],
         categorical_features=[c.kind == "category" for c in cols],
-        early_stopping=True,
+        early_stopping=stopping,
         validation_fraction=0.15,
         n_iter_no_change=30,
         random_state=seed,
@@ -142,6 +174,8 @@ def shapes(model: Any, cols: Sequence[Column]) -> list[Shape]:
     out = []
     for j, col in enumerate(cols):
         present = col.values[~np.isnan(col.values)]
+        if col.kind == "category":
+            present = present[present >= 0]  # -1: past the most common categories
         grid, weights = np.unique(present, return_counts=True)
         missing_weight = float(np.isnan(col.values).sum())
         probes = np.repeat(reference, len(grid) + 1, axis=0)

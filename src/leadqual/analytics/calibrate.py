@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from leadqual._fields import require_count
-from leadqual.analytics._history import ClosedLead, decisions
+from leadqual.analytics._history import ClosedLead, count_of, decisions
 from leadqual.analytics.metrics import roc_auc
 from leadqual.conditions import Attr, Condition
 from leadqual.errors import LeakError, MissingExtra, ValidationError
@@ -354,7 +354,7 @@ def _attribute_features(
 def _event_features(rows: Sequence[ClosedLead], types: Iterable[str]) -> list[_Feature]:
     features = []
     for kind in types:
-        counts = [sum(1 for e in before if e.type == kind) for _, before, _, _ in rows]
+        counts = [count_of(before, kind) for _, before, _, _ in rows]
         if not any(counts):
             continue
         # the cap: the count beyond which more events no longer raise the win rate (read off
@@ -383,7 +383,8 @@ def _design(rows: Sequence[ClosedLead], features: Sequence[_Feature]) -> list[li
             if test is not None:
                 row.append(1.0 if test(lead, None) else 0.0)
             else:
-                n = sum(1 for e in before if e.type == feature.event_type)
+                assert feature.event_type is not None
+                n = count_of(before, feature.event_type)
                 row.append(float(min(n, feature.cap or n)))
         matrix.append(row)
     return matrix
@@ -438,13 +439,14 @@ _FEW_VALUES = 20  # up to this many distinct values, each value is a group of it
 def separation(values: Sequence[Any], labels: Sequence[bool]) -> float:
     """How well one input alone tells won from lost: the AUC of the best ordering of its
     values. Up to 20 distinct values (a missing value is one of them) are ordered by their
-    win rate, so a text that names the outcome scores 1.0; numbers with more values are
-    taken in their order or its reverse, a missing value lowest.
+    win rate, so a text that names the outcome scores 1.0 (values held by fewer than 5
+    leads pooled, so small histories are not refused by chance); numbers with more values
+    are taken in their order or its reverse, a missing value lowest.
 
-    >>> separation(["won", "lost", "won", "lost"], [True, False, True, False])
+    >>> separation(["won", "lost"] * 5, [True, False] * 5)
     1.0
-    >>> round(separation(["a", "a", "b", "b"], [True, False, True, True]), 3)
-    0.833
+    >>> round(separation(["a"] * 10 + ["b"] * 10, [True] * 5 + [False] * 5 + [True] * 9 + [False]), 3)
+    0.738
     """
     keys: list[Any] = [(v, "") if _is_number(v) else ("", str(v)) for v in values]
     numbers = all(_is_number(v) for v in values if v is not None)
@@ -452,8 +454,8 @@ def separation(values: Sequence[Any], labels: Sequence[bool]) -> float:
         sizes: dict[Any, int] = {}
         for key in keys:
             sizes[key] = sizes.get(key, 0) + 1
-        if len(sizes) > _FEW_VALUES:  # many texts: the rare ones (under 5 leads) one group
-            keys = [key if sizes[key] >= 5 else None for key in keys]
+        # a value held by under 5 leads says nothing alone: the rare ones are one group
+        keys = [key if sizes[key] >= 5 else None for key in keys]
         won: dict[Any, list[int]] = {}
         for key, label in zip(keys, labels, strict=True):
             won.setdefault(key, [0, 0])[label] += 1
@@ -474,7 +476,7 @@ def _check_leaks(
         if found >= LEAK_AUC:
             raise LeakError(f"attributes[{name!r}]", round(found, 4), name)
     for kind in event_types:
-        counts = [sum(1 for e in before if e.type == kind) for _, before, _, _ in rows]
+        counts = [count_of(before, kind) for _, before, _, _ in rows]
         found = separation(counts, labels)
         if found >= LEAK_AUC:
             raise LeakError(f"event_types[{kind!r}]", round(found, 4), kind)
@@ -485,8 +487,17 @@ def slug(text: str) -> str:
 
     >>> slug("budget >= 30"), slug("day > 17.5 and <= 20.5"), slug("Lead Quality = Worst")
     ('budget-from-30', 'day-over-17-5-and-up-to-20-5', 'lead-quality-worst')
+    >>> slug("balance < -4902"), slug("region != emea")
+    ('balance-under-minus-4902', 'region-not-emea')
     """
-    for sign, word in ((">=", "from"), ("<=", "up to"), ("<", "under"), (">", "over")):
+    for sign, word in (
+        ("!=", "not"),
+        (">=", "from"),
+        ("<=", "up to"),
+        ("<", "under"),
+        (">", "over"),
+        (" -", " minus "),
+    ):
         text = text.replace(sign, word)
     out = "".join(c if c.isalnum() else "-" for c in text.lower())
     while "--" in out:
@@ -558,6 +569,17 @@ def calibrate(
     require_count("interactions", interactions, 0)
     require_count("max_bins", max_bins, 2)
     signs = _signs(monotonic, method)
+    names = _names(rows, attributes, event_types, exclude)
+    for name, sign in signs.items():
+        if name not in names[1] and not all(
+            _is_number(lead.attributes.get(name)) or lead.attributes.get(name) is None
+            for lead, *_ in rows
+        ):
+            raise ValidationError(
+                f"monotonic[{name!r}]", sign, "expected a numeric attribute or an event type"
+            )
+        if name not in names[0] and name not in names[1]:
+            raise ValidationError(f"monotonic[{name!r}]", sign, "is not an input it scores")
     _scale(pdo, base_score, base_odds)
     options |= {
         "method": method,
