@@ -445,7 +445,8 @@ def separation(values: Sequence[Any], labels: Sequence[bool]) -> float:
 
     >>> separation(["won", "lost"] * 5, [True, False] * 5)
     1.0
-    >>> round(separation(["a"] * 10 + ["b"] * 10, [True] * 5 + [False] * 5 + [True] * 9 + [False]), 3)
+    >>> won = [True] * 5 + [False] * 5 + [True] * 9 + [False]
+    >>> round(separation(["a"] * 10 + ["b"] * 10, won), 3)
     0.738
     """
     keys: list[Any] = [(v, "") if _is_number(v) else ("", str(v)) for v in values]
