@@ -18,6 +18,16 @@ from leadqual.analytics.calibrate import calibrate
 
 AT = datetime(2026, 6, 1, tzinfo=timezone.utc)
 calibration = importlib.import_module("leadqual.analytics.calibrate")
+#: calibrate()'s defaults, as its private fit takes them
+OPTIONS = {
+    "attributes": None,
+    "event_types": None,
+    "exclude": (),
+    "pdo": 20,
+    "base_score": 100,
+    "base_odds": 1.0,
+    "regularization": 1.0,
+}
 
 
 def bump(employees: int) -> float:
@@ -201,17 +211,8 @@ def test_missing_values_and_unseen_categories_score_as_the_table_says(max_rules:
         for lead in holey
     ]
     rows = calibration._decisions(holey, [], outcomes, AT)
-    options = {
-        "attributes": None,
-        "event_types": None,
-        "exclude": (),
-        "pdo": 20,
-        "base_score": 100,
-        "base_odds": 1.0,
-        "regularization": 1.0,
-    }
     fit = calibration._fit_rows(
-        rows, method="boosted", max_rules=max_rules, interactions=3, **options
+        rows, method="boosted", max_rules=max_rules, interactions=3, **OPTIONS
     )[0]
     assert list(fit.totals(rows)) == list(fit.calibration.scores)
     assert len(fit.calibration.model.rules()) - 1 <= max_rules
@@ -273,17 +274,8 @@ def rows_and_fit(
     rows = calibration._decisions(
         leads, [e for es in (events or {}).values() for e in es], outcomes, AT
     )
-    options = {
-        "attributes": None,
-        "event_types": None,
-        "exclude": (),
-        "pdo": 20,
-        "base_score": 100,
-        "base_odds": 1.0,
-        "regularization": 1.0,
-    }
     return rows, calibration._fit_rows(
-        rows, method="boosted", max_rules=60, interactions=3, **options
+        rows, method="boosted", max_rules=60, interactions=3, **OPTIONS
     )[0]
 
 
