@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadqual.errors import ValidationError
+
+if TYPE_CHECKING:
+    import attrs
 
 #: Seconds in a day. Days are counted in UTC wherever leadqual counts them.
 DAY = 86400.0
@@ -25,6 +28,41 @@ def require_text(field: str, value: Any) -> str:
 def optional_text(field: str, value: Any) -> str | None:
     """Like :func:`require_text`, but ``None`` is allowed."""
     return None if value is None else require_text(field, value)
+
+
+def checked(
+    check: Callable[[str, Any], object], field: str | None = None, *, optional: bool = False
+) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """An attrs validator that runs ``check(field, value)``: a ``require_*`` check, say.
+
+    The field named in the error is ``field`` when given, else ``"<Class>.<attribute>"``;
+    with ``optional=True`` a ``None`` value is let through unchecked.
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Stage:
+    ...     name: str = attrs.field(validator=checked(require_text))
+    ...     owner: str | None = attrs.field(
+    ...         default=None, validator=checked(require_text, "owner", optional=True)
+    ...     )
+    >>> Stage("MQL", None)
+    Stage(name='MQL', owner=None)
+    >>> Stage(" ")
+    Traceback (most recent call last):
+    ...
+    leadqual.errors.ValidationError: Stage.name: expected a non-empty string, got ' '
+    >>> Stage("MQL", owner="")
+    Traceback (most recent call last):
+    ...
+    leadqual.errors.ValidationError: owner: expected a non-empty string, got ''
+    """
+
+    def validate(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if optional and value is None:
+            return
+        check(f"{type(inst).__name__}.{attribute.name}" if field is None else field, value)
+
+    return validate
 
 
 def require_number(field: str, value: Any) -> float:

@@ -25,6 +25,7 @@ import attrs
 
 from leadqual._fields import (
     check_keys,
+    checked,
     optional_text,
     parse_iso,
     parse_timestamp,
@@ -42,18 +43,6 @@ _new = object.__new__
 _intern = sys.intern
 #: How many distinct property maps one decoder shares (see ``EventDecoder``).
 _SHARED_MAPS = 4096
-
-
-def _text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text(attribute.name, value)
-
-
-def _optional_text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    optional_text(attribute.name, value)
-
-
-def _aware(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_aware(attribute.name, value)
 
 
 def _canonical(value: Any) -> Any:
@@ -87,12 +76,12 @@ class Event:
     (``ZoneInfo``) is kept as the same instant with its fixed UTC offset.
     """
 
-    lead_id: str = attrs.field(validator=_text)
-    type: str = attrs.field(validator=_text)
-    at: datetime = attrs.field(validator=_aware)
+    lead_id: str = attrs.field(validator=checked(require_text, "lead_id"))
+    type: str = attrs.field(validator=checked(require_text, "type"))
+    at: datetime = attrs.field(validator=checked(require_aware, "at"))
     properties: JsonMap = attrs.field(default=EMPTY_MAP, converter=_properties, kw_only=False)
-    id: str | None = attrs.field(default=None, validator=_optional_text)
-    source: str | None = attrs.field(default=None, validator=_optional_text)
+    id: str | None = attrs.field(default=None, validator=checked(optional_text, "id"))
+    source: str | None = attrs.field(default=None, validator=checked(optional_text, "source"))
     _ts: float = attrs.field(init=False, eq=False, repr=False, hash=False)
     # the UTC offset, so that one instant written with two offsets is two events (their
     # ``to_dict()`` differ), consistently with how events sort

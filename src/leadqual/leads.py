@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import check_keys, optional_text, require_text
+from leadqual._fields import check_keys, checked, optional_text, require_text
 from leadqual.errors import ValidationError
 from leadqual.jsonvalues import EMPTY_MAP, JsonMap, freeze, freeze_mapping, thaw
 
@@ -24,10 +24,6 @@ __all__ = ["Lead"]
 
 #: Names a condition reads from the lead itself rather than from ``attributes``.
 RESERVED_ATTRIBUTES = ("id", "email")
-
-
-def _id(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text("id", value)
 
 
 def _email(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -59,7 +55,7 @@ class Lead:
     names are not allowed inside ``attributes``.
     """
 
-    id: str = attrs.field(validator=_id)
+    id: str = attrs.field(validator=checked(require_text, "id"))
     email: str | None = attrs.field(default=None, validator=_email)
     attributes: JsonMap = attrs.field(default=EMPTY_MAP, converter=_attributes)
 

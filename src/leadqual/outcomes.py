@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import check_keys, parse_timestamp, require_aware, require_text
+from leadqual._fields import check_keys, checked, parse_timestamp, require_aware, require_text
 from leadqual.errors import ValidationError
 from leadqual.jsonvalues import EMPTY_MAP, JsonMap, freeze_mapping, thaw
 
@@ -35,21 +35,12 @@ class Result(enum.Enum):
         return self.value
 
 
-def _lead_id(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text("lead_id", value)
-
-
 def _result(value: Any) -> Result:
     if isinstance(value, Result):
         return value
     if isinstance(value, str) and value.strip().lower() in ("won", "lost"):
         return Result(value.strip().lower())
     raise ValidationError("result", value, "expected 'won' or 'lost'")
-
-
-def _at(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        require_aware("at", value)
 
 
 def _value(value: Any) -> float | None:
@@ -81,9 +72,11 @@ class Outcome:
     ``value`` (an amount of 0 or more, optional), and free-form ``details`` (the CRM's
     other columns: reason lost, owner, product...), kept as read-only JSON values."""
 
-    lead_id: str = attrs.field(validator=_lead_id)
+    lead_id: str = attrs.field(validator=checked(require_text, "lead_id"))
     result: Result = attrs.field(converter=_result)
-    at: datetime | None = attrs.field(default=None, validator=_at)
+    at: datetime | None = attrs.field(
+        default=None, validator=checked(require_aware, "at", optional=True)
+    )
     value: float | None = attrs.field(default=None, converter=_value)
     details: JsonMap = attrs.field(default=EMPTY_MAP, converter=_details, kw_only=True)
 

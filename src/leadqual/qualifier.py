@@ -34,7 +34,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import check_keys, parse_timestamp, require_aware, require_text
+from leadqual._fields import check_keys, checked, parse_timestamp, require_aware, require_text
 from leadqual._text import short_number as _num
 from leadqual.errors import (
     DuplicateEventError,
@@ -67,17 +67,13 @@ __all__ = [
 
 
 
-def _target(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text("Decision.target", value)
-
-
 @attrs.frozen
 class Decision:
     """A manual move decided by sales: move the lead to ``target`` at ``at``, and why."""
 
-    target: str = attrs.field(validator=_target)
-    at: datetime = attrs.field(validator=lambda i, a, v: require_aware("Decision.at", v))
-    reason: str = attrs.field(validator=lambda i, a, v: require_text("Decision.reason", v))
+    target: str = attrs.field(validator=checked(require_text, "Decision.target"))
+    at: datetime = attrs.field(validator=checked(require_aware, "Decision.at"))
+    reason: str = attrs.field(validator=checked(require_text, "Decision.reason"))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data."""

@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 
 from leadqual._fields import (
+    checked,
     parse_iso,
     require_aware,
     require_count,
@@ -113,10 +114,6 @@ def _label(inst: Any, field: str) -> str:
     return f"{name}.{field}"
 
 
-def _check_name(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text(f"{type(inst).__name__}.name", value)
-
-
 def _attribute_name(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     where = _label(inst, attribute.name)
     require_text(where, value)
@@ -182,21 +179,13 @@ def _truth(value: Any) -> bool | None:
 # --- what a check may look at -----------------------------------------------------------
 
 
-def _count(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_count("count", value)
-
-
-def _aware(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_aware(attribute.name, value)
-
-
 @attrs.frozen
 class Activity:
     """How often a lead did one type of thing, and when it did so first and last."""
 
-    count: int = attrs.field(validator=_count)
-    first: datetime = attrs.field(validator=_aware)
-    last: datetime = attrs.field(validator=_aware)
+    count: int = attrs.field(validator=checked(require_count, "count"))
+    first: datetime = attrs.field(validator=checked(require_aware, "first"))
+    last: datetime = attrs.field(validator=checked(require_aware, "last"))
 
     @classmethod
     def _trusted(cls, count: int, first: datetime, last: datetime) -> Activity:
@@ -242,7 +231,7 @@ class Facts:
     """
 
     lead: Lead = attrs.field(validator=_lead)
-    as_of: datetime = attrs.field(validator=_aware)
+    as_of: datetime = attrs.field(validator=checked(require_aware, "as_of"))
     activity: Mapping[str, Activity] = attrs.field(
         factory=lambda: MappingProxyType({}), converter=_activity, hash=False
     )
@@ -337,19 +326,11 @@ def _read(lead: Lead, name: str) -> Any:
 # --- results ----------------------------------------------------------------------------
 
 
-def _result_name(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text("name", value)
-
-
 def _verdict(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, Verdict):
         raise ValidationError(
             "verdict", value, "expected a Verdict (Verdict.PASS, Verdict.FAIL or Verdict.UNKNOWN)"
         )
-
-
-def _reason(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text("reason", value)
 
 
 def _evidence(value: Mapping[str, Any] | None) -> JsonMap:
@@ -367,9 +348,9 @@ class CheckResult:
     budget: fail (budget 5000 USD < 10000 USD)
     """
 
-    name: str = attrs.field(validator=_result_name)
+    name: str = attrs.field(validator=checked(require_text, "name"))
     verdict: Verdict = attrs.field(validator=_verdict)
-    reason: str = attrs.field(validator=_reason)
+    reason: str = attrs.field(validator=checked(require_text, "reason"))
     evidence: JsonMap = attrs.field(default=EMPTY_MAP, converter=_evidence)
 
     @classmethod
@@ -431,7 +412,7 @@ class Budget:
     min_amount: float | None = attrs.field(default=None, validator=_min_amount)
     currency: str = attrs.field(default="USD", validator=_currency)
     attribute: str = attrs.field(default="budget", validator=_attribute_name)
-    name: str = attrs.field(default="budget", kw_only=True, validator=_check_name)
+    name: str = attrs.field(default="budget", kw_only=True, validator=checked(require_text))
 
     def evaluate(self, facts: Facts) -> CheckResult:
         """Compare the lead's budget with ``min_amount``."""
@@ -524,7 +505,7 @@ class Authority:
     )
     title_attribute: str = attrs.field(default="title", kw_only=True, validator=_attribute_name)
     role_attribute: str = attrs.field(default="role", kw_only=True, validator=_attribute_name)
-    name: str = attrs.field(default="authority", kw_only=True, validator=_check_name)
+    name: str = attrs.field(default="authority", kw_only=True, validator=checked(require_text))
     _pattern: re.Pattern[str] | None = attrs.field(init=False, eq=False, repr=False, hash=False)
     _role_keys: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
@@ -606,7 +587,7 @@ class Need:
 
     pain_points_attribute: str = attrs.field(default="pain_points", validator=_attribute_name)
     signals: Sequence[str] = attrs.field(default=(), converter=_to_tuple, validator=_strings)
-    name: str = attrs.field(default="need", kw_only=True, validator=_check_name)
+    name: str = attrs.field(default="need", kw_only=True, validator=checked(require_text))
 
     def evaluate(self, facts: Facts) -> CheckResult:
         """Look at the pain points attribute and the signal events."""
@@ -703,7 +684,7 @@ class Timeline:
     days_attribute: str = attrs.field(
         default="timeline_days", kw_only=True, validator=_attribute_name
     )
-    name: str = attrs.field(default="timeline", kw_only=True, validator=_check_name)
+    name: str = attrs.field(default="timeline", kw_only=True, validator=checked(require_text))
 
     def evaluate(self, facts: Facts) -> CheckResult:
         """How many days until the purchase, compared with ``days``."""
@@ -822,7 +803,7 @@ class ConditionCheck:
     mid-market: unknown (employees between 50 and 5000: employees not known)
     """
 
-    name: str = attrs.field(validator=_check_name)
+    name: str = attrs.field(validator=checked(require_text))
     condition: Condition = attrs.field()
     description: str = attrs.field(default="", validator=_description)
 
@@ -882,7 +863,7 @@ class AttributeCheck:
     champion: unknown (an insider who sells for us: champion not known)
     """
 
-    name: str = attrs.field(validator=_check_name)
+    name: str = attrs.field(validator=checked(require_text))
     attribute: str = attrs.field(validator=_attribute_name)
     description: str = attrs.field(default="", validator=_description)
 
@@ -926,7 +907,7 @@ class FunctionCheck:
     engaged: unknown (0 email clicks)
     """
 
-    name: str = attrs.field(validator=_check_name)
+    name: str = attrs.field(validator=checked(require_text))
     function: Callable[[Facts], CheckResult] = attrs.field()
 
     @function.validator

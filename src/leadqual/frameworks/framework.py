@@ -29,7 +29,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import require_count, require_items, require_text
+from leadqual._fields import checked, require_count, require_items, require_text
 from leadqual.errors import ValidationError
 from leadqual.frameworks.checks import (
     Activity,
@@ -86,10 +86,6 @@ class AllPass:
         return "the check must pass" if total == 1 else f"all {total} checks must pass"
 
 
-def _k(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_count("k", value)
-
-
 @attrs.frozen
 class AtLeast:
     """At least ``k`` checks must pass (``AtLeast(3)`` of BANT's four: the classic rule).
@@ -102,7 +98,7 @@ class AtLeast:
     <Verdict.FAIL: 'fail'>
     """
 
-    k: int = attrs.field(validator=_k)
+    k: int = attrs.field(validator=checked(require_count, "k"))
 
     def required(self, total: int) -> int:
         """How many of ``total`` checks must pass: ``k``."""
@@ -124,10 +120,6 @@ Policy = AllPass | AtLeast
 def _policy(where: str, value: Any) -> None:
     if not isinstance(value, (AllPass, AtLeast)):
         raise ValidationError(where, value, "expected a policy: AllPass() or AtLeast(k)")
-
-
-def _framework_name(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text("name", value)
 
 
 _KeyReader = Callable[[datetime, Mapping[str, Activity]], Hashable]
@@ -173,7 +165,7 @@ class Framework:
     :class:`AtLeast` with ``k`` no larger than the number of checks.
     """
 
-    name: str = attrs.field(validator=_framework_name)
+    name: str = attrs.field(validator=checked(require_text, "name"))
     checks: tuple[Check, ...] = attrs.field(converter=_checks)
     policy: Policy = attrs.field(default=AllPass())
     _keys: tuple[_KeyReader | None, ...] = attrs.field(
@@ -290,10 +282,6 @@ def _verdict(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise ValidationError("verdict", value, "expected a Verdict")
 
 
-def _result_policy(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    _policy("policy", value)
-
-
 @attrs.frozen
 class FrameworkResult:
     """What a framework concluded about one lead: its ``verdict`` and every check's result.
@@ -302,10 +290,10 @@ class FrameworkResult:
     what sales should ask next.
     """
 
-    name: str = attrs.field(validator=_framework_name)
+    name: str = attrs.field(validator=checked(require_text, "name"))
     verdict: Verdict = attrs.field(validator=_verdict)
     results: tuple[CheckResult, ...] = attrs.field(converter=_results)
-    policy: Policy = attrs.field(default=AllPass(), validator=_result_policy)
+    policy: Policy = attrs.field(default=AllPass(), validator=checked(_policy, "policy"))
 
     @property
     def passed(self) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import require_text
+from leadqual._fields import checked, require_text
 from leadqual.errors import ValidationError
 from leadqual.frameworks.framework import Framework
 from leadqual.qualifier import Listener, Qualifier
@@ -22,10 +22,6 @@ from leadqual.stages.machine import StageMachine
 from leadqual.typing import ScoringModel
 
 __all__ = ["RuleSet"]
-
-
-def _text(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text(f"RuleSet.{attribute.name}", value)
 
 
 def _models(value: Mapping[str, ScoringModel] | None) -> Mapping[str, ScoringModel]:
@@ -51,8 +47,8 @@ class RuleSet:
     :func:`leadqual.load` and :func:`leadqual.dump`.
     """
 
-    name: str = attrs.field(validator=_text)
-    version: str = attrs.field(validator=_text)
+    name: str = attrs.field(validator=checked(require_text, "RuleSet.name"))
+    version: str = attrs.field(validator=checked(require_text, "RuleSet.version"))
     model: ScoringModel = attrs.field(kw_only=True)
     stages: StageMachine = attrs.field(kw_only=True)
     framework: Framework | None = attrs.field(default=None, kw_only=True)

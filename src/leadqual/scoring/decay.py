@@ -23,7 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from leadqual._fields import DAY, require_items, require_number, require_positive_timedelta
+from leadqual._fields import DAY, checked, require_items, require_number, require_positive_timedelta
 from leadqual._text import days
 from leadqual.errors import ValidationError
 
@@ -105,9 +105,7 @@ class Linear:
 class Expire:
     """Points count in full while the event is at most ``after`` old, then not at all."""
 
-    after: timedelta = attrs.field(
-        validator=lambda i, a, v: require_positive_timedelta("decay.after", v)
-    )
+    after: timedelta = attrs.field(validator=checked(require_positive_timedelta, "decay.after"))
 
     def apply(self, points: float, age_seconds: float) -> float:
         return points if age_seconds <= self.after.total_seconds() else 0.0

@@ -21,6 +21,7 @@ import attrs
 
 from leadqual._fields import (
     DAY,
+    checked,
     optional_text,
     require_count,
     require_points,
@@ -33,10 +34,6 @@ from leadqual.errors import ValidationError
 from leadqual.scoring.decay import DecayFunction, NoDecay, describe_decay
 
 __all__ = ["EngagementRule", "FitRule"]
-
-
-def _name(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text(f"{type(inst).__name__}.name", value)
 
 
 def _points(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -75,7 +72,7 @@ class FitRule:
     reads event properties is refused, since it would never hold.
     """
 
-    name: str = attrs.field(validator=_name)
+    name: str = attrs.field(validator=checked(require_text))
     condition: Condition = attrs.field()
     points: float = attrs.field(validator=_points)
     group: str | None = attrs.field(default=None, kw_only=True, validator=_group)
@@ -114,7 +111,7 @@ class EngagementRule:
     for per-group totals and caps.
     """
 
-    name: str = attrs.field(validator=_name)
+    name: str = attrs.field(validator=checked(require_text))
     event_type: str = attrs.field()
     points: float = attrs.field(validator=_points)
     where: Condition | None = attrs.field(default=None, kw_only=True)

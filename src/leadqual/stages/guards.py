@@ -21,6 +21,7 @@ import attrs
 
 from leadqual._fields import (
     DAY,
+    checked,
     require_number,
     require_points,
     require_positive_timedelta,
@@ -188,15 +189,11 @@ def _flatten(kind: type[GuardAll] | type[GuardAny], items: Iterable[Guard]) -> t
     return tuple(out)
 
 
-def _points(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_points(f"{type(inst).__name__}.points", value)
-
-
 @attrs.frozen
 class _Threshold(Guard):
     """What the three score thresholds share."""
 
-    points: float = attrs.field(validator=_points)
+    points: float = attrs.field(validator=checked(require_points))
     _what: ClassVar[str] = "score"
     _key: ClassVar[str] = "score_at_least"
 
@@ -265,17 +262,14 @@ def _types(value: str | Iterable[str]) -> tuple[str, ...]:
     return items
 
 
-def _within(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        require_positive_timedelta("within", value)
-
-
 @attrs.frozen
 class EventSeen(Guard):
     """An event of one of ``event_types`` happened (no older than ``within``, if given)."""
 
     event_types: tuple[str, ...] = attrs.field(converter=_types)
-    within: timedelta | None = attrs.field(default=None, validator=_within)
+    within: timedelta | None = attrs.field(
+        default=None, validator=checked(require_positive_timedelta, "within", optional=True)
+    )
 
     def _latest(self, ctx: GuardContext) -> tuple[str, datetime] | None:
         best: tuple[str, datetime] | None = None

@@ -20,6 +20,7 @@ import attrs
 
 from leadqual._fields import (
     check_keys,
+    checked,
     optional_text,
     parse_timestamp,
     require_aware,
@@ -62,10 +63,6 @@ DEFAULT_INTENT_EVENTS = ("demo_request", "pricing_inquiry", "contact_sales")
 _DEFAULT = object()
 
 
-def _name(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text(f"{type(inst).__name__}.{attribute.name}", value)
-
-
 def _flag(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, bool):
         raise ValidationError(
@@ -78,7 +75,7 @@ class Stage:
     """A named stage. ``order`` places it in the funnel; ``funnel=False`` marks a side
     stage (recycled, disqualified) that is not a step forward."""
 
-    name: str = attrs.field(validator=_name)
+    name: str = attrs.field(validator=checked(require_text))
     order: int = attrs.field()
     funnel: bool = attrs.field(default=True, kw_only=True, validator=_flag)
     description: str = attrs.field(default="", kw_only=True)
@@ -105,8 +102,8 @@ class Transition:
     made with :meth:`StageMachine.move`, allowed only while its guard, if any, holds.
     """
 
-    source: str = attrs.field(validator=_name)
-    target: str = attrs.field(validator=_name)
+    source: str = attrs.field(validator=checked(require_text))
+    target: str = attrs.field(validator=checked(require_text))
     guard: Guard | None = attrs.field(default=None, validator=_guard)
     auto: bool = attrs.field(default=True, kw_only=True, validator=_flag)
 
