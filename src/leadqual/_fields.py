@@ -57,6 +57,13 @@ def checked(
     leadqual.errors.ValidationError: owner: expected a non-empty string, got ''
     """
 
+    if field is not None and not optional:  # the common case, on hot paths: one call
+
+        def named(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+            check(field, value)
+
+        return named
+
     def validate(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if optional and value is None:
             return
