@@ -72,6 +72,11 @@ def checked(
     return validate
 
 
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is an int or a float (a bool is not a number here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def require_number(field: str, value: Any) -> float:
     """Return a finite int or float (not a bool), else raise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -219,4 +224,3 @@ def check_keys(
                 f"unknown key (known keys: {known})",
             )
     return data
-

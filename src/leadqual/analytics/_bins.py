@@ -48,10 +48,6 @@ class Binned:
         both = _merged(self.segments[k], self.segments[k + 1])
         return attrs.evolve(self, segments=(*self.segments[:k], both, *self.segments[k + 2 :]))
 
-    def rules(self) -> int:
-        """Segments other than the one every other is measured against."""
-        return len(self.segments) - 1 + (self.missing is not None)
-
     def index(self, values: Array, odd: np.ndarray | None = None) -> np.ndarray:
         """The segment of each value (``len(segments)`` for a missing one; -1, scored as
         the reference, for a category never seen in training, and for a missing value

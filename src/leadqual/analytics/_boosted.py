@@ -22,7 +22,15 @@ import numpy as np
 
 from leadqual.analytics._bins import Binned, bin_shapes
 from leadqual.analytics._history import ClosedLead
-from leadqual.analytics._pairs import Box, boxes, choose_pairs, pair_matrix, shown
+from leadqual.analytics._pairs import (
+    Box,
+    boxes,
+    choose_pairs,
+    listed,
+    number,
+    pair_matrix,
+    shown,
+)
 from leadqual.analytics._shapes import (
     Array,
     Column,
@@ -522,10 +530,6 @@ def _evidence(
     )
 
 
-def _number(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else float(value)
-
-
 def _attribute_rules(
     b: Binned, beta: Array, rounded: Array
 ) -> list[tuple[FitRule, tuple[str, float, list[int]]]]:
@@ -558,11 +562,10 @@ def _attribute_rules(
                 key=lambda v: (type(v).__name__, str(v)),
             )
             condition = field.is_in(values)
-            listed = ", ".join(str(v) for v in values[:4]) + (", ..." if len(values) > 4 else "")
-            label = f"= {listed}" if len(values) == 1 else f"in {listed}"
+            label = listed(values)
         else:
-            low = _number(b.segments[members[0]].low)
-            high = _number(b.segments[groups[g + 1][0]].low) if g + 1 < len(groups) else None
+            low = number(b.segments[members[0]].low)
+            high = number(b.segments[groups[g + 1][0]].low) if g + 1 < len(groups) else None
             if g == 0 and high is not None:
                 condition, label = field < high, f"< {shown(high)}"
             elif high is None:

@@ -21,7 +21,7 @@ import numpy as np
 from leadqual.analytics._shapes import Array, Column
 from leadqual.conditions import Attr, Condition
 
-__all__ = ["Box", "boxes", "choose_pairs", "pair_matrix", "shown"]
+__all__ = ["Box", "boxes", "choose_pairs", "listed", "number", "pair_matrix", "shown"]
 
 
 def _log_loss(margin: Array, labels: Array) -> float:
@@ -139,17 +139,17 @@ class Side:
         if self.column.kind == "category":
             if self.only is not None:
                 values = self._values(self.only)
-                return field.is_in(values), f"{name} {_listed(values)}"
+                return field.is_in(values), f"{name} {listed(values)}"
             values = self._values(self.without)
-            said = f"!= {values[0]}" if len(values) == 1 else f"not {_listed(values)}"
+            said = f"!= {values[0]}" if len(values) == 1 else f"not {listed(values)}"
             return ~field.is_in(values), f"{name} {said}"
         parts: list[Condition] = []
         words = []
         if self.low > -math.inf:
-            parts.append(field > _number(self.low))
+            parts.append(field > number(self.low))
             words.append(f"> {shown(self.low)}")
         if self.high < math.inf:
-            parts.append(field <= _number(self.high))
+            parts.append(field <= number(self.high))
             words.append(f"<= {shown(self.high)}")
         if not parts:
             return field.exists(), f"{name} known"
@@ -164,24 +164,25 @@ class Side:
         return sorted(chosen, key=lambda v: (type(v).__name__, str(v)))
 
 
-def _listed(values: Sequence[Any]) -> str:
-    shown = ", ".join(str(v) for v in values[:4]) + (", ..." if len(values) > 4 else "")
-    return f"= {shown}" if len(values) == 1 else f"in {shown}"
+def listed(values: Sequence[Any]) -> str:
+    """Values as a rule prints them: ``= a`` or ``in a, b, c, d, ...``."""
+    text = ", ".join(str(v) for v in values[:4]) + (", ..." if len(values) > 4 else "")
+    return f"= {text}" if len(values) == 1 else f"in {text}"
 
 
 def shown(value: float) -> str:
     """A number as a rule prints it: whole numbers without a point, never in exponent form.
 
-    >>> shown(1253227.0), shown(17.5), shown(-4902)
-    ('1253227', '17.5', '-4902')
+    >>> shown(1253227.0), shown(17.5), shown(-4902), shown(0.00000012)
+    ('1253227', '17.5', '-4902', '0.00000012')
     """
-    number = _number(value)
-    return str(number) if isinstance(number, int) else format(number, "f").rstrip("0")
+    exact = number(value)
+    return str(exact) if isinstance(exact, int) else np.format_float_positional(exact, trim="-")
 
 
-def _number(value: float) -> float | int:
-    # a tree's thresholds sit between two values: a whole number reads better (same leads)
-    return int(value) if float(value).is_integer() else round(float(value), 6)
+def number(value: float) -> float | int:
+    """A whole number as an int (rules and files read ``5`` rather than ``5.0``)."""
+    return int(value) if float(value).is_integer() else float(value)
 
 
 @attrs.frozen
@@ -226,7 +227,8 @@ def boxes(tree: Any, a: Column, b: Column) -> list[Box]:
             return
         which, code = owners[structure.feature[node]]
         side = sides[which]
-        threshold = float(_number(float(structure.threshold[node])))  # as the rule reads
+        # a tree's thresholds sit between two values: 6 decimals read better (same leads)
+        threshold = round(float(structure.threshold[node]), 6)
         if code is not None:  # a category's column: <= 0.5 is "not this one"
             without = attrs.evolve(side, without=side.without | {code})
             only = {code} if side.only is None else set(side.only) & {code}

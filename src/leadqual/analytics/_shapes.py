@@ -17,15 +17,12 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from leadqual._fields import is_number
 from leadqual.analytics._history import ClosedLead, count_of
 
 __all__ = ["Column", "Shape", "columns", "fit_additive", "shapes"]
 
 Array = npt.NDArray[np.float64]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @attrs.frozen(eq=False)
@@ -45,7 +42,7 @@ class Column:
         column of booleans: scored as the reference), NaN when missing. A number column
         reads a value that is no number as NaN too: :meth:`odd` tells them apart."""
         if self.kind != "category":
-            return np.array([float(v) if _is_number(v) else np.nan for v in raw], dtype=np.float64)
+            return np.array([float(v) if is_number(v) else np.nan for v in raw], dtype=np.float64)
         index = {_key(value): i for i, value in enumerate(self.categories)}
         return np.array(
             [np.nan if v is None else float(index.get(_key(v), -1)) for v in raw],
@@ -57,7 +54,7 @@ class Column:
         numbers): no range rule holds for them, and they are not missing either."""
         if self.kind == "category":
             return np.zeros(len(raw), dtype=bool)
-        return np.array([v is not None and not _is_number(v) for v in raw], dtype=bool)
+        return np.array([v is not None and not is_number(v) for v in raw], dtype=bool)
 
 
 def _key(value: Any) -> tuple[bool, Any]:
@@ -94,7 +91,7 @@ def columns(
             continue
         if len(present) < _MIN_PRESENT or len({_key(v) for v in present}) < 2:
             continue  # too few leads hold it (or one value) to draw a shape from
-        if all(_is_number(v) for v in present):
+        if all(is_number(v) for v in present):
             out.append(
                 Column(name, "number", np.array([np.nan if v is None else float(v) for v in raw]))
             )

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from leadqual._fields import require_count
+from leadqual._fields import is_number, require_count
 from leadqual.analytics._history import ClosedLead, count_of, decisions
 from leadqual.analytics.metrics import roc_auc
 from leadqual.conditions import Attr, Condition
@@ -134,8 +134,7 @@ class Calibration:
     def threshold_for_share(self, share: float) -> float:
         """The score that about ``share`` of the history reaches (the best
         ``ceil(share * n)`` leads, ties included): never one that selects nobody."""
-        number: Any = share
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 < number <= 1:
+        if not is_number(share) or not 0 < share <= 1:
             raise ValidationError("share", share, "expected a share above 0, up to 1")
         return self.threshold_for_capacity(max(1, math.ceil(share * len(self.scores))))
 
@@ -288,10 +287,6 @@ def history_scores(
     return [model.score(lead, before, as_of=at).total for lead, before, _, at in rows]
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _attribute_features(
     rows: Sequence[ClosedLead],
     names: Iterable[str],
@@ -306,7 +301,7 @@ def _attribute_features(
             continue
         field = Attr(name)
         bins: list[tuple[str, Condition]] = []
-        if all(_is_number(v) for v in present):
+        if all(is_number(v) for v in present):
             ordered = sorted(present)
             # as many quantile bins as hold min_share of the leads each, up to max_bins
             n_bins = max(1, min(max_bins, int(len(present) // max(2, min_share * len(rows)))))
@@ -401,7 +396,7 @@ def _describes(rows: Sequence[ClosedLead], key: str) -> bool:
     present = [v for v in values if v is not None]
     if not present:
         return False
-    if all(_is_number(v) for v in present):
+    if all(is_number(v) for v in present):
         return True
     if not all(isinstance(v, (str, bool)) for v in present):
         return False
@@ -449,8 +444,8 @@ def separation(values: Sequence[Any], labels: Sequence[bool]) -> float:
     >>> round(separation(["a"] * 10 + ["b"] * 10, won), 3)
     0.738
     """
-    keys: list[Any] = [(v, "") if _is_number(v) else ("", str(v)) for v in values]
-    numbers = all(_is_number(v) for v in values if v is not None)
+    keys: list[Any] = [(v, "") if is_number(v) else ("", str(v)) for v in values]
+    numbers = all(is_number(v) for v in values if v is not None)
     if len(set(keys)) <= _FEW_VALUES or not numbers:
         sizes: dict[Any, int] = {}
         for key in keys:
@@ -554,10 +549,14 @@ def calibrate(
     :class:`~leadqual.errors.LeakError` unless ``allow_leaks``.
     """
     rows = _decisions(leads, events, outcomes, as_of)
+    # the inputs are read many times (the checks, every fold): iterators become tuples
+    attributes = None if attributes is None else tuple(attributes)
+    event_types = None if event_types is None else tuple(event_types)
+    exclude = tuple(exclude)
     options: dict[str, Any] = {
         "attributes": attributes,
         "event_types": event_types,
-        "exclude": tuple(exclude),
+        "exclude": exclude,
         "pdo": pdo,
         "base_score": base_score,
         "base_odds": base_odds,
@@ -565,22 +564,12 @@ def calibrate(
         "min_share": min_share,
         "regularization": regularization,
     }
-    _check_history(rows, options, allow_leaks=allow_leaks)
+    names = _names(rows, attributes, event_types, exclude)
+    _check_history(rows, names, allow_leaks=allow_leaks)
     _check_method(method, max_rules)
     require_count("interactions", interactions, 0)
     require_count("max_bins", max_bins, 2)
-    signs = _signs(monotonic, method)
-    names = _names(rows, attributes, event_types, exclude)
-    for name, sign in signs.items():
-        if name not in names[1] and not all(
-            _is_number(lead.attributes.get(name)) or lead.attributes.get(name) is None
-            for lead, *_ in rows
-        ):
-            raise ValidationError(
-                f"monotonic[{name!r}]", sign, "expected a numeric attribute or an event type"
-            )
-        if name not in names[0] and name not in names[1]:
-            raise ValidationError(f"monotonic[{name!r}]", sign, "is not an input it scores")
+    signs = _signs(monotonic, method, rows, names)
     _scale(pdo, base_score, base_odds)
     options |= {
         "method": method,
@@ -599,16 +588,32 @@ def calibrate(
 METHODS = ("boosted", "logistic")
 
 
-def _signs(monotonic: Mapping[str, int] | None, method: str) -> dict[str, int]:
+def _signs(
+    monotonic: Mapping[str, int] | None,
+    method: str,
+    rows: Sequence[ClosedLead],
+    names: tuple[list[str], list[str]],
+) -> dict[str, int]:
+    """``monotonic`` checked once, on the whole history: each name an input it scores (a
+    numeric attribute or an event type), each sign 1 or -1."""
     if monotonic is None:
         return {}
     if method != "boosted":
         raise ValidationError("monotonic", dict(monotonic), "applies to method='boosted' only")
     if not isinstance(monotonic, Mapping):
         raise ValidationError("monotonic", monotonic, "expected a mapping of input to 1 or -1")
+    attribute_names, type_names = names
     for name, sign in monotonic.items():
         if isinstance(sign, bool) or sign not in (1, -1):
             raise ValidationError(f"monotonic[{name!r}]", sign, "expected 1 or -1")
+        if name in type_names:
+            continue
+        if name not in attribute_names:
+            raise ValidationError(f"monotonic[{name!r}]", sign, "is not an input it scores")
+        if not all(is_number(lead.attributes.get(name, 0)) for lead, *_ in rows):
+            raise ValidationError(
+                f"monotonic[{name!r}]", sign, "expected a numeric attribute or an event type"
+            )
     return dict(monotonic)
 
 
@@ -624,17 +629,16 @@ def _ladder(max_rules: int) -> list[int]:
 
 
 def _check_history(
-    rows: Sequence[ClosedLead], options: dict[str, Any], *, allow_leaks: bool
+    rows: Sequence[ClosedLead], names: tuple[list[str], list[str]], *, allow_leaks: bool
 ) -> None:
     """Refuse a history of one outcome only, and (unless ``allow_leaks``) inputs that
-    are the outcome in disguise."""
+    are the outcome in disguise (of the attributes and event types ``names``)."""
     labels = [won for *_, won, _ in rows]
     if not 0 < sum(labels) < len(labels):
         raise ValidationError(
             "outcomes", f"{sum(labels)} won of {len(labels)}", "needs won and lost leads both"
         )
     if not allow_leaks:
-        names = _names(rows, options["attributes"], options["event_types"], options["exclude"])
         _check_leaks(rows, *names)
 
 
@@ -777,8 +781,7 @@ def _assemble(
 def _scale(pdo: float, base_score: float, base_odds: float) -> tuple[float, float]:
     """The scorecard's ``factor`` and ``offset`` (checked)."""
     for name, value in (("pdo", pdo), ("base_odds", base_odds)):
-        number: Any = value
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or not number > 0:
+        if not is_number(value) or not value > 0:
             raise ValidationError(name, value, "expected a number above 0")
     factor = pdo / math.log(2)
     return factor, base_score - factor * math.log(base_odds)
@@ -939,10 +942,15 @@ def cross_validate(
         if name in _OPTIONS
     }
     options = defaults | options
+    for name in ("attributes", "event_types", "exclude"):  # read in every fold
+        if options[name] is not None:
+            options[name] = tuple(options[name])
     method: Any = options["method"]
     max_rules: Any = options["max_rules"]
-    _check_history(rows, options, allow_leaks=allow_leaks)
+    names = _names(rows, options["attributes"], options["event_types"], options["exclude"])
+    _check_history(rows, names, allow_leaks=allow_leaks)
     _check_method(method, max_rules)
+    options["monotonic"] = _signs(options["monotonic"], method, rows, names)
     return _cross_validate_rows(rows, folds, seed, options)[0]
 
 
@@ -966,7 +974,8 @@ def _cross_validate_rows(
             f"{won} won and {len(labels) - won} lost leads cannot fill every fold with both "
             "(use fewer folds, or folds=None to skip the cross-validated AUC)",
         )
-    budgets = _ladder(options["max_rules"]) if ladder and options["method"] == "boosted" else []
+    ladder = ladder and options["method"] == "boosted"  # the logistic fit has one size
+    budgets = _ladder(options["max_rules"]) if ladder else []
     fold_of = stratified_folds(labels, folds, seed)
     points_aucs: list[float] = []
     logistic_aucs: list[float] = []
@@ -988,7 +997,7 @@ def _cross_validate_rows(
             BudgetPoint(b, sum(r for r, _ in got) / folds, sum(a for _, a in got) / folds)
             for b, got in zip([options["max_rules"], *budgets], found, strict=True)
         ]
-        if ladder and options["method"] == "boosted"
+        if ladder
         else []
     )
     checked = CrossValidation(tuple(points_aucs), tuple(logistic_aucs))

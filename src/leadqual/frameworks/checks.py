@@ -32,6 +32,7 @@ import attrs
 
 from leadqual._fields import (
     checked,
+    is_number,
     parse_iso,
     require_aware,
     require_count,
@@ -154,10 +155,6 @@ def _known(value: Any) -> Any:
     return None if value is MISSING else value
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _truth(value: Any) -> bool | None:
     """Whether a recorded fact says yes (``True``), no (``False``) or nothing (``None``).
 
@@ -171,7 +168,7 @@ def _truth(value: Any) -> bool | None:
         return value
     if isinstance(value, str):
         return True if value.strip() else None
-    if _is_number(value):
+    if is_number(value):
         return bool(value > 0)
     return len(value) > 0  # a list (tuple) or a mapping
 
@@ -426,7 +423,7 @@ class Budget:
         if isinstance(raw, Mapping):
             amount = raw.get("amount", MISSING)
             currency = raw.get("currency", want)
-        if not _is_number(amount) or not isinstance(currency, str) or not currency.strip():
+        if not is_number(amount) or not isinstance(currency, str) or not currency.strip():
             return self._result(
                 Verdict.UNKNOWN,
                 f"{attr} {_show(raw)} is not an amount: expected a number, "
@@ -716,7 +713,7 @@ class Timeline:
                 )
             notes.append(f"{date_attr} {_show(raw_date)} is not a readable ISO 8601 date")
         if raw_days is not MISSING and raw_days is not None:
-            if _is_number(raw_days) and raw_days >= 0:
+            if is_number(raw_days) and raw_days >= 0:
                 evidence["days_until"] = raw_days
                 shown = f"{days_attr} {_num(raw_days)}"
                 return self._within(

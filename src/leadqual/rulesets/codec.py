@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 
 from leadqual import errors
-from leadqual._fields import DAY
+from leadqual._fields import DAY, is_number
 from leadqual._moved import moved
 from leadqual.conditions import condition_from_dict
 from leadqual.errors import Problem, RuleSetError, ValidationError
@@ -370,7 +370,7 @@ def _decay(r: _Reader, data: Any, path: str) -> Any:
     if key == "schedule":
         steps = table[key]
         if not isinstance(steps, list) or not all(
-            isinstance(s, list) and len(s) == 2 and all(_is_number(x) for x in s) for s in steps
+            isinstance(s, list) and len(s) == 2 and all(is_number(x) for x in s) for s in steps
         ):
             return r.add(f"{path}.schedule", "expected a list of [days, factor] pairs", steps)
         return r.build(path, table, _schedule, steps)
@@ -390,10 +390,6 @@ def _schedule(steps: list[list[float]]) -> Schedule:
 
 def _expire(days: float) -> Expire:
     return Expire(after=timedelta(days=days))
-
-
-def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float))
 
 
 def _fit(r: _Reader, data: Any, path: str) -> Any:
