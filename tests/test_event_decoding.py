@@ -4,13 +4,17 @@ event (fields, offset, order) or the same error, for any row."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from leadqual import Event, LeadqualError
-from leadqual.events import EventDecoder
+from leadqual.errors import ValidationError
+from leadqual.events import EventDecoder, event_columns
 from leadqual.testing import events, json_values
 
 # values a row's field may hold: right, wrong, and borderline
@@ -176,3 +180,70 @@ def test_jsonl_parsing_equals_its_reference(parts: list[tuple[str, str, str]]) -
         for item in parse_jsonl(lines, "f.jsonl", Event._from_plain)
     ]
     assert fast == _reference_parse(lines)
+
+
+# --- snapshot columns ---------------------------------------------------------------------
+
+_zones = st.one_of(
+    st.just(timezone.utc),
+    # whole seconds (as zones have): Python 3.11 reads "+00:00:00.000001" as UTC
+    st.integers(-86399, 86399).map(lambda s: timezone(timedelta(seconds=s))),
+)
+
+
+@st.composite
+def _lead_events(draw: st.DrawFn) -> list[Event]:
+    """One lead's events at any time (years 1 to 9999, any fixed offset, microseconds)."""
+    made = draw(st.lists(events(with_ids=None), max_size=6))
+    times = st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=_zones
+    )
+    common = st.sampled_from([datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)])
+    # fold is not data: no text form of a time keeps it
+    return [attrs.evolve(e, at=draw(st.one_of(common, times)).replace(fold=0)) for e in made]
+
+
+def _same(decoded: list[Event], written: list[Event]) -> None:
+    assert [_decode(lambda e: e, e) for e in decoded] == [_decode(lambda e: e, e) for e in written]
+
+
+@given(_lead_events())
+def test_snapshot_columns_read_back_every_event_exactly(written: list[Event]) -> None:
+    columns = json.loads(json.dumps(event_columns(written)))
+    _same(EventDecoder().columns("L-1", columns), written)
+
+
+def test_snapshot_columns_hold_numbers_where_a_float_is_exact() -> None:
+    paris = timezone(timedelta(hours=1))
+    written = [
+        Event("L-1", "t", at=datetime(2026, 11, 2, 9, 30, 0, 123457, tzinfo=paris), source="w"),
+        Event("L-1", "t", at=datetime(2300, 1, 1, 0, 0, 0, 999999, tzinfo=timezone.utc)),
+    ]
+    columns = event_columns(written)
+    assert columns["at"] == [written[0].timestamp, "2300-01-01T00:00:00.999999+00:00"]
+    assert columns["offset"] == [3600.0, None]
+    assert columns["source"] == ["w", None]
+    _same(EventDecoder().columns("L-1", columns), written)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"at": [True]}, "events.at"),
+        ({"at": ["yesterday"]}, "events.at"),
+        ({"at": [1e12]}, "events.at"),
+        ({"at": [0.0, 1.0]}, "events.type"),
+        ({"offset": [86400.0]}, "events.offset"),
+        ({"offset": ["+01:00"]}, "events.offset"),
+        ({"type": [" "]}, "type"),
+        ({"id": [7]}, "id"),
+        ({"properties": [[1]]}, "properties"),
+        ({"colour": ["red"]}, "events"),
+    ],
+)
+def test_damaged_snapshot_columns_are_refused_by_name(change: dict[str, Any], field: str) -> None:
+    columns: dict[str, Any] = {"at": [0.0], "type": ["t"], "properties": [None], "id": [None]}
+    columns.update(change)
+    with pytest.raises(ValidationError) as info:
+        EventDecoder().columns("L-1", columns)
+    assert info.value.field.startswith(field)

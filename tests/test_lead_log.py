@@ -449,7 +449,7 @@ def test_a_snapshot_does_not_share_the_events_own_properties() -> None:
     engine.add_lead(Lead("L"))
     engine.apply(Event("L", "page_view", at=START, properties={"url": "/pricing"}))
     saved = engine.to_dict()
-    saved["leads"][0]["events"][0][2]["url"] = "/redacted"
+    saved["leads"][0]["events"]["properties"][0]["url"] = "/redacted"
     assert engine.state("L").events[0].properties["url"] == "/pricing"
 
 

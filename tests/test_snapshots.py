@@ -17,6 +17,7 @@ from tests.oracle_qualifier import count_walked_events, oracle_qualify
 import leadqual as lq
 import leadqual.qualifier as qualifier_module
 from leadqual import Decision, Engine, Event, Lead
+from leadqual.engine import SNAPSHOT_VERSION
 from leadqual.errors import SnapshotError
 from leadqual.testing import events
 
@@ -139,7 +140,33 @@ def test_a_snapshot_of_the_previous_format_is_read_by_walking_it_once() -> None:
     q = RULES.qualifier()
     assert restored.get("L-1", AS_OF) == oracle_qualify(q, PEOPLE[0], stream, AS_OF, [decision])
     assert restored.pending() == {"L-9": 1}
-    assert restored.to_dict()["version"] == 2
+    assert restored.to_dict()["version"] == SNAPSHOT_VERSION
+
+
+def test_a_snapshot_of_format_2_events_as_rows_is_read_without_walking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = [
+        Event("L-1", "content_download", at=START + timedelta(days=d), id=f"e{d}")
+        for d in range(5)
+    ] + [
+        Event("L-2", "page_view", at=START + timedelta(hours=h), properties={"url": "/pricing"})
+        for h in range(3)
+    ]
+    engine = _engine(stream, [("L-1", Decision("NURTURE", START + timedelta(days=10), "later"))])
+    saved = json.loads(json.dumps(engine.to_dict()))
+    for item in saved["leads"]:  # format 2 wrote a row [at, type, properties, id, source]
+        mine = [e for e in stream if e.lead_id == item["lead"]["id"]]
+        item["events"] = [
+            [e.at.isoformat(), e.type, dict(e.properties) or None, e.id, e.source] for e in mine
+        ]
+    saved["version"] = 2
+    fed = count_walked_events(monkeypatch)
+    restored = Engine.from_dict(saved, RULES)
+    assert fed[0] == 0
+    for lead in PEOPLE[:2]:
+        assert restored.get(lead.id, AS_OF) == engine.get(lead.id, AS_OF)
+        assert restored.state(lead.id).events == engine.state(lead.id).events
 
 
 def test_rules_edited_without_a_version_bump_are_refused() -> None:

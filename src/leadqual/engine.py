@@ -41,7 +41,7 @@ from leadqual.stages.machine import TransitionRecord
 __all__ = ["Engine", "RescoreReport", "StageChange"]
 
 SNAPSHOT_FORMAT = "leadqual-engine-snapshot"
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 
 
 @attrs.frozen
@@ -366,7 +366,7 @@ class Engine:
         if data.get("format") != SNAPSHOT_FORMAT:
             raise errors.SnapshotError("not a leadqual engine snapshot")
         version = data.get("version")
-        if version not in (1, SNAPSHOT_VERSION):
+        if version not in (1, 2, SNAPSHOT_VERSION):
             raise errors.SnapshotError(f"snapshot version {version!r} is not supported")
         taken = data.get("ruleset")
         if not isinstance(taken, Mapping):

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
-from datetime import datetime, timezone
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from math import isfinite
 from typing import Any
 
@@ -35,7 +35,7 @@ from leadqual._fields import (
 from leadqual.errors import ValidationError
 from leadqual.jsonvalues import EMPTY_MAP, JsonMap, freeze_mapping, thaw
 
-__all__ = ["Event", "EventDecoder"]
+__all__ = ["Event", "EventDecoder", "event_columns"]
 
 _KEYS = frozenset(("lead_id", "type", "at", "properties", "id", "source"))
 _PLAIN = frozenset((str, int, bool, type(None)))
@@ -169,18 +169,6 @@ class Event:
         an ISO timestamp string, flat properties). Anything else takes the general path."""
         return _from_row_dict(data, None)
 
-    def _row(self) -> list[Any]:
-        """This event as a snapshot row (see :meth:`EventDecoder.row`)."""
-        props = self.properties
-        data = props._data
-        if not data:
-            plain: Any = None
-        elif all(type(v) in _PLAIN or type(v) is float for v in data.values()):
-            plain = dict(data)  # flat: JSON as it is (a copy: the event's stays its own)
-        else:
-            plain = thaw(props)
-        return [self.at.isoformat(), self.type, plain, self.id, self.source]
-
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Event:
         """Build an event from :meth:`to_dict` output (unknown keys are refused)."""
@@ -200,10 +188,11 @@ class EventDecoder:
     use): :meth:`Event.from_dict`'s event or error, fast for plain rows, with the
     property maps that recur (``{"url": "/pricing"}``) shared between events."""
 
-    __slots__ = ("_shared",)
+    __slots__ = ("_shared", "_zones")
 
     def __init__(self) -> None:
         self._shared: dict[tuple[Any, ...], JsonMap] = {}
+        self._zones = _Zones()
 
     def __call__(self, data: Mapping[str, Any]) -> Event:
         return _from_row_dict(data, self._shared)
@@ -219,10 +208,63 @@ class EventDecoder:
             return Event.from_dict(dict(zip(fields, [lead_id, *row], strict=True)))
         return event
 
+    def columns(self, lead_id: str, data: Any) -> list[Event]:
+        """One lead's events from :func:`event_columns` output, in its order."""
+        if type(data) is not dict:
+            raise ValidationError("events", data, "expected columns (a JSON object)")
+        check_keys("events", data, ("at", "type", "properties", "id"), ("offset", "source"))
+        n = len(data["at"]) if type(data["at"]) is list else -1
+        cells = [data.get(name, [None] * max(n, 0)) for name in _COLUMNS]
+        for name, column in zip(_COLUMNS, cells, strict=True):
+            if type(column) is not list or len(column) != n:
+                raise ValidationError(f"events.{name}", column, f"expected a list of {n} cells")
+        if type(lead_id) is not str or not lead_id.strip():
+            raise ValidationError("lead_id", lead_id, "expected non-empty text")
+        lead_id = _intern(lead_id)
+        at, offset, kind, props, ids, source = cells
+        # each column checked at once (distinct names once); any doubt: row by row
+        zones = self._zones
+        if (
+            set(map(type, at)) <= _NUMBERS
+            and all(map(isfinite, at))
+            and (not at or (min(at) > -_EXACT and max(at) < _EXACT))
+            and set(map(type, kind)) <= _TEXT
+            and set(map(type, source)) <= _TEXT_OR_NONE
+            and set(map(type, ids)) <= _TEXT_OR_NONE
+            and all(map(str.strip, filter(None, ids)))
+            and ids.count("") == 0
+            and set(map(type, offset)) <= _NUMBERS_OR_NONE
+            and all(map(str.strip, names := {*kind, *filter(None, source)}))
+            and source.count("") == 0
+        ):
+            tz = [_UTC if o is None else zones[o] for o in offset]
+            maps = [EMPTY_MAP if p is None else _flat_properties(p, self._shared) for p in props]
+            if None not in tz and None not in maps:
+                interned: dict[str | None, str | None] = {name: _intern(name) for name in names}
+                interned[None] = None
+                seconds = {z: _seconds(z) for z in set(tz) if z is not None}
+                s_lead, s_type, s_at, s_props, s_id, s_source, s_ts, s_offset = _SLOTS
+                out: list[Event] = []
+                add = out.append
+                for kind_, ts, zone, frozen, event_id, source_ in zip(
+                    kind, at, tz, maps, ids, source, strict=True
+                ):
+                    moment = _fromtimestamp(ts, zone)
+                    event = _new(Event)
+                    s_lead(event, lead_id)
+                    s_type(event, interned[kind_])
+                    s_at(event, moment)
+                    s_props(event, frozen)
+                    s_id(event, event_id)
+                    s_source(event, interned[source_])
+                    s_ts(event, moment.timestamp())
+                    s_offset(event, seconds[zone])
+                    add(event)
+                return out
+        return list(map(_from_cells, [lead_id] * n, at, offset, kind, props, ids, source))
 
-def _from_row_dict(
-    data: Mapping[str, Any], shared: dict[tuple[Any, ...], JsonMap] | None
-) -> Event:
+
+def _from_row_dict(data: Mapping[str, Any], shared: dict[tuple[Any, ...], JsonMap] | None) -> Event:
     """A decoded row as an event: the fast path for plain rows, else ``from_dict``."""
     if type(data) is not dict or not data.keys() <= _KEYS:
         return Event.from_dict(data)
@@ -258,23 +300,8 @@ def _decode(  # noqa: PLR0917 (once per event: positional is the fast call)
         and (source is None or (type(source) is str and source.strip()))
     ):
         return None
-    if props is None or (type(props) is dict and not props):
-        frozen = EMPTY_MAP
-    elif type(props) is dict and all(
-        type(k) is str and (type(v) in _PLAIN or (type(v) is float and isfinite(v)))
-        for k, v in props.items()
-    ):
-        frozen = None
-        key = None
-        if shared is not None and all(type(v) is not float for v in props.values()):
-            # by type too: 1 and True are equal in Python, not in JSON
-            key = tuple([(k, type(v), v) for k, v in props.items()])
-            frozen = shared.get(key)
-        if frozen is None:
-            frozen = JsonMap._wrap({_intern(k): v for k, v in props.items()})  # a copy
-            if key is not None and shared is not None and len(shared) < _SHARED_MAPS:
-                shared[key] = frozen
-    else:
+    frozen = _flat_properties(props, shared)
+    if frozen is None:
         return None
     at = parse_iso(text)
     if at is None:
@@ -282,17 +309,140 @@ def _decode(  # noqa: PLR0917 (once per event: positional is the fast call)
     offset = at.utcoffset()
     if offset is None:
         return None
+    return _build(lead_id, kind, at, frozen, event_id, source, at.timestamp())
+
+
+def _flat_properties(props: Any, shared: dict[tuple[Any, ...], JsonMap] | None) -> JsonMap | None:
+    """``props`` as a read-only map when it is flat JSON (text keys, plain values), else
+    ``None``; with ``shared``, maps without floats that occur again are one object."""
+    if props is None or (type(props) is dict and not props):
+        return EMPTY_MAP
+    if type(props) is not dict or not all(
+        type(k) is str and (type(v) in _PLAIN or (type(v) is float and isfinite(v)))
+        for k, v in props.items()
+    ):
+        return None
+    frozen = None
+    key = None
+    if shared is not None and all(type(v) is not float for v in props.values()):
+        # by type too: 1 and True are equal in Python, not in JSON
+        key = tuple([(k, type(v), v) for k, v in props.items()])
+        frozen = shared.get(key)
+    if frozen is None:
+        frozen = JsonMap._wrap({_intern(k): v for k, v in props.items()})  # a copy
+        if key is not None and shared is not None and len(shared) < _SHARED_MAPS:
+            shared[key] = frozen
+    return frozen
+
+
+def _build(  # noqa: PLR0917 (once per event: positional is the fast call)
+    lead_id: str,
+    kind: str,
+    at: datetime,
+    frozen: JsonMap,
+    event_id: str | None,
+    source: str | None,
+    ts: float,
+) -> Event:
+    """An event from checked fields, without ``__init__`` (names interned)."""
     event = _new(Event)
     s_lead, s_type, s_at, s_props, s_id, s_source, s_ts, s_offset = _SLOTS
+    offset = at.utcoffset()
     s_lead(event, _intern(lead_id))
     s_type(event, _intern(kind))
     s_at(event, at)
     s_props(event, frozen)
     s_id(event, event_id)
     s_source(event, source if source is None else _intern(source))
-    s_ts(event, at.timestamp())
+    s_ts(event, ts)
     s_offset(event, offset.total_seconds() if offset else 0.0)
     return event
+
+
+#: A snapshot's event columns, in the order :meth:`EventDecoder.columns` zips them.
+_COLUMNS = ("at", "offset", "type", "properties", "id", "source")
+_NUMBER = (int, float)
+_NUMBERS = frozenset(_NUMBER)
+_NUMBERS_OR_NONE = frozenset((int, float, type(None)))
+_TEXT = frozenset((str,))
+_TEXT_OR_NONE = frozenset((str, type(None)))
+#: Seconds from the epoch within which a float keeps every microsecond (about the years
+#: 1700 to 2240): outside, a snapshot writes the time as text.
+_EXACT = 8e9
+_fromtimestamp = datetime.fromtimestamp
+
+
+_UTC = timezone.utc
+
+
+def _seconds(zone: timezone) -> float:
+    offset = zone.utcoffset(None)
+    return offset.total_seconds() if offset else 0.0
+
+
+class _Zones(dict[float, timezone | None]):
+    """Fixed-offset time zones by offset in seconds (``None`` for one no zone has)."""
+
+    def __missing__(self, offset: float) -> timezone | None:
+        zone = None
+        if -86400 < offset < 86400:  # what a Python timezone allows
+            zone = timezone.utc if offset == 0 else timezone(timedelta(seconds=offset))
+        self[offset] = zone
+        return zone
+
+
+def _from_cells(  # noqa: PLR0917 (private: one call per unusual event)
+    lead_id: str, at: Any, offset: Any, kind: Any, props: Any, event_id: Any, source: Any
+) -> Event:
+    """The event of one row of snapshot columns that is not in the common shape, or a
+    :class:`~leadqual.errors.ValidationError` naming what is wrong."""
+    if type(at) is str and offset is None:
+        moment = parse_timestamp("events.at", at)
+    elif type(at) in _NUMBER and -_EXACT < at < _EXACT:
+        zone = _UTC if offset is None else _Zones()[offset] if type(offset) in _NUMBER else None
+        if zone is None:
+            raise ValidationError("events.offset", offset, "expected a UTC offset in seconds")
+        moment = _fromtimestamp(at, zone)
+    else:
+        raise ValidationError("events.at", at, "expected seconds since the epoch, or ISO text")
+    return Event(lead_id, kind, at=moment, properties=props, id=event_id, source=source)
+
+
+def event_columns(events: Sequence[Event]) -> dict[str, list[Any]]:
+    """Events as columns, what :meth:`EventDecoder.columns` reads back equal: ``at`` in
+    seconds since the epoch (as text with its offset in the rare years where a float
+    would lose microseconds), ``offset`` in seconds (only when some event is not in UTC),
+    ``type``, flat ``properties`` (``None`` for none), ``id``, and ``source`` (only when
+    some event has one).
+
+    >>> from datetime import datetime, timezone
+    >>> e = Event("L-1", "email_open", at=datetime(2026, 11, 2, tzinfo=timezone.utc), id="e1")
+    >>> event_columns([e])
+    {'at': [1793577600.0], 'type': ['email_open'], 'properties': [None], 'id': ['e1']}
+    >>> EventDecoder().columns("L-1", event_columns([e])) == [e]
+    True
+    """
+    columns: dict[str, list[Any]] = {
+        "at": [e._ts if -_EXACT < e._ts < _EXACT else e.at.isoformat() for e in events],
+        "type": [e.type for e in events],
+        "properties": [_plain(e.properties) for e in events],
+        "id": [e.id for e in events],
+    }
+    if any(e._offset for e in events):
+        columns["offset"] = [e._offset if -_EXACT < e._ts < _EXACT else None for e in events]
+    if any(e.source is not None for e in events):
+        columns["source"] = [e.source for e in events]
+    return columns
+
+
+def _plain(props: JsonMap) -> Any:
+    """Properties as JSON data: ``None`` for none, a flat map as it is (copied)."""
+    data = props._data
+    if not data:
+        return None
+    if all(type(v) in _PLAIN or type(v) is float for v in data.values()):
+        return dict(data)
+    return thaw(props)
 
 
 # the slots' setters, for _decode (a frozen class refuses setattr)

@@ -42,7 +42,7 @@ from leadqual.errors import (
     ListenerError,
     ValidationError,
 )
-from leadqual.events import Event, EventDecoder
+from leadqual.events import Event, EventDecoder, event_columns
 from leadqual.frameworks.checks import Activity, CheckResult
 from leadqual.frameworks.framework import Framework, FrameworkResult
 from leadqual.leads import Lead
@@ -624,14 +624,14 @@ class QualificationState:
         """The lead's log and where its walk stands, as plain JSON data (what an
         :class:`~leadqual.Engine` snapshot holds per lead; see :meth:`from_saved`).
 
-        Events are rows ``[at, type, properties, id, source]``; the walk is saved after
-        the last event, with its checkpoints, so that restoring walks nothing."""
+        Events are columns (see :func:`~leadqual.events.event_columns`); the walk is saved
+        after the last event, with its checkpoints, so that restoring walks nothing."""
         walk = self._settled()
         journey = walk.journey
         made = {id(d): i for i, d in enumerate(self._made)}
         return {
             "lead": self.lead.to_dict(),
-            "events": [e._row() for e in self._events],
+            "events": event_columns(self._events),
             "decisions": [d.to_dict() for d in self._made],
             "walk": {
                 "stage": journey.stage,
@@ -677,8 +677,12 @@ class QualificationState:
         lead = Lead.from_dict(data["lead"])
         state = cls(qualifier, lead, notify=notify, ids=ids)
         lead_id = lead.id
-        row = (decoder or EventDecoder()).row
-        events = [row(lead_id, item) for item in data["events"]]
+        decoder = decoder or EventDecoder()
+        logged = data["events"]
+        if type(logged) is list:  # format 2: a row per event
+            events = [decoder.row(lead_id, item) for item in logged]
+        else:
+            events = decoder.columns(lead_id, logged)
         claimed = state._ids
         before: Event | None = None
         for event in events:
