@@ -227,3 +227,19 @@ def test_errors_that_moved_to_leadqual_errors_still_import_with_a_warning(
     assert found is getattr(leadqual.errors, name)
     with pytest.raises(AttributeError):
         importlib.import_module(module).NoSuchName  # noqa: B018
+
+
+def test_the_snapshot_file_holds_to_dict(tmp_path: Path) -> None:
+    stream = [
+        Event(lead_id, "page_view", at=START + timedelta(hours=h), properties={"url": "/docs"})
+        for h in range(4)
+        for lead_id in ("L-1", "L-2", "L-3")  # L-3's are held
+    ]
+    engine = _engine(stream, [("L-2", Decision("SQL", START + timedelta(hours=2), "call"))])
+    engine.snapshot(tmp_path / "state.json")
+    written = json.loads((tmp_path / "state.json").read_text(encoding="utf-8"))
+    assert written == json.loads(json.dumps(engine.to_dict()))
+    assert Engine(RULES).to_dict()["leads"] == []
+    empty = tmp_path / "empty.json"
+    Engine(RULES).snapshot(empty)
+    assert Engine.restore(empty, RULES).to_dict() == Engine(RULES).to_dict()

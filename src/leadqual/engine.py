@@ -325,6 +325,12 @@ class Engine:
         """The engine as plain JSON data: each lead's log and where it stands (see
         :meth:`QualificationState.to_saved`), held events, and the rule set's name,
         version and fingerprint."""
+        data = self._saved_header()
+        data["leads"] = [state.to_saved() for _, state in sorted(self._states.items())]
+        return data
+
+    def _saved_header(self) -> dict[str, Any]:
+        """:meth:`to_dict` without the leads."""
         return {
             "format": SNAPSHOT_FORMAT,
             "version": SNAPSHOT_VERSION,
@@ -335,7 +341,6 @@ class Engine:
             },
             "unknown_leads": self.unknown_leads,
             "latest": None if self._latest is None else self._latest.isoformat(),
-            "leads": [state.to_saved() for _, state in sorted(self._states.items())],
             "pending": {
                 lead_id: [e.to_dict() for e in events]
                 for lead_id, events in sorted(self._pending.items())
@@ -343,12 +348,17 @@ class Engine:
         }
 
     def snapshot(self, path: str | os.PathLike[str]) -> None:
-        """Write the engine to ``path`` as JSON, atomically: a crash mid-write leaves the
-        previous snapshot (or none), never a corrupt one."""
-        with paused():  # millions of new objects and no cycle among them
-            text = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        with atomic_path_writer(path, newline="\n") as out:
-            out.write(text)
+        """Write the engine to ``path`` as JSON (:meth:`to_dict`), atomically: a crash
+        mid-write leaves the previous snapshot (or none), never a corrupt one."""
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        with paused(), atomic_path_writer(path, newline="\n") as out:
+            # a lead at a time: no copy of the whole engine as plain data, nor as text
+            out.write(encode(self._saved_header())[:-1] + ',"leads":[')
+            comma = ""
+            for _, state in sorted(self._states.items()):
+                out.write(comma + encode(state.to_saved()))
+                comma = ","
+            out.write("]}")
 
     @classmethod
     def from_dict(

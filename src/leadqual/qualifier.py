@@ -24,17 +24,25 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMapping, Sequence
 from datetime import datetime, timezone
-from operator import attrgetter
+from operator import attrgetter, eq, le
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from leadqual._fields import check_keys, checked, parse_timestamp, require_aware, require_text
+from leadqual._fields import (
+    check_keys,
+    checked,
+    instance_of,
+    parse_timestamp,
+    require_aware,
+    require_text,
+)
 from leadqual._text import short_number as _num
 from leadqual.errors import (
     DuplicateEventError,
@@ -64,7 +72,6 @@ __all__ = [
     "Qualifier",
     "claim_id",
 ]
-
 
 
 @attrs.frozen
@@ -175,19 +182,10 @@ def _extra_models(value: Mapping[str, ScoringModel] | None) -> Mapping[str, Scor
     return models
 
 
-def _model(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, ScoringModel):
-        raise ValidationError("model", value, "expected a scoring model (score and start)")
-
-
-def _stages(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, StageMachine):
-        raise ValidationError("stages", value, "expected a StageMachine")
-
-
-def _framework(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and not isinstance(value, Framework):
-        raise ValidationError("framework", value, "expected a Framework or None")
+#: The validators of a qualifier's parts (a RuleSet's too).
+MODEL = checked(instance_of(ScoringModel, "a scoring model (score and start)"), "model")
+STAGES = checked(instance_of(StageMachine, "a StageMachine"), "stages")
+FRAMEWORK = checked(instance_of(Framework, "a Framework or None"), "framework", optional=True)
 
 
 @attrs.frozen
@@ -200,9 +198,9 @@ class Qualifier:
     transition it commits (never by ``qualify``, which is a pure what-if).
     """
 
-    model: ScoringModel = attrs.field(validator=_model)
-    stages: StageMachine = attrs.field(validator=_stages)
-    framework: Framework | None = attrs.field(default=None, validator=_framework)
+    model: ScoringModel = attrs.field(validator=MODEL)
+    stages: StageMachine = attrs.field(validator=STAGES)
+    framework: Framework | None = attrs.field(default=None, validator=FRAMEWORK)
     on_transition: tuple[Listener, ...] = attrs.field(
         default=(), converter=_listeners, kw_only=True
     )
@@ -684,19 +682,22 @@ class QualificationState:
         else:
             events = decoder.columns(lead_id, logged)
         claimed = state._ids
-        before: Event | None = None
-        for event in events:
-            if event.id is not None:
-                if event.id in claimed:
-                    raise ValidationError("saved.events", event.id, "one id twice")
-                claimed[event.id] = event
-            if (
-                before is not None
-                and before._ts >= event._ts
-                and (before._ts > event._ts or before.sort_key() > event.sort_key())
-            ):
-                raise ValidationError("saved.events", event.at, "events out of time order")
-            before = event
+        with_ids = [e for e in events if e.id is not None]
+        event_ids = [e.id for e in with_ids]
+        if len(set(event_ids)) != len(event_ids) or not claimed.keys().isdisjoint(event_ids):
+            seen: set[str | None] = set()
+            for twice in event_ids:
+                if twice in claimed or twice in seen:
+                    raise ValidationError("saved.events", twice, "one id twice")
+                seen.add(twice)
+        times = [e._ts for e in events]
+        if not all(map(le, times, times[1:])) or any(map(eq, times, times[1:])):
+            for before, event in itertools.pairwise(events):
+                if before._ts > event._ts or (
+                    before._ts == event._ts and before.sort_key() > event.sort_key()
+                ):
+                    raise ValidationError("saved.events", event.at, "events out of time order")
+        claimed.update(zip(event_ids, with_ids, strict=True))  # type: ignore[arg-type]
         made = [Decision.from_dict(d) for d in data["decisions"]]
         state._events = events
         state._made = list(made)
@@ -822,9 +823,7 @@ class QualificationState:
         self._walk = self._fresh_walk(self._walk.scoring if scoring is None else scoring)
         self._dirty = math.inf
 
-    def _walk_on(
-        self, walk: _Walk, limit: float, checkpoints: list[_Checkpoint] | None
-    ) -> None:
+    def _walk_on(self, walk: _Walk, limit: float, checkpoints: list[_Checkpoint] | None) -> None:
         """:meth:`_forward` on the lead's own walk; an exception (from a check or guard of
         your own, say) leaves the lead to be walked again from its start."""
         try:
