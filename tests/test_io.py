@@ -834,3 +834,31 @@ def test_list_and_date_columns(tmp_path: Path) -> None:
         read_leads(path, types={"purchase_date": date}) as read,
     ):
         list(read)
+
+
+def test_write_rows_keeps_key_order_in_jsonl_and_empties_none_in_csv(tmp_path: Path) -> None:
+    from leadqual.io import write_rows
+
+    rows = [
+        {"lead_id": "L-1", "score": 35, "grade": None},
+        {"lead_id": "L-2", "score": 2.5, "grade": "A"},
+    ]
+    assert write_rows(iter(rows), tmp_path / "r.jsonl") == 2
+    lines = (tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == '{"lead_id": "L-1", "score": 35, "grade": null}'
+    assert [json.loads(line) for line in lines] == rows
+    assert write_rows(rows, tmp_path / "r.csv") == 2
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8") == (
+        "lead_id,score,grade\nL-1,35,\nL-2,2.5,A\n"
+    )
+
+
+def test_write_rows_refuses_a_row_with_other_keys_and_leaves_the_file(tmp_path: Path) -> None:
+    from leadqual.io import write_rows
+
+    target = tmp_path / "r.csv"
+    target.write_text("before\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        write_rows([{"a": 1}, {"a": 2, "b": 3}], target)
+    assert info.value.field == "rows[1]"
+    assert target.read_text(encoding="utf-8") == "before\n"

@@ -35,7 +35,6 @@ in both. A lead that entered the funnel after ``as_of`` is not counted at all.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -48,7 +47,7 @@ from leadqual._text import duration, percent
 from leadqual.analytics.metrics import percentile
 from leadqual.engine import Engine
 from leadqual.errors import RowError, ValidationError
-from leadqual.io.jsonl import read_objects
+from leadqual.io.jsonl import read_objects, write_jsonl
 from leadqual.io.rows import Ignored
 from leadqual.jsonvalues import EMPTY_MAP, JsonMap, freeze_mapping
 from leadqual.leads import Lead
@@ -154,8 +153,7 @@ def write_journeys(journeys: Iterable[Journey], path: str | os.PathLike[str]) ->
     count = 0
     with atomic_writer(path, newline="\n") as out:
         for journey in journeys:
-            for row in journey.to_rows():
-                out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+            write_jsonl(journey.to_rows(), out)
             count += 1
     return count
 

@@ -4,8 +4,6 @@ lead and event files (JSON Lines or CSV, streamed)."""
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import math
 import sys
 from collections.abc import Callable, Iterator
@@ -22,8 +20,8 @@ from leadqual.cli.progress import progress_for
 from leadqual.engine import Engine
 from leadqual.errors import ValidationError
 from leadqual.events import Event
-from leadqual.io import read_events, read_leads
-from leadqual.io.files import atomic_writer, infer_format
+from leadqual.io import read_events, read_leads, write_rows
+from leadqual.io.files import infer_format
 from leadqual.leads import Lead
 from leadqual.qualifier import Qualification
 from leadqual.rulesets import RuleSet, load
@@ -328,21 +326,7 @@ def _write_scores(
             )
         _write_transitions(args, source, as_of)
         return 0
-    fmt = infer_format(args.out)
-    written = 0
-    with atomic_writer(args.out, newline="" if fmt == "csv" else "\n") as out:
-        if fmt == "jsonl":
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-                written += 1
-        else:
-            first = next(rows, None)
-            if first is not None:
-                writer = csv.DictWriter(out, fieldnames=list(first), lineterminator="\n")
-                writer.writeheader()
-                for row in (first, *rows):
-                    writer.writerow({k: "" if v is None else v for k, v in row.items()})
-                    written += 1
+    written = write_rows(rows, args.out, format=infer_format(args.out))
     print(f"{written} leads qualified as of {as_of.isoformat()} -> {args.out}", file=sys.stderr)
     _write_transitions(args, source, as_of)
     return 0

@@ -29,7 +29,7 @@ from leadqual.io.reader import (
     read_outcomes,
 )
 from leadqual.io.segment import read_segment
-from leadqual.io.writer import write_events, write_leads, write_outcomes
+from leadqual.io.writer import write_events, write_leads, write_outcomes, write_rows
 
 __all__ = [
     "ErrorPolicy",
@@ -48,4 +48,5 @@ __all__ = [
     "write_events",
     "write_leads",
     "write_outcomes",
+    "write_rows",
 ]

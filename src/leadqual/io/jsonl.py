@@ -82,9 +82,12 @@ def parse_jsonl(
             yield row_error(source, number, exc)
 
 
-def write_jsonl(records: Iterable[Mapping[str, Any]], stream: IO[str]) -> int:
-    """Write each record as one line of JSON (keys sorted, UTF-8 kept); return how many."""
-    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False).encode
+def write_jsonl(
+    records: Iterable[Mapping[str, Any]], stream: IO[str], *, sort_keys: bool = True
+) -> int:
+    """Write each record as one line of JSON (keys sorted unless ``sort_keys=False``,
+    UTF-8 kept); return how many."""
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys, allow_nan=False).encode
     count = 0
     for record in records:
         stream.write(encode(record) + "\n")

@@ -17,7 +17,8 @@ L-1,demo_request,2026-11-02T00:00:00+00:00,,,"{""utm"":{""source"":""ads""}}"
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import csv as _csv
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from leadqual.errors import ValidationError
@@ -28,7 +29,7 @@ from leadqual.io.jsonl import write_jsonl
 from leadqual.leads import Lead
 from leadqual.outcomes import Outcome
 
-__all__ = ["write_events", "write_leads", "write_outcomes"]
+__all__ = ["write_events", "write_leads", "write_outcomes", "write_rows"]
 
 _V = TypeVar("_V", Event, Lead, Outcome)
 
@@ -81,3 +82,40 @@ def write_outcomes(
 ) -> int:
     """Write ``outcomes`` to a path or an open text file; as :func:`write_events`."""
     return _write(outcomes, Outcome, "outcomes", OUTCOME_LAYOUT, target=target, format=format)
+
+
+def write_rows(
+    rows: Iterable[Mapping[str, Any]], target: Target, *, format: Format | None = None
+) -> int:
+    """Write plain rows (mappings of JSON values, such as results) as JSONL or CSV; return
+    how many.
+
+    JSONL keeps each row's keys in their order. CSV takes its header from the first row's
+    keys and writes ``None`` as an empty cell (every row must have those keys, no more).
+    ``target`` and ``format`` as for :func:`write_events` (a path is replaced all at once).
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> write_rows([{"lead_id": "L-1", "score": 35, "grade": None}], out, format="csv")
+    1
+    >>> print(out.getvalue(), end="")
+    lead_id,score,grade
+    L-1,35,
+    """
+    fmt = resolve_format(target, format)
+    if fmt == "jsonl":
+        with atomic_writer(target, newline="\n") as stream:
+            return write_jsonl(rows, stream, sort_keys=False)
+    with atomic_writer(target, newline="") as stream:
+        writer = _csv.writer(stream, lineterminator="\n")
+        header: list[str] | None = None
+        count = 0
+        for index, row in enumerate(rows):
+            if header is None:
+                header = list(row)
+                writer.writerow(header)
+            elif row.keys() != set(header):
+                raise ValidationError(f"rows[{index}]", row, f"expected the keys {header}")
+            writer.writerow(["" if row[key] is None else row[key] for key in header])
+            count += 1
+        return count
