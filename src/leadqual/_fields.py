@@ -30,13 +30,22 @@ def optional_text(field: str, value: Any) -> str | None:
     return None if value is None else require_text(field, value)
 
 
+#: What names the field of an attrs validator's error, from the instance and attribute.
+Where = Callable[[Any, "attrs.Attribute[Any]"], str]
+
+
 def checked(
-    check: Callable[[str, Any], object], field: str | None = None, *, optional: bool = False
+    check: Callable[[str, Any], object],
+    field: str | Where | None = None,
+    *,
+    optional: bool = False,
 ) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
     """An attrs validator that runs ``check(field, value)``: a ``require_*`` check, say.
 
-    The field named in the error is ``field`` when given, else ``"<Class>.<attribute>"``;
-    with ``optional=True`` a ``None`` value is let through unchecked.
+    The field named in the error is ``field`` when given (a function of the instance and
+    the attribute, for a name that depends on the instance, such as a rule's name), else
+    ``"<Class>.<attribute>"``; with ``optional=True`` a ``None`` value is let through
+    unchecked.
 
     >>> import attrs
     >>> @attrs.frozen
@@ -45,8 +54,11 @@ def checked(
     ...     owner: str | None = attrs.field(
     ...         default=None, validator=checked(require_text, "owner", optional=True)
     ...     )
+    ...     order: int = attrs.field(
+    ...         default=1, validator=checked(require_count, lambda s, a: f"{s.name}.{a.name}")
+    ...     )
     >>> Stage("MQL", None)
-    Stage(name='MQL', owner=None)
+    Stage(name='MQL', owner=None, order=1)
     >>> Stage(" ")
     Traceback (most recent call last):
     ...
@@ -55,9 +67,13 @@ def checked(
     Traceback (most recent call last):
     ...
     leadqual.errors.ValidationError: owner: expected a non-empty string, got ''
+    >>> Stage("MQL", order=0)
+    Traceback (most recent call last):
+    ...
+    leadqual.errors.ValidationError: MQL.order: expected a whole number >= 1, got 0
     """
 
-    if field is not None and not optional:  # the common case, on hot paths: one call
+    if isinstance(field, str) and not optional:  # the common case, on hot paths: one call
 
         def named(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
             check(field, value)
@@ -67,9 +83,30 @@ def checked(
     def validate(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if optional and value is None:
             return
-        check(f"{type(inst).__name__}.{attribute.name}" if field is None else field, value)
+        if field is None:
+            where = f"{type(inst).__name__}.{attribute.name}"
+        else:
+            where = field if isinstance(field, str) else field(inst, attribute)
+        check(where, value)
 
     return validate
+
+
+def instance_of(kind: type | tuple[type, ...], expected: str) -> Callable[[str, Any], None]:
+    """A check (for :func:`checked`) that ``value`` is an instance of ``kind``; the error
+    says ``expected <expected>``.
+
+    >>> instance_of(int, "a count")("n", "3")
+    Traceback (most recent call last):
+    ...
+    leadqual.errors.ValidationError: n: expected a count, got '3'
+    """
+
+    def check(field: str, value: Any) -> None:
+        if not isinstance(value, kind):
+            raise ValidationError(field, value, f"expected {expected}")
+
+    return check
 
 
 def is_number(value: Any) -> bool:

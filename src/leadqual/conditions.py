@@ -583,9 +583,7 @@ class Compare(Condition):
         object.__setattr__(
             self,
             "_test",
-            _make_test(
-                self.source, self.field, self.op, normalized, ignore_case=self.ignore_case
-            ),
+            _make_test(self.source, self.field, self.op, normalized, ignore_case=self.ignore_case),
         )
 
     def _tester(self) -> Test:

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import check_keys, checked, optional_text, require_text
+from leadqual._fields import check_keys, checked, require_text
 from leadqual.errors import ValidationError
 from leadqual.jsonvalues import EMPTY_MAP, JsonMap, freeze, freeze_mapping, thaw
 
@@ -26,10 +26,13 @@ __all__ = ["Lead"]
 RESERVED_ATTRIBUTES = ("id", "email")
 
 
-def _email(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    optional_text("email", value)
-    if value is not None and "@" not in value:
-        raise ValidationError("email", value, "expected an email address (no '@' found)")
+def _require_email(field: str, value: Any) -> None:
+    require_text(field, value)
+    if "@" not in value:
+        raise ValidationError(field, value, "expected an email address (no '@' found)")
+
+
+_email = checked(_require_email, "email", optional=True)
 
 
 def _attributes(value: Mapping[str, Any] | None) -> JsonMap:

@@ -32,6 +32,7 @@ import attrs
 
 from leadqual._fields import (
     checked,
+    instance_of,
     is_number,
     parse_iso,
     require_aware,
@@ -115,16 +116,18 @@ def _label(inst: Any, field: str) -> str:
     return f"{name}.{field}"
 
 
-def _attribute_name(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    where = _label(inst, attribute.name)
+def _dotted_name(where: str, value: Any) -> None:
     require_text(where, value)
     if any(not part for part in value.split(".")):
         raise ValidationError(where, value, "a dotted name has an empty part")
 
 
-def _description(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str):
-        raise ValidationError(_label(inst, attribute.name), value, "expected a string")
+def _where(inst: Any, attribute: attrs.Attribute[Any]) -> str:
+    return _label(inst, attribute.name)
+
+
+_attribute_name = checked(_dotted_name, _where)
+_description = checked(instance_of(str, "a string"), _where)
 
 
 def _texts(where: str, value: Any) -> None:
@@ -198,9 +201,7 @@ class Activity:
             raise ValidationError("last", self.last, "expected a moment at or after first")
 
 
-def _lead(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, Lead):
-        raise ValidationError("lead", value, "expected a Lead")
+_lead = checked(instance_of(Lead, "a Lead"), "lead")
 
 
 def _activity(value: Mapping[str, Activity] | None) -> Mapping[str, Activity]:
@@ -323,11 +324,9 @@ def _read(lead: Lead, name: str) -> Any:
 # --- results ----------------------------------------------------------------------------
 
 
-def _verdict(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, Verdict):
-        raise ValidationError(
-            "verdict", value, "expected a Verdict (Verdict.PASS, Verdict.FAIL or Verdict.UNKNOWN)"
-        )
+_verdict = checked(
+    instance_of(Verdict, "a Verdict (Verdict.PASS, Verdict.FAIL or Verdict.UNKNOWN)"), "verdict"
+)
 
 
 def _evidence(value: Mapping[str, Any] | None) -> JsonMap:
@@ -370,17 +369,14 @@ class CheckResult:
 # --- built-in checks --------------------------------------------------------------------
 
 
-def _min_amount(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is None:
-        return
-    where = _label(inst, attribute.name)
+def _amount(where: str, value: Any) -> None:
     require_number(where, value)
     if value < 0:
         raise ValidationError(where, value, "expected a number >= 0 (or None)")
 
 
-def _currency(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_text(_label(inst, attribute.name), value)
+_min_amount = checked(_amount, _where, optional=True)
+_currency = checked(require_text, _where)
 
 
 @attrs.frozen

@@ -29,7 +29,7 @@ from typing import Any
 
 import attrs
 
-from leadqual._fields import checked, require_count, require_items, require_text
+from leadqual._fields import checked, instance_of, require_count, require_items, require_text
 from leadqual.errors import ValidationError
 from leadqual.frameworks.checks import (
     Activity,
@@ -168,9 +168,7 @@ class Framework:
     name: str = attrs.field(validator=checked(require_text, "name"))
     checks: tuple[Check, ...] = attrs.field(converter=_checks)
     policy: Policy = attrs.field(default=AllPass())
-    _keys: tuple[_KeyReader | None, ...] = attrs.field(
-        init=False, eq=False, repr=False, hash=False
-    )
+    _keys: tuple[_KeyReader | None, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.checks:
@@ -277,9 +275,7 @@ def _results(value: Iterable[CheckResult]) -> tuple[CheckResult, ...]:
     return items
 
 
-def _verdict(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, Verdict):
-        raise ValidationError("verdict", value, "expected a Verdict")
+_verdict = checked(instance_of(Verdict, "a Verdict"), "verdict")
 
 
 @attrs.frozen

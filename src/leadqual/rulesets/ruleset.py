@@ -10,14 +10,13 @@ ScoreAtLeast(points=50)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import attrs
 
 from leadqual._fields import checked, require_text
 from leadqual.errors import ValidationError
 from leadqual.frameworks.framework import Framework
-from leadqual.qualifier import Listener, Qualifier
+from leadqual.qualifier import FRAMEWORK, MODEL, STAGES, Listener, Qualifier
 from leadqual.stages.machine import StageMachine
 from leadqual.typing import ScoringModel
 
@@ -49,28 +48,13 @@ class RuleSet:
 
     name: str = attrs.field(validator=checked(require_text, "RuleSet.name"))
     version: str = attrs.field(validator=checked(require_text, "RuleSet.version"))
-    model: ScoringModel = attrs.field(kw_only=True)
-    stages: StageMachine = attrs.field(kw_only=True)
-    framework: Framework | None = attrs.field(default=None, kw_only=True)
+    model: ScoringModel = attrs.field(kw_only=True, validator=MODEL)
+    stages: StageMachine = attrs.field(kw_only=True, validator=STAGES)
+    framework: Framework | None = attrs.field(default=None, kw_only=True, validator=FRAMEWORK)
     extra_models: Mapping[str, ScoringModel] = attrs.field(
         factory=dict, converter=_models, kw_only=True, hash=False
     )
     description: str = attrs.field(default="", kw_only=True)
-
-    @model.validator
-    def _check_model(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if not isinstance(value, ScoringModel):
-            raise ValidationError("model", value, "expected a scoring model (score and start)")
-
-    @stages.validator
-    def _check_stages(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if not isinstance(value, StageMachine):
-            raise ValidationError("stages", value, "expected a StageMachine")
-
-    @framework.validator
-    def _check_framework(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is not None and not isinstance(value, Framework):
-            raise ValidationError("framework", value, "expected a Framework or None")
 
     def qualifier(self, on_transition: Iterable[Listener] = ()) -> Qualifier:
         """A :class:`~leadqual.Qualifier` running these rules."""

@@ -39,14 +39,14 @@ __all__ = [
 ]
 
 
+def _above_zero(field: str, value: Any) -> None:
+    require_number(field, value)
+    if value <= 0:
+        raise ValidationError(field, value, "expected a number above zero")
+
 
 def _positive(field: str) -> Any:
-    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        require_number(field, value)
-        if value <= 0:
-            raise ValidationError(field, value, "expected a number above zero")
-
-    return check
+    return checked(_above_zero, field)
 
 
 @runtime_checkable

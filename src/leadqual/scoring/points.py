@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
 from typing import Any, ClassVar
@@ -32,6 +32,7 @@ import attrs
 
 from leadqual._fields import (
     DAY,
+    checked,
     require_aware,
     require_items,
     require_points,
@@ -130,14 +131,6 @@ def _grades(
     return tuple(sorted(grades, key=lambda g: -g[1]))
 
 
-def _bound(field: str) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
-    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is not None:
-            require_points(field, value)
-
-    return check
-
-
 @attrs.frozen
 class PointsModel:
     """Points for who a lead is (fit) and what it does (engagement).
@@ -153,8 +146,12 @@ class PointsModel:
     fit: tuple[FitRule, ...] = attrs.field(default=(), converter=_fit_rules)
     engagement: tuple[EngagementRule, ...] = attrs.field(default=(), converter=_engagement_rules)
     decay: DecayFunction | None = attrs.field(default=None, kw_only=True)
-    min_score: float | None = attrs.field(default=None, kw_only=True, validator=_bound("min_score"))
-    max_score: float | None = attrs.field(default=None, kw_only=True, validator=_bound("max_score"))
+    min_score: float | None = attrs.field(
+        default=None, kw_only=True, validator=checked(require_points, "min_score", optional=True)
+    )
+    max_score: float | None = attrs.field(
+        default=None, kw_only=True, validator=checked(require_points, "max_score", optional=True)
+    )
     group_caps: JsonMap = attrs.field(default=None, kw_only=True, converter=_group_caps)
     grades: tuple[tuple[str, float], ...] = attrs.field(
         default=None, kw_only=True, converter=_grades

@@ -22,7 +22,7 @@ import attrs
 from leadqual._fields import (
     DAY,
     checked,
-    optional_text,
+    instance_of,
     require_count,
     require_points,
     require_positive_timedelta,
@@ -36,28 +36,21 @@ from leadqual.scoring.decay import DecayFunction, NoDecay, describe_decay
 __all__ = ["EngagementRule", "FitRule"]
 
 
-def _points(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_points(f"{inst.name}.points", value)
+def _of_rule(inst: Any, attribute: attrs.Attribute[Any]) -> str:
+    """A rule's field, named after the rule: ``demo_request.points``."""
+    return f"{inst.name}.{attribute.name}"
 
 
-def _group(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    optional_text(f"{inst.name}.group", value)
-
-
-def _positive_int(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is None:
-        return
-    require_count(f"{inst.name}.{attribute.name}", value)
-
-
-def _positive_number(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is None:
-        return
-    require_points(f"{inst.name}.{attribute.name}", value)
+def _above_zero(field: str, value: Any) -> None:
+    require_points(field, value)
     if value <= 0:
-        raise ValidationError(
-            f"{inst.name}.{attribute.name}", value, "expected a number above zero"
-        )
+        raise ValidationError(field, value, "expected a number above zero")
+
+
+_points = checked(require_points, _of_rule)
+_group = checked(require_text, _of_rule, optional=True)
+_positive_int = checked(require_count, _of_rule, optional=True)
+_positive_number = checked(_above_zero, _of_rule, optional=True)
 
 
 def _days(delta: timedelta) -> str:
@@ -112,34 +105,29 @@ class EngagementRule:
     """
 
     name: str = attrs.field(validator=checked(require_text))
-    event_type: str = attrs.field()
+    event_type: str = attrs.field(validator=checked(require_text, _of_rule))
     points: float = attrs.field(validator=_points)
-    where: Condition | None = attrs.field(default=None, kw_only=True)
+    where: Condition | None = attrs.field(
+        default=None,
+        kw_only=True,
+        validator=checked(instance_of(Condition, "a condition or None"), _of_rule, optional=True),
+    )
     max_times: int | None = attrs.field(default=None, kw_only=True, validator=_positive_int)
     max_points: float | None = attrs.field(default=None, kw_only=True, validator=_positive_number)
     max_per_day: int | None = attrs.field(default=None, kw_only=True, validator=_positive_int)
-    within: timedelta | None = attrs.field(default=None, kw_only=True)
-    decay: DecayFunction | None = attrs.field(default=None, kw_only=True)
+    within: timedelta | None = attrs.field(
+        default=None,
+        kw_only=True,
+        validator=checked(require_positive_timedelta, _of_rule, optional=True),
+    )
+    decay: DecayFunction | None = attrs.field(
+        default=None,
+        kw_only=True,
+        validator=checked(
+            instance_of(DecayFunction, "a decay (HalfLife, ...)"), _of_rule, optional=True
+        ),
+    )
     group: str | None = attrs.field(default=None, kw_only=True, validator=_group)
-
-    @event_type.validator
-    def _check_type(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        require_text(f"{self.name}.event_type", value)
-
-    @where.validator
-    def _check_where(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is not None and not isinstance(value, Condition):
-            raise ValidationError(f"{self.name}.where", value, "expected a condition or None")
-
-    @within.validator
-    def _check_within(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is not None:
-            require_positive_timedelta(f"{self.name}.within", value)
-
-    @decay.validator
-    def _check_decay(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is not None and not isinstance(value, DecayFunction):
-            raise ValidationError(f"{self.name}.decay", value, "expected a decay (HalfLife, ...)")
 
     def describe(self, decay: DecayFunction | None = None) -> str:
         """The rule in words (``decay``: the model's, when the rule has none)."""

@@ -21,6 +21,7 @@ import attrs
 from leadqual._fields import (
     check_keys,
     checked,
+    instance_of,
     optional_text,
     parse_timestamp,
     require_aware,
@@ -63,11 +64,7 @@ DEFAULT_INTENT_EVENTS = ("demo_request", "pricing_inquiry", "contact_sales")
 _DEFAULT = object()
 
 
-def _flag(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, bool):
-        raise ValidationError(
-            f"{type(inst).__name__}.{attribute.name}", value, "expected True or False"
-        )
+_flag = checked(instance_of(bool, "True or False"))
 
 
 @attrs.frozen
@@ -86,11 +83,11 @@ class Stage:
             raise ValidationError(f"{self.name}.order", value, "expected a whole number")
 
 
-def _guard(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and not isinstance(value, Guard):
-        raise ValidationError(
-            f"{inst.source} -> {inst.target}.guard", value, "expected a guard or None"
-        )
+_guard = checked(
+    instance_of(Guard, "a guard or None"),
+    lambda inst, _: f"{inst.source} -> {inst.target}.guard",
+    optional=True,
+)
 
 
 @attrs.frozen
