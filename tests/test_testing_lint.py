@@ -162,7 +162,8 @@ def test_the_report_is_the_same_every_time() -> None:
 
 def test_review_edge_cases() -> None:
     from leadqual import Schedule
-    from leadqual.stages.guards import EventSeen, FitAtLeast, GuardAny
+    from leadqual.conditions import AnyOf
+    from leadqual.stages.guards import EventSeen, FitAtLeast
 
     # a 1.5-day window touches up to 3 UTC days; a schedule factor above 1 lifts points
     model = PointsModel(
@@ -190,7 +191,7 @@ def test_review_edge_cases() -> None:
         [lq.Stage("A", 0), lq.Stage("B", 1), lq.Stage("C", 2)],
         [
             lq.Transition("A", "B", AttrCondition(Attr("id").startswith("VIP-"))),
-            lq.Transition("B", "C", GuardAny((ScoreAtLeast(10**6), EventSeen(("t",))))),
+            lq.Transition("B", "C", AnyOf((ScoreAtLeast(10**6), EventSeen(("t",))))),
         ],
     )
     found = check_ruleset(ruleset(PointsModel(), stages))

@@ -52,9 +52,8 @@ _GUARDS = (
     _guards.NewActivity,
     _guards.FrameworkPassed,
     _guards.AttrCondition,
-    _guards.GuardAll,
-    _guards.GuardAny,
-    _guards.GuardNot,
+    Compare,  # a condition on the lead, as a guard
+    *_COMBINATIONS,
 )
 _CHECKS = (
     _checks.Budget,

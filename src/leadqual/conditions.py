@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
@@ -53,6 +54,7 @@ from leadqual.jsonvalues import MISSING, JsonMap, freeze, json_equal, lookup, th
 if TYPE_CHECKING:
     from leadqual.events import Event
     from leadqual.leads import Lead
+    from leadqual.stages.guards import GuardContext
 
 __all__ = [
     "MAX_BACKTRACK",
@@ -70,6 +72,8 @@ __all__ = [
     "all_of",
     "any_of",
     "condition_from_dict",
+    "require_testable",
+    "tree_from_dict",
 ]
 
 #: ``matches`` examines at most this many characters of a value (the start of it).
@@ -139,10 +143,19 @@ def _dump(value: Any) -> str:
 
 
 class Condition:
-    """Base class of every condition: a test on a lead and, optionally, an event.
+    """Base class of every node of leadqual's one expression tree.
 
-    Conditions combine with ``&`` (and), ``|`` (or) and ``~`` (not), serialize with
-    :meth:`to_dict`, and read well with ``str()``.
+    A leaf tests a lead and, optionally, an event (:class:`Compare`, built with
+    :class:`Attr` and :class:`Prop`), or a lead's facts at an instant: its score, what it
+    did, its framework verdict (the guards of :mod:`leadqual.stages`, which subclass
+    this class under the name ``Guard``). Any nodes combine with ``&`` (and), ``|``
+    (or) and ``~`` (not) into :class:`AllOf`, :class:`AnyOf` and :class:`Not`, serialize
+    with :meth:`to_dict`, and read well with ``str()``.
+
+    Two evaluations: :meth:`test` on a lead and an event (scoring rules and framework
+    checks: only leaves that read the lead and the event), and :meth:`holds` on a
+    :class:`~leadqual.stages.GuardContext` (stage transitions: any leaf, a condition on
+    the lead reading the context's lead).
     """
 
     __slots__ = ()
@@ -153,7 +166,21 @@ class Condition:
         return self._tester()(lead, event)
 
     def _tester(self) -> Test:
-        raise NotImplementedError
+        """The compiled test on a lead and an event (leaves that read facts have none)."""
+        raise ValidationError(
+            "condition",
+            str(self),
+            "reads a lead's facts at an instant (a guard): only a stage transition can use it",
+        )
+
+    def holds(self, ctx: GuardContext) -> bool:
+        """Whether this holds in ``ctx`` (a lead at an instant); a condition on the lead
+        reads ``ctx.lead``."""
+        return self._tester()(ctx.lead, None)
+
+    def explain(self, ctx: GuardContext) -> str:
+        """Why this holds (or not) in ``ctx``, with the values it read."""
+        return str(self)
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -163,12 +190,14 @@ class Condition:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data that :func:`condition_from_dict` turns back into this condition."""
+        """Plain data that :func:`condition_from_dict` (for a guard:
+        :func:`~leadqual.stages.guard_from_dict`) turns back into this node."""
         raise NotImplementedError
 
     def fields(self) -> Iterator[tuple[Source, str]]:
-        """Every field the condition reads, as ``("attr" | "prop", name)``."""
-        raise NotImplementedError
+        """Every field of the lead or event the condition reads, as ``("attr" | "prop",
+        name)`` (none for a leaf that reads a lead's facts)."""
+        return iter(())
 
     def walk(self) -> Iterator[Condition]:
         """This condition and every condition inside it, outermost first.
@@ -190,6 +219,17 @@ class Condition:
 
     def __invert__(self) -> Not:
         return Not(self)
+
+
+def require_testable(field: str, value: Condition) -> Condition:
+    """``value`` if it can be tested on a lead and an event (a scoring rule's or a
+    check's condition), else a :class:`~leadqual.errors.ValidationError` naming
+    ``field``: a guard's leaf inside (``score >= 100``) reads facts no event has."""
+    try:
+        value._tester()
+    except ValidationError as err:
+        raise ValidationError(field, err.value, err.problem) from None
+    return value
 
 
 def _check_subjects(lead: object, event: object) -> None:
@@ -674,17 +714,30 @@ class _Combination(Condition):
 
     __slots__ = ()
     conditions: tuple[Condition, ...]
-    _test: Test
+    _test: Test | None
     _key: ClassVar[str]
     _word: ClassVar[str]
 
     def __attrs_post_init__(self) -> None:
-        tests = tuple(c._tester() for c in self.conditions)
-        combine = _all_test if self._key == "all" else _any_test
-        object.__setattr__(self, "_test", combine(tests))
+        object.__setattr__(self, "_test", None)
 
     def _tester(self) -> Test:
-        return self._test
+        test = self._test
+        if test is None:  # compiled once, when first asked (a guard's parts have no test)
+            tests = tuple(c._tester() for c in self.conditions)
+            test = (_all_test if self._key == "all" else _any_test)(tests)
+            object.__setattr__(self, "_test", test)
+        return test
+
+    @property
+    def guards(self) -> tuple[Condition, ...]:
+        """Deprecated: :attr:`conditions` (guards and conditions are one tree)."""
+        warnings.warn(
+            f"{type(self).__name__}.guards is {type(self).__name__}.conditions",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.conditions
 
     def fields(self) -> Iterator[tuple[Source, str]]:
         for c in self.conditions:
@@ -712,7 +765,13 @@ class AllOf(_Combination):
     _word = "and"
 
     conditions: tuple[Condition, ...] = attrs.field(converter=_all_conditions)
-    _test: Test = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _test: Test | None = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def holds(self, ctx: GuardContext) -> bool:
+        return all(c.holds(ctx) for c in self.conditions)
+
+    def explain(self, ctx: GuardContext) -> str:
+        return "; ".join(c.explain(ctx) for c in self.conditions)
 
 
 @attrs.frozen
@@ -723,7 +782,14 @@ class AnyOf(_Combination):
     _word = "or"
 
     conditions: tuple[Condition, ...] = attrs.field(converter=_any_conditions)
-    _test: Test = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _test: Test | None = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def holds(self, ctx: GuardContext) -> bool:
+        return any(c.holds(ctx) for c in self.conditions)
+
+    def explain(self, ctx: GuardContext) -> str:
+        holding = [c for c in self.conditions if c.holds(ctx)]
+        return "; ".join(c.explain(ctx) for c in (holding or self.conditions))
 
 
 def _not_condition(value: Any) -> Condition:
@@ -734,17 +800,36 @@ def _not_condition(value: Any) -> Condition:
 
 @attrs.frozen
 class Not(Condition):
-    """Holds when ``condition`` does not (``~a``)."""
+    """Holds when ``condition`` does not (``~a``): ``~ScoreAtLeast(40)`` is "score below
+    40"."""
 
     condition: Condition = attrs.field(converter=_not_condition)
-    _test: Test = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _test: Test | None = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
-        inner = self.condition._tester()
-        object.__setattr__(self, "_test", lambda lead, event: not inner(lead, event))
+        object.__setattr__(self, "_test", None)
 
     def _tester(self) -> Test:
-        return self._test
+        test = self._test
+        if test is None:
+            inner = self.condition._tester()
+            test = lambda lead, event: not inner(lead, event)  # noqa: E731
+            object.__setattr__(self, "_test", test)
+        return test
+
+    def holds(self, ctx: GuardContext) -> bool:
+        return not self.condition.holds(ctx)
+
+    def explain(self, ctx: GuardContext) -> str:
+        if getattr(self.condition, "_explains_negation", False):
+            return self.condition.explain(ctx)  # "score 38 < 40" already says it
+        return f"not ({self.condition.explain(ctx)})"
+
+    @property
+    def guard(self) -> Condition:
+        """Deprecated: :attr:`condition` (guards and conditions are one tree)."""
+        warnings.warn("Not.guard is Not.condition", DeprecationWarning, stacklevel=2)
+        return self.condition
 
     def fields(self) -> Iterator[tuple[Source, str]]:
         return self.condition.fields()
@@ -892,8 +977,20 @@ def condition_from_dict(data: Any, path: str = "condition") -> Condition:
     ...
     leadqual.errors.ValidationError: condition.all[0].value: expected exactly two bounds ...
     """
+    return tree_from_dict(data, path, _compare_from_dict)
+
+
+def tree_from_dict(
+    data: Any,
+    path: str,
+    leaf: Callable[[Mapping[str, Any], str], Condition],
+    noun: str = "condition",
+) -> Condition:
+    """The one reading of a tree's plain data: ``all``, ``any`` and ``not`` here, every
+    other mapping by ``leaf(data, path)`` (conditions and guards differ in their leaves
+    only); ``noun`` names what a node is in errors."""
     if not isinstance(data, Mapping):
-        raise ValidationError(path, data, "expected a mapping describing a condition")
+        raise ValidationError(path, data, f"expected a mapping describing a {noun}")
     keys = set(data)
     for combinator, cls in (("all", AllOf), ("any", AnyOf)):
         if combinator in keys:
@@ -904,24 +1001,30 @@ def condition_from_dict(data: Any, path: str = "condition") -> Condition:
                 raise ValidationError(f"{path}.{combinator}", items, "expected a list")
             if not items:
                 raise ValidationError(
-                    f"{path}.{combinator}", items, "expected at least one condition"
+                    f"{path}.{combinator}", items, f"expected at least one {noun}"
                 )
             return cls(
                 tuple(
-                    condition_from_dict(item, f"{path}.{combinator}[{i}]")
+                    tree_from_dict(item, f"{path}.{combinator}[{i}]", leaf, noun)
                     for i, item in enumerate(items)
                 )
             )
     if "not" in keys:
         if keys != {"not"}:
             raise ValidationError(path, data, "'not' stands alone in its mapping")
-        return Not(condition_from_dict(data["not"], f"{path}.not"))
+        return Not(tree_from_dict(data["not"], f"{path}.not", leaf, noun))
+    return leaf(data, path)
+
+
+def _compare_from_dict(data: Mapping[str, Any], path: str) -> Compare:
+    """A :class:`Compare` from its plain data (``attr`` or ``prop``, ``op``, ...)."""
+    keys = set(data)
     sources = [s for s in ("attr", "prop") if s in keys]
     if len(sources) != 1:
         raise ValidationError(
             path, data, "expected exactly one of 'attr', 'prop', 'all', 'any' or 'not'"
         )
-    source: Source = sources[0]  # type: ignore[assignment]
+    source: Source = sources[0]
     allowed = {source, "op", "value", "ignore_case"}
     for key in sorted(keys - allowed, key=str):
         raise ValidationError(

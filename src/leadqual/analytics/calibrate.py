@@ -35,7 +35,7 @@ import attrs
 from leadqual._fields import is_number, require_count
 from leadqual.analytics._history import ClosedLead, count_of, decisions
 from leadqual.analytics.metrics import roc_auc
-from leadqual.conditions import Attr, Condition
+from leadqual.conditions import AllOf, AnyOf, Attr, Condition, Not
 from leadqual.errors import LeakError, MissingExtra, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
@@ -44,7 +44,7 @@ from leadqual.rulesets import RuleSet, default_ruleset
 from leadqual.scoring.points import PointsModel
 from leadqual.scoring.rules import EngagementRule, FitRule
 from leadqual.stages import MQL, StageMachine
-from leadqual.stages.guards import Guard, GuardAll, GuardAny, GuardNot, ScoreAtLeast
+from leadqual.stages.guards import Guard, ScoreAtLeast
 from leadqual.typing import ScoringModel
 
 __all__ = [
@@ -251,10 +251,10 @@ def _rethreshold(guard: Guard, points: Callable[[float], float]) -> Guard:
     """``guard`` with each total-score threshold moved by ``points``."""
     if type(guard) is ScoreAtLeast:
         return ScoreAtLeast(points(guard.points))
-    if isinstance(guard, (GuardAll, GuardAny)):
-        return type(guard)(tuple(_rethreshold(g, points) for g in guard.guards))
-    if isinstance(guard, GuardNot):
-        return GuardNot(_rethreshold(guard.guard, points))
+    if isinstance(guard, (AllOf, AnyOf)):
+        return type(guard)(tuple(_rethreshold(g, points) for g in guard.conditions))
+    if isinstance(guard, Not):
+        return Not(_rethreshold(guard.condition, points))
     return guard
 
 

@@ -36,6 +36,7 @@ from leadqual.batch._score import (
     rule_points,
     score_rows,
 )
+from leadqual.conditions import AllOf, AnyOf, Compare
 from leadqual.errors import InvalidTransition, NotLowerable, ValidationError
 from leadqual.frameworks.checks import (
     Activity,
@@ -120,10 +121,10 @@ def _slack(threshold: float) -> pl.Expr:
 def _guard_mask(guard: g.Guard, frame: pl.DataFrame, seen: dict[tuple[str, ...], str]) -> pl.Expr:
     """Where ``guard`` may hold: true wherever it holds (a moment left false is one where
     it surely does not)."""
-    if isinstance(guard, g.GuardAll):
-        return pl.all_horizontal([_guard_mask(x, frame, seen) for x in guard.guards])
-    if isinstance(guard, g.GuardAny):
-        return pl.any_horizontal([_guard_mask(x, frame, seen) for x in guard.guards])
+    if isinstance(guard, AllOf):
+        return pl.all_horizontal([_guard_mask(x, frame, seen) for x in guard.conditions])
+    if isinstance(guard, AnyOf):
+        return pl.any_horizontal([_guard_mask(x, frame, seen) for x in guard.conditions])
     if isinstance(guard, g.ScoreAtLeast):
         return pl.col("total") >= guard.points - _slack(guard.points)
     if isinstance(guard, g.FitAtLeast):
@@ -139,11 +140,11 @@ def _guard_mask(guard: g.Guard, frame: pl.DataFrame, seen: dict[tuple[str, ...],
     if isinstance(guard, g.NewActivity):
         types = tuple(sorted(guard.event_types)) if guard.event_types is not None else ()
         return pl.col(seen[types]).is_not_null()
-    if isinstance(guard, g.AttrCondition):
+    if isinstance(guard, (g.AttrCondition, Compare)):
         return pl.col(f"_attr:{id(guard)}")
     if isinstance(guard, g.FrameworkPassed):
         return pl.col("_may_pass")
-    return pl.lit(value=True)  # GuardNot and the rest: decided at each moment, by the guard
+    return pl.lit(value=True)  # Not and the rest: decided at each moment, by the guard
 
 
 def _type_sets(machine: StageMachine) -> set[tuple[str, ...]]:
@@ -415,10 +416,9 @@ def _marks(
         if transition.guard is None:
             continue
         for guard in transition.guard.walk():
-            if isinstance(guard, g.AttrCondition):
-                flags[f"_attr:{id(guard)}"] = [
-                    guard.condition.test(lead) for lead in by_id.values()
-                ]
+            if isinstance(guard, (g.AttrCondition, Compare)):  # a condition on the lead
+                test = guard.condition if isinstance(guard, g.AttrCondition) else guard
+                flags[f"_attr:{id(guard)}"] = [test.test(lead) for lead in by_id.values()]
     per_lead = pl.DataFrame(
         {"lead_id": list(by_id), **flags}, schema_overrides={"lead_id": pl.String}
     )

@@ -40,7 +40,7 @@ from leadqual._fields import (
     require_number,
     require_text,
 )
-from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not
+from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not, require_testable
 from leadqual.errors import DuplicateEventError, ValidationError
 from leadqual.events import Event
 from leadqual.jsonvalues import EMPTY_MAP, MISSING, JsonMap, freeze_mapping, lookup, thaw
@@ -805,6 +805,7 @@ class ConditionCheck:
         where = _label(self, "condition")
         if not isinstance(value, Condition):
             raise ValidationError(where, value, "expected a condition (Attr(...) ...)")
+        require_testable(where, value)
         for source, field in value.fields():
             if source != "attr":
                 raise ValidationError(

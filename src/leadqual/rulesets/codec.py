@@ -33,7 +33,7 @@ import attrs
 from leadqual import errors
 from leadqual._fields import DAY, is_number
 from leadqual._moved import moved
-from leadqual.conditions import condition_from_dict
+from leadqual.conditions import Condition, condition_from_dict
 from leadqual.errors import Problem, RuleSetError, ValidationError
 from leadqual.frameworks.checks import (
     AttributeCheck,
@@ -80,6 +80,19 @@ def decay_to_dict(decay: DecayFunction, where: str = "decay") -> dict[str, Any]:
     raise errors.CodecError(where, decay, "only the built-in decays can be saved in a rule file")
 
 
+def _tree_to_dict(tree: Condition, where: str) -> dict[str, Any]:
+    """A condition's or guard's plain data, refusing a node of your own (it is code)."""
+    for part in tree.walk():
+        if not type(part).__module__.startswith("leadqual."):
+            raise errors.CodecError(
+                where,
+                part,
+                f"{type(part).__name__} is a class of your own: a rule file holds leadqual's "
+                "own conditions and guards only (it never runs code)",
+            )
+    return tree.to_dict()
+
+
 def _model_to_dict(model: ScoringModel, where: str) -> dict[str, Any]:
     if not isinstance(model, PointsModel):
         raise errors.CodecError(
@@ -104,7 +117,8 @@ def _model_to_dict(model: ScoringModel, where: str) -> dict[str, Any]:
 
 
 def _fit_to_dict(rule: FitRule) -> dict[str, Any]:
-    data = {"name": rule.name, "points": rule.points, "condition": rule.condition.to_dict()}
+    condition = _tree_to_dict(rule.condition, f"fit[{rule.name!r}].condition")
+    data = {"name": rule.name, "points": rule.points, "condition": condition}
     if rule.group is not None:
         data["group"] = rule.group
     return data
@@ -113,7 +127,7 @@ def _fit_to_dict(rule: FitRule) -> dict[str, Any]:
 def _engagement_to_dict(rule: EngagementRule, i: int) -> dict[str, Any]:
     data: dict[str, Any] = {"name": rule.name, "event_type": rule.event_type, "points": rule.points}
     if rule.where is not None:
-        data["where"] = rule.where.to_dict()
+        data["where"] = _tree_to_dict(rule.where, f"engagement[{rule.name!r}].where")
     for key in ("max_times", "max_points", "max_per_day"):
         if getattr(rule, key) is not None:
             data[key] = getattr(rule, key)
@@ -139,7 +153,7 @@ def _machine_to_dict(machine: StageMachine) -> dict[str, Any]:
     for t in machine.transitions:
         item = {"source": t.source, "target": t.target}
         if t.guard is not None:
-            item["guard"] = t.guard.to_dict()
+            item["guard"] = _tree_to_dict(t.guard, f"stages: {t.source} -> {t.target}")
         if not t.auto:
             item["auto"] = False
         transitions.append(item)
@@ -168,7 +182,7 @@ def _check_to_dict(check: Any, i: int) -> dict[str, Any]:
         if value is None or (value == "" and name == "description"):
             continue
         if kind == "condition" and name == "condition":
-            value = value.to_dict()
+            value = _tree_to_dict(value, f"framework.checks[{i}].condition")
         elif isinstance(value, tuple):
             value = list(value)
         data[name] = value

@@ -29,7 +29,7 @@ from leadqual._fields import (
     require_text,
 )
 from leadqual._text import days
-from leadqual.conditions import Condition
+from leadqual.conditions import Condition, require_testable
 from leadqual.errors import ValidationError
 from leadqual.scoring.decay import DecayFunction, NoDecay, describe_decay
 
@@ -45,6 +45,11 @@ def _above_zero(field: str, value: Any) -> None:
     require_points(field, value)
     if value <= 0:
         raise ValidationError(field, value, "expected a number above zero")
+
+
+def _where(field: str, value: Any) -> None:
+    instance_of(Condition, "a condition or None")(field, value)
+    require_testable(field, value)
 
 
 _points = checked(require_points, _of_rule)
@@ -74,6 +79,7 @@ class FitRule:
     def _check_condition(self, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, Condition):
             raise ValidationError(f"{self.name}.condition", value, "expected a condition")
+        require_testable(f"{self.name}.condition", value)
         for source, field in value.fields():
             if source == "prop":
                 raise ValidationError(
@@ -110,7 +116,7 @@ class EngagementRule:
     where: Condition | None = attrs.field(
         default=None,
         kw_only=True,
-        validator=checked(instance_of(Condition, "a condition or None"), _of_rule, optional=True),
+        validator=checked(_where, _of_rule, optional=True),
     )
     max_times: int | None = attrs.field(default=None, kw_only=True, validator=_positive_int)
     max_points: float | None = attrs.field(default=None, kw_only=True, validator=_positive_number)

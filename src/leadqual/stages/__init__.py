@@ -1,5 +1,6 @@
 """Stages: the funnel a lead moves through, its guards and its history."""
 
+from leadqual._moved import moved
 from leadqual.stages.guards import (
     AttrCondition,
     EngagementAtLeast,
@@ -7,12 +8,10 @@ from leadqual.stages.guards import (
     FitAtLeast,
     FrameworkPassed,
     Guard,
-    GuardAll,
-    GuardAny,
     GuardContext,
-    GuardNot,
     NewActivity,
     ScoreAtLeast,
+    check_guard,
     guard_from_dict,
 )
 from leadqual.stages.machine import (
@@ -46,10 +45,7 @@ __all__ = [
     "FitAtLeast",
     "FrameworkPassed",
     "Guard",
-    "GuardAll",
-    "GuardAny",
     "GuardContext",
-    "GuardNot",
     "NewActivity",
     "ScoreAtLeast",
     "Stage",
@@ -57,5 +53,16 @@ __all__ = [
     "StageState",
     "Transition",
     "TransitionRecord",
+    "check_guard",
     "guard_from_dict",
 ]
+
+# guards combine with the conditions' own AllOf, AnyOf and Not: one tree
+__getattr__ = moved(
+    "leadqual.stages",
+    {
+        "GuardAll": "leadqual.conditions.AllOf",
+        "GuardAny": "leadqual.conditions.AnyOf",
+        "GuardNot": "leadqual.conditions.Not",
+    },
+)

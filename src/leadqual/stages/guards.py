@@ -27,9 +27,16 @@ from leadqual._fields import (
     require_positive_timedelta,
     require_text,
 )
+from leadqual._moved import moved
 from leadqual._text import days
 from leadqual._text import short_number as _num
-from leadqual.conditions import Condition, condition_from_dict
+from leadqual.conditions import (
+    Condition,
+    Source,
+    condition_from_dict,
+    require_testable,
+    tree_from_dict,
+)
 from leadqual.errors import ValidationError
 from leadqual.leads import Lead
 from leadqual.scoring.protocol import Score
@@ -45,14 +52,22 @@ __all__ = [
     "FitAtLeast",
     "FrameworkPassed",
     "Guard",
-    "GuardAll",
-    "GuardAny",
     "GuardContext",
-    "GuardNot",
     "NewActivity",
     "ScoreAtLeast",
+    "check_guard",
     "guard_from_dict",
 ]
+
+# the guards' own combinators are the conditions' now: one tree
+__getattr__ = moved(
+    "leadqual.stages.guards",
+    {
+        "GuardAll": "leadqual.conditions.AllOf",
+        "GuardAny": "leadqual.conditions.AnyOf",
+        "GuardNot": "leadqual.conditions.Not",
+    },
+)
 
 
 class _Lazy:
@@ -144,49 +159,24 @@ class GuardContext:
         return copy
 
 
-class Guard:
-    """Base class of guards: combine them with ``&``, ``|`` and ``~``."""
-
-    __slots__ = ()
-
-    def holds(self, ctx: GuardContext) -> bool:
-        """Whether the guard lets the lead through now."""
-        raise NotImplementedError
-
-    def explain(self, ctx: GuardContext) -> str:
-        """Why the guard holds (or not) in ``ctx``, with the values it read."""
-        return str(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data that :func:`guard_from_dict` turns back into this guard."""
-        raise NotImplementedError
-
-    def walk(self) -> Iterator[Guard]:
-        """This guard and every guard inside it."""
-        yield self
-
-    def __and__(self, other: Guard) -> GuardAll:
-        if not isinstance(other, Guard):
-            return NotImplemented
-        return GuardAll(_flatten(GuardAll, (self, other)))
-
-    def __or__(self, other: Guard) -> GuardAny:
-        if not isinstance(other, Guard):
-            return NotImplemented
-        return GuardAny(_flatten(GuardAny, (self, other)))
-
-    def __invert__(self) -> GuardNot:
-        return GuardNot(self)
-
-    def __bool__(self) -> bool:
-        raise TypeError("a guard has no truth value: combine guards with &, | and ~")
+#: The base class of guards, and of leadqual's whole expression tree: a guard is a
+#: :class:`~leadqual.conditions.Condition` over a lead's facts at an instant. Subclass it
+#: for a guard of your own: implement ``holds(ctx)`` (and ``explain(ctx)``, ``to_dict()``
+#: and ``__str__`` to taste); it combines with ``&``, ``|`` and ``~`` like any condition.
+Guard = Condition
 
 
-def _flatten(kind: type[GuardAll] | type[GuardAny], items: Iterable[Guard]) -> tuple[Guard, ...]:
-    out: list[Guard] = []
-    for item in items:
-        out.extend(item.guards if type(item) is kind else (item,))
-    return tuple(out)
+def check_guard(field: str, value: Any) -> Condition:
+    """``value`` if it can guard a transition: a tree whose conditions on the lead read
+    no event property (a transition happens at an instant, not on one event)."""
+    if not isinstance(value, Condition):
+        raise ValidationError(field, value, "expected a guard or None")
+    for source, name in value.fields():
+        if source == "prop":
+            raise ValidationError(
+                field, str(value), f"a guard reads the lead, not event properties ({name!r})"
+            )
+    return value
 
 
 @attrs.frozen
@@ -196,6 +186,7 @@ class _Threshold(Guard):
     points: float = attrs.field(validator=checked(require_points))
     _what: ClassVar[str] = "score"
     _key: ClassVar[str] = "score_at_least"
+    _explains_negation: ClassVar[bool] = True  # "score 38 < 40" says what ~ means
 
     def _value(self, score: Score) -> float:
         return score.total
@@ -359,16 +350,8 @@ class FrameworkPassed(Guard):
 
 
 def _condition(value: Any) -> Condition:
-    if not isinstance(value, Condition):
-        raise ValidationError("AttrCondition.condition", value, "expected a condition")
-    for source, field in value.fields():
-        if source == "prop":
-            raise ValidationError(
-                "AttrCondition.condition",
-                str(value),
-                f"a guard reads the lead, not event properties ({field!r})",
-            )
-    return value
+    condition = check_guard("AttrCondition.condition", value)
+    return require_testable("AttrCondition.condition", condition)  # on the lead: no guard in it
 
 
 @attrs.frozen
@@ -380,101 +363,14 @@ class AttrCondition(Guard):
     def holds(self, ctx: GuardContext) -> bool:
         return self.condition.test(ctx.lead)
 
+    def fields(self) -> Iterator[tuple[Source, str]]:
+        return self.condition.fields()
+
     def to_dict(self) -> dict[str, Any]:
         return {"attr_condition": self.condition.to_dict()}
 
     def __str__(self) -> str:
         return str(self.condition)
-
-
-def _guards(value: Iterable[Guard]) -> tuple[Guard, ...]:
-    items = tuple(value)
-    if not items:
-        raise ValidationError("guards", value, "expected at least one guard")
-    for i, item in enumerate(items):
-        if not isinstance(item, Guard):
-            raise ValidationError(f"guards[{i}]", item, "expected a guard")
-    return items
-
-
-@attrs.frozen
-class GuardAll(Guard):
-    """Every one of ``guards`` holds (``a & b``)."""
-
-    guards: tuple[Guard, ...] = attrs.field(converter=_guards)
-
-    def holds(self, ctx: GuardContext) -> bool:
-        return all(g.holds(ctx) for g in self.guards)
-
-    def explain(self, ctx: GuardContext) -> str:
-        return "; ".join(g.explain(ctx) for g in self.guards)
-
-    def walk(self) -> Iterator[Guard]:
-        yield self
-        for g in self.guards:
-            yield from g.walk()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"all": [g.to_dict() for g in self.guards]}
-
-    def __str__(self) -> str:
-        return " and ".join(f"({g})" for g in self.guards)
-
-
-@attrs.frozen
-class GuardAny(Guard):
-    """At least one of ``guards`` holds (``a | b``)."""
-
-    guards: tuple[Guard, ...] = attrs.field(converter=_guards)
-
-    def holds(self, ctx: GuardContext) -> bool:
-        return any(g.holds(ctx) for g in self.guards)
-
-    def explain(self, ctx: GuardContext) -> str:
-        holding = [g for g in self.guards if g.holds(ctx)]
-        return "; ".join(g.explain(ctx) for g in (holding or self.guards))
-
-    def walk(self) -> Iterator[Guard]:
-        yield self
-        for g in self.guards:
-            yield from g.walk()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"any": [g.to_dict() for g in self.guards]}
-
-    def __str__(self) -> str:
-        return " or ".join(f"({g})" for g in self.guards)
-
-
-def _guard(value: Any) -> Guard:
-    if not isinstance(value, Guard):
-        raise ValidationError("not", value, "expected a guard")
-    return value
-
-
-@attrs.frozen
-class GuardNot(Guard):
-    """``guard`` does not hold (``~a``): ``~ScoreAtLeast(40)`` is "score below 40"."""
-
-    guard: Guard = attrs.field(converter=_guard)
-
-    def holds(self, ctx: GuardContext) -> bool:
-        return not self.guard.holds(ctx)
-
-    def explain(self, ctx: GuardContext) -> str:
-        if isinstance(self.guard, _Threshold):
-            return self.guard.explain(ctx)  # "score 38 < 40" already says it
-        return f"not ({self.guard.explain(ctx)})"
-
-    def walk(self) -> Iterator[Guard]:
-        yield self
-        yield from self.guard.walk()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"not": self.guard.to_dict()}
-
-    def __str__(self) -> str:
-        return f"not ({self.guard})"
 
 
 _THRESHOLDS: dict[str, type[_Threshold]] = {
@@ -485,31 +381,21 @@ _THRESHOLDS: dict[str, type[_Threshold]] = {
 
 
 def guard_from_dict(data: Any, path: str = "guard") -> Guard:
-    """Rebuild a guard from :meth:`Guard.to_dict` output; errors name their path."""
+    """Rebuild a guard from :meth:`~leadqual.conditions.Condition.to_dict` output; errors
+    name their path. Its leaves are the guards here, and conditions on the lead (written
+    ``{"attr": ...}`` or, as older files do, ``{"attr_condition": {...}}``)."""
     try:
-        return _guard_from_dict(data, path)
+        return tree_from_dict(data, path, _leaf_from_dict, "guard")
     except ValidationError as err:
         if err.field.startswith(path):
             raise
         raise ValidationError(f"{path}.{err.field}", err.value, err.problem) from None
 
 
-def _guard_from_dict(data: Any, path: str) -> Guard:
-    if not isinstance(data, Mapping) or not data:
-        raise ValidationError(path, data, "expected a mapping describing a guard")
+def _leaf_from_dict(data: Mapping[str, Any], path: str) -> Guard:
     keys = set(data)
-    both = keys & {"all", "any"}
-    if both:
-        if len(keys) != 1:
-            raise ValidationError(path, dict(data), "'all' and 'any' stand alone in their mapping")
-        (key,) = both
-        items = data[key]
-        if not isinstance(items, list) or not items:
-            raise ValidationError(f"{path}.{key}", items, "expected a non-empty list of guards")
-        combination = GuardAll if key == "all" else GuardAny
-        return combination(guard_from_dict(g, f"{path}.{key}[{i}]") for i, g in enumerate(items))
-    if keys == {"not"}:
-        return GuardNot(guard_from_dict(data["not"], f"{path}.not"))
+    if not keys:
+        raise ValidationError(path, dict(data), "expected a mapping describing a guard")
     for key, threshold in _THRESHOLDS.items():
         if keys == {key}:
             require_number(f"{path}.{key}", data[key])
@@ -545,4 +431,6 @@ def _guard_from_dict(data: Any, path: str) -> Guard:
             return AttrCondition(condition)
         except ValidationError as err:
             raise ValidationError(f"{path}.attr_condition", err.value, err.problem) from None
+    if "attr" in keys or "prop" in keys:
+        return check_guard(path, condition_from_dict(data, path))
     raise ValidationError(path, dict(data), "not a guard this version of leadqual knows")

@@ -36,6 +36,7 @@ from leadqual.stages.guards import (
     GuardContext,
     NewActivity,
     ScoreAtLeast,
+    check_guard,
 )
 
 __all__ = [
@@ -84,9 +85,7 @@ class Stage:
 
 
 _guard = checked(
-    instance_of(Guard, "a guard or None"),
-    lambda inst, _: f"{inst.source} -> {inst.target}.guard",
-    optional=True,
+    check_guard, lambda inst, _: f"{inst.source} -> {inst.target}.guard", optional=True
 )
 
 

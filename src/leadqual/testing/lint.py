@@ -59,7 +59,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_constants  # type: ignore[no-redef,unused-ignore]
     import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
 
-from leadqual.conditions import MAX_MATCH_TEXT, Compare, Condition
+from leadqual.conditions import MAX_MATCH_TEXT, AllOf, AnyOf, Compare, Condition
 from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.jsonvalues import lookup
@@ -74,9 +74,6 @@ from leadqual.stages.guards import (
     FitAtLeast,
     FrameworkPassed,
     Guard,
-    GuardAll,
-    GuardAny,
-    GuardNot,
     ScoreAtLeast,
 )
 from leadqual.stages.machine import Transition
@@ -572,18 +569,19 @@ class _Checker:
                 self.add("error", where, "needs a framework to pass, and the rule set has none")
                 return False
             return True
-        if isinstance(guard, AttrCondition):
-            if find_example(guard.condition, self.seed) is None:
+        if isinstance(guard, (AttrCondition, Compare)):  # a condition on the lead
+            condition = guard.condition if isinstance(guard, AttrCondition) else guard
+            if find_example(condition, self.seed) is None:
                 # a search that finds nothing proves nothing: warn, and go on as if it could
-                self.add("warning", where, f"no lead found that meets {guard.condition}")
+                self.add("warning", where, f"no lead found that meets {condition}")
             return True
-        if isinstance(guard, GuardAll):
+        if isinstance(guard, AllOf):
             # every part is checked (and reported), not just up to the first answer
-            results = tuple(self.guard_possible(g, ranges, where) for g in guard.guards)
+            results = tuple(self.guard_possible(g, ranges, where) for g in guard.conditions)
             return all(results)
-        if isinstance(guard, GuardAny):
+        if isinstance(guard, AnyOf):
             before = len(self.findings)
-            results = tuple(self.guard_possible(g, ranges, where) for g in guard.guards)
+            results = tuple(self.guard_possible(g, ranges, where) for g in guard.conditions)
             if any(results):  # a dead alternative is worth a warning, not an error
                 self.findings[before:] = [
                     attrs.evolve(f, level="warning") if f.level == "error" else f
@@ -591,8 +589,6 @@ class _Checker:
                 ]
                 return True
             return False
-        if isinstance(guard, GuardNot):
-            return True
         return True  # EventSeen, NewActivity, custom guards: assume they can hold
 
     def _threshold(self, points: float, reach: Range, what: str, where: str | None) -> bool:

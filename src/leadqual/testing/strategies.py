@@ -42,9 +42,6 @@ from leadqual.stages.guards import (
     FitAtLeast,
     FrameworkPassed,
     Guard,
-    GuardAll,
-    GuardAny,
-    GuardNot,
     NewActivity,
     ScoreAtLeast,
 )
@@ -411,13 +408,14 @@ def guards(max_leaves: int = 4) -> st.SearchStrategy[Guard]:
         ),
         st.just(FrameworkPassed()),
         st.builds(AttrCondition, conditions(props=False, max_leaves=2)),
+        conditions(props=False, max_leaves=1),  # a condition on the lead, as it is
     )
     return st.recursive(
         leaves,
         lambda inner: st.one_of(
-            st.lists(inner, min_size=1, max_size=3).map(GuardAll),
-            st.lists(inner, min_size=1, max_size=3).map(GuardAny),
-            inner.map(GuardNot),
+            st.lists(inner, min_size=1, max_size=3).map(AllOf),
+            st.lists(inner, min_size=1, max_size=3).map(AnyOf),
+            inner.map(Not),
         ),
         max_leaves=max_leaves,
     )
