@@ -10,12 +10,13 @@ from pathlib import Path
 import attrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import leadqual as lq
 from leadqual.conditions import AllOf, AnyOf, Condition, Not, condition_from_dict
 from leadqual.errors import CodecError, ValidationError
 from leadqual.stages import Guard, GuardContext, guard_from_dict
-from leadqual.testing import guards
+from leadqual.testing import conditions, guards, leads
 
 AT = datetime(2026, 11, 2, tzinfo=timezone.utc)
 DE = lq.Lead("L-1", attributes={"country": "DE", "seats": 8})
@@ -151,3 +152,24 @@ def test_a_rule_file_with_a_bare_condition_as_a_guard_loads_and_dumps_the_same(
     assert again == rules
     lq.dump(again, tmp_path / "again.toml")
     assert (tmp_path / "again.toml").read_bytes() == (tmp_path / "rules.toml").read_bytes()
+
+
+@given(conditions(props=False), leads())
+def test_the_three_valued_reading_agrees_with_the_test_wherever_it_decides(
+    condition: Condition, lead: lq.Lead
+) -> None:
+    answer = condition.decide(lead)
+    if answer is not None:
+        assert answer == condition.test(lead)
+    known = all(
+        condition_from_dict({"attr": name, "op": "exists"}).test(lead)
+        for _, name in condition.fields()
+    )
+    if known:  # every field it reads is there: nothing is left undecided
+        assert answer is not None
+
+
+@given(st.one_of(conditions(), guards(max_leaves=4)))
+def test_one_from_dict_reads_back_any_node(node: Condition) -> None:
+    assert Condition.from_dict(node.to_dict()) == node
+    assert type(node).from_dict(node.to_dict()) == node

@@ -45,7 +45,20 @@ def test_default_ruleset_is_the_bundled_toml() -> None:
     assert (rules.name, rules.stages.entry_guard("MQL")) == ("default", lq.ScoreAtLeast(100))
     assert rules.framework is not None
     assert rules.framework.name == "BANT"
-    assert len(rules.model.rules()) == len(lq.default_model().rules())
+    assert rules.model == lq.default_model()  # the Python default, rule for rule
+
+
+def test_dumping_the_default_rules_writes_the_bundled_files_byte_for_byte(tmp_path: Path) -> None:
+    from importlib.resources import files
+
+    bundled = files("leadqual") / "data"
+    rules = lq.default_ruleset()
+    lq.dump(rules, tmp_path / "rules.json")
+    assert (tmp_path / "rules.json").read_bytes() == (bundled / "default_rules.json").read_bytes()
+    lq.dump(rules, tmp_path / "rules.toml")
+    shipped = (bundled / "default_rules.toml").read_text(encoding="utf-8")
+    body = "".join(line for line in shipped.splitlines(keepends=True) if not line.startswith("#"))
+    assert (tmp_path / "rules.toml").read_text(encoding="utf-8") == body.lstrip("\n")
 
 
 def test_every_problem_is_reported_with_its_path() -> None:

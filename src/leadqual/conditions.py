@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
 import attrs
+from typing_extensions import Self
 
 from leadqual._fields import require_items
 from leadqual.errors import ValidationError
@@ -178,6 +179,28 @@ class Condition:
         reads ``ctx.lead``."""
         return self._tester()(ctx.lead, None)
 
+    def decide(self, lead: Lead) -> bool | None:
+        """Three-valued :meth:`test` on the lead: ``None`` when it cannot be decided yet
+        (what a framework's ``ConditionCheck`` reports as unknown).
+
+        A comparison whose field is missing or null is undecided; ``&`` is false as soon
+        as one part is false, ``|`` true as soon as one part is true, ``~`` keeps
+        undecided. A condition class of your own is undecided when a field it reads is
+        missing or null.
+
+        >>> from leadqual import Lead
+        >>> big_or_paying = (Attr("employees") >= 500) | (Attr("plan") == "paid")
+        >>> big_or_paying.decide(Lead("L-1", attributes={"plan": "paid"}))
+        True
+        >>> print(big_or_paying.decide(Lead("L-2", attributes={"plan": "free"})))
+        None
+        """
+        for source, name in self.fields():
+            value = _getter(source, name)(lead, None)
+            if value is MISSING or value is None:
+                return None
+        return self._tester()(lead, None)
+
     def explain(self, ctx: GuardContext) -> str:
         """Why this holds (or not) in ``ctx``, with the values it read."""
         return str(self)
@@ -193,6 +216,33 @@ class Condition:
         """Plain data that :func:`condition_from_dict` (for a guard:
         :func:`~leadqual.stages.guard_from_dict`) turns back into this node."""
         raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "condition") -> Self:
+        """Any node from :meth:`to_dict` output: a condition, a guard, or a tree of both
+        (:func:`condition_from_dict` and :func:`~leadqual.stages.guard_from_dict` read
+        what a scoring rule and a transition accept, each a part of this).
+
+        >>> data = {"all": [{"score_at_least": 100}, {"attr": "x", "op": "exists"}]}
+        >>> node = Condition.from_dict(data)
+        >>> print(node)
+        (score >= 100) and (x exists)
+        >>> AllOf.from_dict({"not": {"attr": "x", "op": "exists"}})
+        Traceback (most recent call last):
+        ...
+        leadqual.errors.ValidationError: condition: expected the data of AllOf, got {'not': ...}
+        """
+        from leadqual.stages.guards import leaf_from_dict  # the guards' leaves
+
+        def leaf(item: Mapping[str, Any], where: str) -> Condition:
+            if "attr" in item or "prop" in item:
+                return _compare_from_dict(item, where)
+            return leaf_from_dict(item, where)
+
+        node = tree_from_dict(data, path, leaf, "condition")
+        if not isinstance(node, cls):
+            raise ValidationError(path, data, f"expected the data of {cls.__name__}")
+        return node
 
     def fields(self) -> Iterator[tuple[Source, str]]:
         """Every field of the lead or event the condition reads, as ``("attr" | "prop",
@@ -642,6 +692,12 @@ class Compare(Condition):
     def fields(self) -> Iterator[tuple[Source, str]]:
         yield (self.source, self.field)
 
+    def decide(self, lead: Lead) -> bool | None:
+        value = _getter(self.source, self.field)(lead, None)
+        if value is MISSING or value is None:
+            return None
+        return self._test(lead, None)
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {self.source: self.field, "op": self.op}
         if self.op != "exists":
@@ -743,6 +799,17 @@ class _Combination(Condition):
         for c in self.conditions:
             yield from c.fields()
 
+    def decide(self, lead: Lead) -> bool | None:
+        decisive = self._key == "any"  # what one part settles the whole with
+        undecided = False
+        for part in self.conditions:
+            answer = part.decide(lead)
+            if answer is None:
+                undecided = True
+            elif answer is decisive:
+                return decisive
+        return None if undecided else not decisive
+
     def walk(self) -> Iterator[Condition]:
         yield self
         for c in self.conditions:
@@ -819,6 +886,10 @@ class Not(Condition):
 
     def holds(self, ctx: GuardContext) -> bool:
         return not self.condition.holds(ctx)
+
+    def decide(self, lead: Lead) -> bool | None:
+        answer = self.condition.decide(lead)
+        return None if answer is None else not answer
 
     def explain(self, ctx: GuardContext) -> str:
         if getattr(self.condition, "_explains_negation", False):

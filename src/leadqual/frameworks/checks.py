@@ -40,7 +40,7 @@ from leadqual._fields import (
     require_number,
     require_text,
 )
-from leadqual.conditions import AllOf, AnyOf, Compare, Condition, Not, require_testable
+from leadqual.conditions import Condition, require_testable
 from leadqual.errors import DuplicateEventError, ValidationError
 from leadqual.events import Event
 from leadqual.jsonvalues import EMPTY_MAP, MISSING, JsonMap, freeze_mapping, lookup, thaw
@@ -731,39 +731,6 @@ class Timeline:
         return CheckResult._trusted(self.name, verdict, reason, evidence)
 
 
-def _decide(condition: Condition, lead: Lead) -> bool | None:
-    """Evaluate ``condition`` in three-valued logic: ``None`` when it cannot be decided.
-
-    A comparison whose field is missing or null is undecided; ``and`` is false as soon
-    as one part is false, ``or`` true as soon as one part is true, ``not`` keeps
-    undecided. A condition class leadqual does not know is undecided when any field
-    it reads is missing or null.
-    """
-    if isinstance(condition, Compare):
-        value = _read(lead, condition.field)
-        if value is MISSING or value is None:
-            return None
-        return condition.test(lead)
-    if isinstance(condition, (AllOf, AnyOf)):
-        decisive = isinstance(condition, AnyOf)
-        undecided = False
-        for part in condition.conditions:
-            answer = _decide(part, lead)
-            if answer is None:
-                undecided = True
-            elif answer is decisive:
-                return decisive
-        return None if undecided else not decisive
-    if isinstance(condition, Not):
-        answer = _decide(condition.condition, lead)
-        return None if answer is None else not answer
-    for _, field in condition.fields():
-        value = _read(lead, field)
-        if value is MISSING or value is None:
-            return None
-    return condition.test(lead)
-
-
 def _attr_fields(condition: Condition) -> Iterator[str]:
     seen: set[str] = set()
     for _, field in condition.fields():
@@ -819,7 +786,7 @@ class ConditionCheck:
         lead = facts.lead
         fields = tuple(_attr_fields(self.condition))
         evidence = {field: _known(_read(lead, field)) for field in fields}
-        answer = _decide(self.condition, lead)
+        answer = self.condition.decide(lead)
         if answer is None:
             names = ", ".join(f for f in fields if evidence[f] is None)
             verdict, outcome = Verdict.UNKNOWN, f"{names} not known"

@@ -385,14 +385,15 @@ def guard_from_dict(data: Any, path: str = "guard") -> Guard:
     name their path. Its leaves are the guards here, and conditions on the lead (written
     ``{"attr": ...}`` or, as older files do, ``{"attr_condition": {...}}``)."""
     try:
-        return tree_from_dict(data, path, _leaf_from_dict, "guard")
+        return tree_from_dict(data, path, leaf_from_dict, "guard")
     except ValidationError as err:
         if err.field.startswith(path):
             raise
         raise ValidationError(f"{path}.{err.field}", err.value, err.problem) from None
 
 
-def _leaf_from_dict(data: Mapping[str, Any], path: str) -> Guard:
+def leaf_from_dict(data: Mapping[str, Any], path: str) -> Guard:
+    """One leaf of a guard from its plain data (a threshold, ``event_seen``, ...)."""
     keys = set(data)
     if not keys:
         raise ValidationError(path, dict(data), "expected a mapping describing a guard")
