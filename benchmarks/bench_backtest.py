@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             engine.add_lead(lead)
         engine.apply(events)
         for lead_id in engine.lead_ids():
-            engine.get(lead_id, close)
+            engine.get(lead_id, as_of=close)
         engine_time = time.perf_counter() - t0
         del engine
         gc.collect()

@@ -153,7 +153,7 @@ def run(n_leads: int, n_events: int, seed: int, order: str = "in-order") -> dict
         as_of = engine.now()
         with (folder / "results.jsonl").open("w", encoding="utf-8") as out:
             for lead_id in engine.lead_ids():
-                q = engine.get(lead_id, as_of)
+                q = engine.get(lead_id, as_of=as_of)
                 row = {"lead_id": lead_id, "stage": q.stage, "score": round(q.score.total, 2)}
                 out.write(json.dumps(row) + "\n")
         t3 = time.perf_counter()
@@ -198,7 +198,7 @@ def one_lead(n_events: int, seed: int) -> dict[str, float]:
         t0 = time.perf_counter()
         for event in stream:
             engine.apply(event)
-        results.append(engine.get("L-1", as_of))
+        results.append(engine.get("L-1", as_of=as_of))
         times[name] = time.perf_counter() - t0
     assert results[0] == results[1], "the order of delivery changed the result"
     return times

@@ -47,7 +47,7 @@ def expected() -> dict[str, lq.Qualification]:
     for lead in lq.samples.sample_leads():
         engine.add_lead(lead)
     engine.apply(lq.samples.sample_events())
-    return {lid: engine.get(lid, lq.samples.SAMPLE_AS_OF) for lid in engine.lead_ids()}
+    return {lid: engine.get(lid, as_of=lq.samples.SAMPLE_AS_OF) for lid in engine.lead_ids()}
 
 
 def test_score_to_jsonl_matches_the_library(files: dict[str, str], tmp_path: Path) -> None:

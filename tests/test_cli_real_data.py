@@ -39,9 +39,9 @@ def _inputs(files: dict[str, str]) -> list[str]:
     return ["--rules", files["rules"], "--leads", files["leads"], "--events", files["events"]]
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str], now: datetime = NOW) -> tuple[
-    int, str, str
-]:
+def _run(
+    args: list[str], capsys: pytest.CaptureFixture[str], now: datetime = NOW
+) -> tuple[int, str, str]:
     code = main(args, clock=lambda: now)
     out, err = capsys.readouterr()
     return code, out, err
@@ -63,7 +63,7 @@ def test_score_and_explain_qualify_at_the_same_default_time(
         engine.add_lead(lead)
     engine.apply(lq.io.read_events(files["events"]))
     at = START + timedelta(days=40)
-    assert rows["L-0"]["score"] == round(engine.get("L-0", at).score.total, 2)
+    assert rows["L-0"]["score"] == round(engine.get("L-0", as_of=at).score.total, 2)
 
 
 def test_events_after_now_do_not_move_the_time_and_are_reported(
@@ -86,7 +86,7 @@ def test_events_after_now_do_not_move_the_time_and_are_reported(
     engine.apply(events)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     for row in rows:  # qualified at the run's clock, the far event ignored
-        assert row["score"] == round(engine.get(row["lead_id"], early).score.total, 2)
+        assert row["score"] == round(engine.get(row["lead_id"], as_of=early).score.total, 2)
     given = START + timedelta(days=5)
     code, _, err = _run(["score", *_inputs(files), "--as-of", given.isoformat()], capsys)
     assert code == 0
@@ -97,14 +97,21 @@ def test_outcomes_that_name_no_lead_fail_the_run(
     files: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     at = START + timedelta(days=60)
-    write_outcomes([lq.Outcome("X-1", "won", at=at), lq.Outcome("X-2", "lost", at=at)],
-                   files["outcomes"])
+    write_outcomes(
+        [lq.Outcome("X-1", "won", at=at), lq.Outcome("X-2", "lost", at=at)], files["outcomes"]
+    )
     args = ["backtest", *_inputs(files), "--outcomes", files["outcomes"]]
     code, _, err = _run(args, capsys)
     assert code == 1
     assert "none of its 2 outcomes names a lead" in err
-    write_outcomes([lq.Outcome("L-0", "won", at=at), lq.Outcome("L-1", "lost", at=at),
-                    lq.Outcome("X-2", "lost", at=at)], files["outcomes"])
+    write_outcomes(
+        [
+            lq.Outcome("L-0", "won", at=at),
+            lq.Outcome("L-1", "lost", at=at),
+            lq.Outcome("X-2", "lost", at=at),
+        ],
+        files["outcomes"],
+    )
     code, _, err = _run(args, capsys)
     assert code == 0, err
     assert "1 of 3 outcomes name no lead" in err
@@ -147,8 +154,17 @@ def test_semicolons_latin_1_and_a_byte_order_mark(
     tabs = tmp_path / "tabs.csv"
     tabs.write_text("id\ttitle\nL-0\tVP\n", encoding="utf-8")
     code, out, err = _run(
-        ["score", "--rules", files["rules"], "--leads", str(tabs), "--events", files["events"],
-         "--delimiter", "tab"],
+        [
+            "score",
+            "--rules",
+            files["rules"],
+            "--leads",
+            str(tabs),
+            "--events",
+            files["events"],
+            "--delimiter",
+            "tab",
+        ],
         capsys,
     )
     assert code == 0, err
@@ -204,13 +220,21 @@ def test_csv_numbers_are_numbers_so_numeric_rules_fire(
     lq.dump(rules, tmp_path / "rules.toml")
     leads = tmp_path / "leads.csv"
     leads.write_text(
-        "id,time_on_site,zip,customer,note\n"
-        "L-0,1532,02134,true,42\nL-1,12,10001,false,call back\n",
+        "id,time_on_site,zip,customer,note\nL-0,1532,02134,true,42\nL-1,12,10001,false,call back\n",
         encoding="utf-8",
     )
     out = tmp_path / "scores.jsonl"
-    args = ["score", "--rules", str(tmp_path / "rules.toml"), "--leads", str(leads),
-            "--events", files["events"], "--out", str(out)]
+    args = [
+        "score",
+        "--rules",
+        str(tmp_path / "rules.toml"),
+        "--leads",
+        str(leads),
+        "--events",
+        files["events"],
+        "--out",
+        str(out),
+    ]
     code, _, err = _run(args, capsys)
     assert code == 0, err
     scores = {r["lead_id"]: r["score"] for r in map(json.loads, out.read_text().splitlines())}
@@ -270,8 +294,9 @@ def test_progress_says_how_much_is_done_and_left() -> None:
     list(slow.watch(iter(range(10))))
     slow.done()
     assert long.getvalue() == "leadqual: 10 events read in 3.0 s (3/s)\n"
-    silent = Progress("events", out=(none := io.StringIO()), clock=iter([0.0, 3.0]).__next__,
-                      quiet=True)
+    silent = Progress(
+        "events", out=(none := io.StringIO()), clock=iter([0.0, 3.0]).__next__, quiet=True
+    )
     list(silent.watch(iter(range(10))))
     silent.done()
     assert none.getvalue() == ""
@@ -288,15 +313,29 @@ def test_messages_for_people(
     broken.write_text("{not json\n")
     base = ["score", "--rules", files["rules"]]
     cases = [
-        (["--leads", str(twice), "--events", files["events"]],
-         "--leads: " + str(twice) + ": lead 2 has the id of an earlier lead"),
-        (["--leads", files["leads"], "--events", str(renamed)],
-         "at: is required (and 'timestamp' is not a known key)"),
-        (["--leads", files["leads"], "--events", str(broken)],
-         f"{broken}:1: expected a JSON object"),
-        (["--leads", files["leads"], "--events", files["events"], "--out",
-          str(tmp_path / "no" / "such" / "out.csv")],
-         f"the folder {tmp_path / 'no' / 'such'} does not exist"),
+        (
+            ["--leads", str(twice), "--events", files["events"]],
+            "--leads: " + str(twice) + ": lead 2 has the id of an earlier lead",
+        ),
+        (
+            ["--leads", files["leads"], "--events", str(renamed)],
+            "at: is required (and 'timestamp' is not a known key)",
+        ),
+        (
+            ["--leads", files["leads"], "--events", str(broken)],
+            f"{broken}:1: expected a JSON object",
+        ),
+        (
+            [
+                "--leads",
+                files["leads"],
+                "--events",
+                files["events"],
+                "--out",
+                str(tmp_path / "no" / "such" / "out.csv"),
+            ],
+            f"the folder {tmp_path / 'no' / 'such'} does not exist",
+        ),
     ]
     for extra, message in cases:
         code, _, err = _run([*base, *extra], capsys)
@@ -330,9 +369,10 @@ def test_validate_on_sample_data_reports_what_only_data_shows(
     events = list(lq.io.read_events(files["events"]))
     report = lq.testing.check_ruleset(rules, leads=leads, events=events)
     messages = {f.subject: f.message for f in report.findings}
-    assert "1 of 2 leads hold visits as text that looks like a number (such as '15')" in messages[
-        "scoring.fit[0] (engaged)"
-    ]
+    assert (
+        "1 of 2 leads hold visits as text that looks like a number (such as '15')"
+        in messages["scoring.fit[0] (engaged)"]
+    )
     assert "never fires on the 2 leads" in messages["stages.transitions[0] (IQL -> MQL)"]
     assert not report.ok
     fine = lq.testing.check_ruleset(lq.default_ruleset(), leads=leads[1:])
@@ -340,8 +380,14 @@ def test_validate_on_sample_data_reports_what_only_data_shows(
 
     lq.dump(rules, tmp_path / "rules.toml")
     code, out, _ = _run(
-        ["validate", str(tmp_path / "rules.toml"), "--leads", files["leads"], "--events",
-         files["events"]],
+        [
+            "validate",
+            str(tmp_path / "rules.toml"),
+            "--leads",
+            files["leads"],
+            "--events",
+            files["events"],
+        ],
         capsys,
     )
     assert code == 1
@@ -369,8 +415,15 @@ def test_a_run_warns_when_numeric_rules_meet_numbers_written_as_text(
         ],
         leads,
     )
-    args = ["score", "--rules", str(tmp_path / "rules.toml"), "--leads", str(leads),
-            "--events", files["events"]]
+    args = [
+        "score",
+        "--rules",
+        str(tmp_path / "rules.toml"),
+        "--leads",
+        str(leads),
+        "--events",
+        files["events"],
+    ]
     code, _, err = _run(args, capsys)
     assert code == 0
     assert "warning: scoring.fit[0] (big): 1 of 2 leads hold employees as text" in err
@@ -386,26 +439,50 @@ def test_a_column_map_reads_a_crm_export(
         encoding="utf-8",
     )
     out = tmp_path / "scores.jsonl"
-    args = ["score", "--rules", files["rules"], "--leads", str(export),
-            "--events", files["events"], "--out", str(out), "--columns", "hubspot"]
+    args = [
+        "score",
+        "--rules",
+        files["rules"],
+        "--leads",
+        str(export),
+        "--events",
+        files["events"],
+        "--out",
+        str(out),
+        "--columns",
+        "hubspot",
+    ]
     code, _, err = _run(args, capsys)
     assert code == 0, err
     assert {r["lead_id"] for r in map(json.loads, out.read_text().splitlines())} == {"L-0", "L-1"}
     code, text, err = _run(
-        ["explain", "--rules", files["rules"], "--leads", str(export), "--events",
-         files["events"], "--columns", "hubspot", "L-0"],
+        [
+            "explain",
+            "--rules",
+            files["rules"],
+            "--leads",
+            str(export),
+            "--events",
+            files["events"],
+            "--columns",
+            "hubspot",
+            "L-0",
+        ],
         capsys,
     )
     assert code == 0, err
     assert "senior-title" in text  # the default rules' seniority rule read "Job Title"
     assert "mid-market" in text  # and "Number of Employees" as a number
     own = tmp_path / "map.toml"
-    own.write_text('[leads]\ncolumns = { "Record ID" = "id" }\n'
-                   'types = { "Postal Code" = "text", "Number of Employees" = "number" }\n')
+    own.write_text(
+        '[leads]\ncolumns = { "Record ID" = "id" }\n'
+        'types = { "Postal Code" = "text", "Number of Employees" = "number" }\n'
+    )
     code, _, err = _run([*args[:-1], str(own)], capsys)
     assert code == 0, err
-    with lq.io.read_leads(export, columns={"Record ID": "id"}, infer_types=True,
-                          types={"Postal Code": str}) as read:
+    with lq.io.read_leads(
+        export, columns={"Record ID": "id"}, infer_types=True, types={"Postal Code": str}
+    ) as read:
         assert next(read).attributes["Postal Code"] == "02134"
     bad = tmp_path / "bad.toml"
     bad.write_text('[leads]\ntypes = { "x" = "complex" }\n')
@@ -445,8 +522,19 @@ def test_the_salesforce_preset_reads_a_task_export(
         rules,
     )
     out = tmp_path / "scores.jsonl"
-    args = ["score", "--rules", str(rules), "--leads", files["leads"], "--events", str(tasks),
-            "--columns", "salesforce", "--out", str(out)]
+    args = [
+        "score",
+        "--rules",
+        str(rules),
+        "--leads",
+        files["leads"],
+        "--events",
+        str(tasks),
+        "--columns",
+        "salesforce",
+        "--out",
+        str(out),
+    ]
     code, _, err = _run(args, capsys)
     assert code == 0, err
     rows = {r["lead_id"]: r for r in map(json.loads, out.read_text().splitlines())}

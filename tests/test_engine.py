@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import leadqual as lq
 import leadqual.engine as engine_module
-from leadqual import Engine, Event, Lead
+from leadqual import Engine, Event, Lead, ValidationError
 from leadqual.errors import SnapshotError
 from leadqual.testing import events
 
@@ -229,7 +229,7 @@ def test_out_of_order_and_restore_equal_one_sorted_run(
     restored.apply(rest)
     restored.apply(first[:3])  # redelivered
     for lead in leads:
-        assert restored.get(lead.id, as_of) == reference.get(lead.id, as_of)
+        assert restored.get(lead.id, as_of=as_of) == reference.get(lead.id, as_of=as_of)
 
 
 def test_update_lead_announces_only_changes() -> None:
@@ -318,7 +318,7 @@ def test_extra_models_are_reported_beside_the_main_score() -> None:
     q = engine.get("L-1")
     assert q.extra_scores["product-a"].total == 70
     assert "score product-a: 70" in q.explain()
-    early = engine.get("L-1", T0 + timedelta(days=1, hours=1))
+    early = engine.get("L-1", as_of=T0 + timedelta(days=1, hours=1))
     assert early.extra_scores["product-a"].total == 0  # the demo came later
     batch = rules.qualifier().qualify(
         Lead("L-1"),
@@ -352,9 +352,38 @@ def test_lead_ids_by_stage_now_or_as_of_a_moment_and_the_old_name_warns() -> Non
     assert now == [i for i in engine.lead_ids() if engine.get(i).stage == "MQL"]
     much_later = engine.now() + timedelta(days=3650)
     assert engine.lead_ids(stage="MQL", as_of=much_later) == [
-        i for i in engine.lead_ids() if engine.get(i, much_later).stage == "MQL"
+        i for i in engine.lead_ids() if engine.get(i, as_of=much_later).stage == "MQL"
     ]
     with pytest.warns(DeprecationWarning, match="lead_ids"):
         assert engine.leads("MQL") == now  # type: ignore[deprecated]
     with pytest.raises(lq.ValidationError):
         engine.lead_ids(stage="NOPE")
+
+
+def test_as_of_by_position_still_works_with_a_warning_naming_the_call() -> None:
+    from leadqual.analytics.funnel import journeys_from_engine
+    from leadqual.frameworks import Facts
+
+    at = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    engine = Engine(lq.default_ruleset())
+    engine.add_lead(Lead("L-1"))
+    engine.apply(Event("L-1", "content_download", at=at, id="e1"))
+    later = at + timedelta(days=1)
+    expected = engine.get("L-1", as_of=later)
+    with pytest.warns(DeprecationWarning, match="Engine.get: pass as_of by keyword"):
+        assert engine.get("L-1", later) == expected  # type: ignore[call-overload]
+    state = engine.state("L-1")
+    with pytest.warns(DeprecationWarning, match="QualificationState.qualification: pass as_of"):
+        assert state.qualification(later) == expected  # type: ignore[call-overload]
+    with pytest.warns(DeprecationWarning, match="journeys_from_engine: pass as_of"):
+        assert journeys_from_engine(engine, later) == journeys_from_engine(engine, as_of=later)
+    with pytest.warns(DeprecationWarning, match="Facts.from_events: pass as_of"):
+        old = Facts.from_events(Lead("L-1"), [], later)
+    assert old == Facts.from_events(Lead("L-1"), [], as_of=later)
+    with (
+        pytest.warns(DeprecationWarning, match="Engine.get"),
+        pytest.raises(ValidationError, match="given twice"),
+    ):
+        engine.get("L-1", later, as_of=later)  # type: ignore[call-overload]
+    with pytest.raises(ValidationError, match="as_of: is required"):
+        state.qualification()  # type: ignore[call-overload]

@@ -110,7 +110,11 @@ def test_maps_equal_in_python_but_not_in_json_are_not_shared() -> None:
         for props in ({"x": 1}, {"x": True}, {"x": 1}, {"y": -0.0}, {"y": 0.0})
     ]
     assert [e.to_dict()["properties"] for e in decoded] == [
-        {"x": 1}, {"x": True}, {"x": 1}, {"y": -0.0}, {"y": 0.0}
+        {"x": 1},
+        {"x": True},
+        {"x": 1},
+        {"y": -0.0},
+        {"y": 0.0},
     ]
     assert repr(decoded[3].to_dict()["properties"]["y"]) == "-0.0"
     assert decoded[0].properties is decoded[2].properties  # shared: one object

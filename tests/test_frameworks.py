@@ -72,42 +72,42 @@ class TestFacts:
             Event("L-1", "demo_request", at=at(1)),
             Event("L-1", "demo_request", at=NOW + timedelta(seconds=1)),  # after as_of
         ]
-        f = Facts.from_events(Lead("L-1"), history, NOW)
+        f = Facts.from_events(Lead("L-1"), history, as_of=NOW)
         assert f.activity["page_view"] == Activity(2, at(10), at(3))
         assert f.count("demo_request") == 1
         assert f.count("email_click") == 0
         assert set(f.activity) == {"page_view", "demo_request"}
 
     def test_an_event_at_as_of_counts(self) -> None:
-        f = Facts.from_events(Lead("L-1"), [Event("L-1", "demo_request", at=NOW)], NOW)
+        f = Facts.from_events(Lead("L-1"), [Event("L-1", "demo_request", at=NOW)], as_of=NOW)
         assert f.count("demo_request") == 1
 
     def test_duplicate_ids_count_once(self) -> None:
         e = Event("L-1", "email_click", at=at(2), id="e1")
-        f = Facts.from_events(Lead("L-1"), [e, e, e], NOW)
+        f = Facts.from_events(Lead("L-1"), [e, e, e], as_of=NOW)
         assert f.count("email_click") == 1
 
     def test_events_without_id_all_count(self) -> None:
         e = Event("L-1", "email_click", at=at(2))
-        assert Facts.from_events(Lead("L-1"), [e, e], NOW).count("email_click") == 2
+        assert Facts.from_events(Lead("L-1"), [e, e], as_of=NOW).count("email_click") == 2
 
     def test_different_events_sharing_an_id_are_refused(self) -> None:
         first = Event("L-1", "email_click", at=at(2), id="e1")
         second = Event("L-1", "page_view", at=at(2), id="e1")
         with pytest.raises(DuplicateEventError) as info:
-            Facts.from_events(Lead("L-1"), [first, second], NOW)
+            Facts.from_events(Lead("L-1"), [first, second], as_of=NOW)
         assert info.value.field == "id"
 
     def test_events_of_another_lead_are_refused(self) -> None:
         history = [Event("L-1", "x", at=at(1)), Event("L-2", "x", at=at(1))]
         with pytest.raises(ValidationError) as info:
-            Facts.from_events(Lead("L-1"), history, NOW)
+            Facts.from_events(Lead("L-1"), history, as_of=NOW)
         assert info.value.field == "events[1].lead_id"
         assert info.value.value == "L-2"
 
     def test_as_of_must_be_aware(self) -> None:
         with pytest.raises(ValidationError) as info:
-            Facts.from_events(Lead("L-1"), [], datetime(2026, 11, 24))
+            Facts.from_events(Lead("L-1"), [], as_of=datetime(2026, 11, 24))
         assert info.value.field == "as_of"
         with pytest.raises(ValidationError) as info:
             Facts(Lead("L-1"), datetime(2026, 11, 24))
@@ -123,11 +123,11 @@ class TestFacts:
     )
     def test_bad_inputs_name_the_field(self, lead: Any, history: Any, field: str) -> None:
         with pytest.raises(ValidationError) as info:
-            Facts.from_events(lead, history, NOW)
+            Facts.from_events(lead, history, as_of=NOW)
         assert info.value.field == field
 
     def test_activity_is_read_only_and_validated(self) -> None:
-        f = Facts.from_events(Lead("L-1"), [Event("L-1", "x", at=at(1))], NOW)
+        f = Facts.from_events(Lead("L-1"), [Event("L-1", "x", at=at(1))], as_of=NOW)
         with pytest.raises(TypeError):
             f.activity["y"] = Activity(1, NOW, NOW)  # type: ignore[index]
         with pytest.raises(ValidationError) as info:
@@ -339,7 +339,7 @@ class TestNeed:
             Event("L-1", "demo_request", at=at(1)),
             Event("L-1", "page_view", at=at(1)),
         ]
-        f = Facts.from_events(Lead("L-1"), history, NOW)
+        f = Facts.from_events(Lead("L-1"), history, as_of=NOW)
         r = Need(signals=["demo_request", "pricing_inquiry"]).evaluate(f)
         assert (r.verdict, r.reason) == (PASS, "signal events seen: demo_request (2)")
         assert r.evidence == {"pain_points": None, "signals": {"demo_request": 2}}
@@ -348,7 +348,7 @@ class TestNeed:
         f = Facts.from_events(
             Lead("L-1", attributes={"pain_points": []}),
             [Event("L-1", "demo_request", at=at(1))],
-            NOW,
+            as_of=NOW,
         )
         r = Need(signals=("demo_request",)).evaluate(f)
         assert r.verdict is PASS
@@ -366,7 +366,7 @@ class TestNeed:
         assert (r.verdict, r.reason) == (UNKNOWN, "pain_points not known")
 
     def test_signal_after_as_of_does_not_count(self) -> None:
-        f = Facts.from_events(Lead("L-1"), [Event("L-1", "demo_request", at=at(-1))], NOW)
+        f = Facts.from_events(Lead("L-1"), [Event("L-1", "demo_request", at=at(-1))], as_of=NOW)
         assert Need(signals=("demo_request",)).evaluate(f).verdict is UNKNOWN
 
     def test_validation(self) -> None:
@@ -554,7 +554,7 @@ class TestFunctionCheck:
 
         check = FunctionCheck("engaged", engaged)
         history = [Event("L-1", "email_click", at=at(i)) for i in (1, 2)]
-        r = check.evaluate(Facts.from_events(Lead("L-1"), history, NOW))
+        r = check.evaluate(Facts.from_events(Lead("L-1"), history, as_of=NOW))
         assert (r.verdict, r.reason) == (PASS, "2 clicks")
 
     def test_a_wrong_return_raises_a_clear_error(self) -> None:
@@ -790,16 +790,16 @@ class TestPresets:
         )
         history = [Event("L-1", "demo_request", at=at(3))]
         bant = BANT(min_budget=10_000, timeline_days=90)
-        r = bant.evaluate(Facts.from_events(lead, history, NOW))
+        r = bant.evaluate(Facts.from_events(lead, history, as_of=NOW))
         assert r.passed
         assert r.result("need").reason == "signal events seen: demo_request (1)"
-        no_demo = bant.evaluate(Facts.from_events(lead, [], NOW))
+        no_demo = bant.evaluate(Facts.from_events(lead, [], as_of=NOW))
         assert no_demo.verdict is UNKNOWN
         assert no_demo.missing == ("need",)
 
     def test_bant_three_of_four(self) -> None:
         lead = Lead("L-1", attributes={"budget": 25000, "title": "Engineer", "timeline_days": 30})
-        f = Facts.from_events(lead, [Event("L-1", "contact_sales", at=at(1))], NOW)
+        f = Facts.from_events(lead, [Event("L-1", "contact_sales", at=at(1))], as_of=NOW)
         assert BANT(min_budget=10_000).evaluate(f).verdict is FAIL
         r = BANT(min_budget=10_000, policy=AtLeast(3)).evaluate(f)
         assert r.passed
@@ -867,7 +867,7 @@ class TestPresets:
         assert (r.verdict, r.failed) == (FAIL, ("champion",))
 
     def test_faint_interest_from_events(self) -> None:
-        f = Facts.from_events(Lead("L-1"), [Event("L-1", "webinar_attended", at=at(1))], NOW)
+        f = Facts.from_events(Lead("L-1"), [Event("L-1", "webinar_attended", at=at(1))], as_of=NOW)
         assert FAINT().evaluate(f).result("interest").verdict is PASS
         assert FAINT().evaluate(f).result("need").verdict is UNKNOWN
 
@@ -1036,7 +1036,7 @@ def test_evaluating_never_raises_on_generated_leads(
     case: tuple[Lead, list[Event]], as_of: datetime
 ) -> None:
     lead, history = case
-    f = Facts.from_events(lead, history, as_of)
+    f = Facts.from_events(lead, history, as_of=as_of)
     assert sum(a.count for a in f.activity.values()) <= len(history)
     for make in PRESETS:
         fw = make()
@@ -1052,7 +1052,9 @@ def test_facts_ignore_event_order(case: tuple[Lead, list[Event]], rnd: Any) -> N
     lead, history = case
     shuffled = list(history)
     rnd.shuffle(shuffled)
-    assert Facts.from_events(lead, history, NOW) == Facts.from_events(lead, shuffled, NOW)
+    assert Facts.from_events(lead, history, as_of=NOW) == Facts.from_events(
+        lead, shuffled, as_of=NOW
+    )
 
 
 def test_authority_reads_only_the_dimensions_it_is_configured_for() -> None:
@@ -1063,8 +1065,8 @@ def test_authority_reads_only_the_dimensions_it_is_configured_for() -> None:
 
     as_of = datetime(2026, 11, 1, tzinfo=timezone.utc)
     roles_only = Authority(titles=[], roles=["decision_maker"])
-    ceo = Facts.from_events(Lead("L", attributes={"title": "CEO"}), [], as_of)
+    ceo = Facts.from_events(Lead("L", attributes={"title": "CEO"}), [], as_of=as_of)
     assert roles_only.evaluate(ceo).verdict is Verdict.UNKNOWN
     titles_only = Authority(titles=["vp"], roles=[])
-    clerk = Facts.from_events(Lead("L", attributes={"role": "user"}), [], as_of)
+    clerk = Facts.from_events(Lead("L", attributes={"role": "user"}), [], as_of=as_of)
     assert titles_only.evaluate(clerk).verdict is Verdict.UNKNOWN

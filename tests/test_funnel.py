@@ -239,7 +239,9 @@ def test_the_text_lists_the_most_overdue_leads_and_counts_the_rest(
     from leadqual.cli.main import main
 
     rules = lq.RuleSet(
-        "sla", "1", model=lq.PointsModel(engagement=[lq.EngagementRule("ebook", "ebook", 30)]),
+        "sla",
+        "1",
+        model=lq.PointsModel(engagement=[lq.EngagementRule("ebook", "ebook", 30)]),
         stages=lq.StageMachine.default(mql_score=10, sql_requires=None),
     )
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -262,9 +264,19 @@ def test_the_text_lists_the_most_overdue_leads_and_counts_the_rest(
     lq.dump(rules, tmp_path / "rules.toml")
     lq.io.write_leads([lq.Lead(f"L-{i:02d}") for i in range(12)], tmp_path / "leads.jsonl")
     lq.io.write_events(events, tmp_path / "events.jsonl")
-    args = ["funnel", "--rules", str(tmp_path / "rules.toml"), "--leads",
-            str(tmp_path / "leads.jsonl"), "--events", str(tmp_path / "events.jsonl"),
-            "--as-of", as_of.isoformat(), "--sla", "MQL=1d"]
+    args = [
+        "funnel",
+        "--rules",
+        str(tmp_path / "rules.toml"),
+        "--leads",
+        str(tmp_path / "leads.jsonl"),
+        "--events",
+        str(tmp_path / "events.jsonl"),
+        "--as-of",
+        as_of.isoformat(),
+        "--sla",
+        "MQL=1d",
+    ]
     assert main(args) == 0
     assert capsys.readouterr().out.count("past due: ") == 10
     assert main([*args, "--sla-details"]) == 0
@@ -275,7 +287,9 @@ def test_past_due_leads_read_alike_in_the_terminal_and_on_the_page() -> None:
     from leadqual.analytics import funnel as make_funnel
 
     rules = lq.RuleSet(
-        "sla", "1", model=lq.PointsModel(engagement=[lq.EngagementRule("ebook", "ebook", 30)]),
+        "sla",
+        "1",
+        model=lq.PointsModel(engagement=[lq.EngagementRule("ebook", "ebook", 30)]),
         stages=lq.StageMachine.default(mql_score=10, sql_requires=None),
     )
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -74,8 +74,12 @@ def checkpoint_every(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
 
 histories = st.lists(
     events(lead_ids=("L-1",), span=timedelta(days=90), with_ids=None), max_size=40
-).map(lambda es: [e if e.id is None else lq.Event.from_dict({**e.to_dict(), "id": f"e{i}"})
-                  for i, e in enumerate(es)])
+).map(
+    lambda es: [
+        e if e.id is None else lq.Event.from_dict({**e.to_dict(), "id": f"e{i}"})
+        for i, e in enumerate(es)
+    ]
+)
 
 
 @st.composite
@@ -141,13 +145,18 @@ def test_any_order_and_split_equals_a_full_replay(
     for i, (part, decided) in enumerate(calls):
         state.apply_all(part, decided)
         if i % 2:  # reads between calls (at a past moment, and now) change nothing
-            state.qualification(past)
-    assert state.qualification(AS_OF) == expected
-    assert state.qualification(past) == oracle_qualify(q, lead, history, past, made)
-    assert state.history == oracle_qualify(q, lead, history, state.last_moment or AS_OF,
-                                           made).history[: len(state.history)]
-    assert list(state.events) == sorted({e.id or id(e): e for e in history}.values(),
-                                        key=Event.sort_key)
+            state.qualification(as_of=past)
+    assert state.qualification(as_of=AS_OF) == expected
+    assert state.qualification(as_of=past) == oracle_qualify(q, lead, history, past, made)
+    assert (
+        state.history
+        == oracle_qualify(q, lead, history, state.last_moment or AS_OF, made).history[
+            : len(state.history)
+        ]
+    )
+    assert list(state.events) == sorted(
+        {e.id or id(e): e for e in history}.values(), key=Event.sort_key
+    )
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -170,15 +179,15 @@ def test_a_late_decision_is_checked_at_its_moment(
     state.apply_all(history)
     moment = START + timedelta(hours=rnd.randint(0, 95 * 24))
     decision = Decision("DISQUALIFIED", moment, "no budget")
-    before = state.qualification(AS_OF)
+    before = state.qualification(as_of=AS_OF)
     try:
         record = state.decide(decision)
     except lq.InvalidTransition:
-        assert state.qualification(AS_OF) == before  # refused: nothing changed
+        assert state.qualification(as_of=AS_OF) == before  # refused: nothing changed
         assert oracle_qualify(q, lead, history, AS_OF, [decision]).void
         return
     assert record.target == "DISQUALIFIED"
-    assert state.qualification(AS_OF) == oracle_qualify(q, lead, history, AS_OF, [decision])
+    assert state.qualification(as_of=AS_OF) == oracle_qualify(q, lead, history, AS_OF, [decision])
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -208,7 +217,7 @@ def test_engine_chunks_in_any_order_equal_a_full_replay(
     q = rules.qualifier()
     for lead in [*people, Lead("L-3")]:
         mine = [e for e in stream if e.lead_id == lead.id]
-        assert engine.get(lead.id, AS_OF) == oracle_qualify(q, lead, mine, AS_OF)
+        assert engine.get(lead.id, as_of=AS_OF) == oracle_qualify(q, lead, mine, AS_OF)
 
 
 @pytest.mark.parametrize("kind", ["points", "copyable"])
@@ -225,7 +234,7 @@ def test_newest_first_one_per_call_walks_each_event_about_once(
     state = q.start(Lead("L-1"))
     for event in reversed(history):
         state.apply(event)
-    result = state.qualification(AS_OF)
+    result = state.qualification(as_of=AS_OF)
     assert fed[0] <= n  # one walk at the read, not one per late event
     assert result == oracle_qualify(q, Lead("L-1"), history, AS_OF)
 
@@ -237,7 +246,9 @@ def test_with_listeners_a_late_event_walks_from_the_checkpoint_before_it(
     rules = lq.default_ruleset()
     heard: list[str] = []
     q = Qualifier(
-        rules.model, rules.stages, rules.framework,
+        rules.model,
+        rules.stages,
+        rules.framework,
         on_transition=[lambda lead, record: heard.append(record.target)],
     )
     n = 1000
@@ -262,10 +273,10 @@ def test_a_past_read_uses_a_checkpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     ]
     state = q.start(Lead("L-1"))
     state.apply_all(history)
-    state.qualification(AS_OF)
+    state.qualification(as_of=AS_OF)
     fed[0] = 0
     past = history[900].at
-    assert state.qualification(past) == oracle_qualify(q, Lead("L-1"), history, past)
+    assert state.qualification(as_of=past) == oracle_qualify(q, Lead("L-1"), history, past)
     assert fed[0] <= qualifier_module.CHECKPOINT_EVERY
 
 
@@ -276,12 +287,11 @@ def test_a_custom_model_in_a_rule_set_runs_in_the_engine() -> None:
     engine = Engine(ruleset)
     engine.add_lead(Lead("L-1"))
     stream = [
-        Event("L-1", "content_download", at=START + timedelta(days=d), id=f"e{d}")
-        for d in range(6)
+        Event("L-1", "content_download", at=START + timedelta(days=d), id=f"e{d}") for d in range(6)
     ]
     engine.apply(reversed(stream))
     expected = oracle_qualify(ruleset.qualifier(), Lead("L-1"), stream, AS_OF)
-    assert engine.get("L-1", AS_OF) == expected
+    assert engine.get("L-1", as_of=AS_OF) == expected
 
 
 def test_a_rule_file_holds_points_models_only_and_the_lint_checks_the_rest() -> None:
@@ -298,7 +308,6 @@ def test_a_rule_file_holds_points_models_only_and_the_lint_checks_the_rest() -> 
     assert report.reachable == lq.testing.check_ruleset(rules).reachable
     with pytest.raises(lq.ValidationError):
         RuleSet("custom", "1", model=object(), stages=rules.stages)  # type: ignore[arg-type]
-
 
 
 @given(
@@ -320,8 +329,8 @@ def test_equal_framework_inputs_give_equal_results(
     """The qualifier reuses a check's result while its inputs stay the same."""
     moment = AS_OF
     later = AS_OF + timedelta(days=days, hours=hours)
-    a = lq.frameworks.Facts.from_events(lead, first, moment)
-    b = lq.frameworks.Facts.from_events(lead, [*first, *more], later)
+    a = lq.frameworks.Facts.from_events(lead, first, as_of=moment)
+    b = lq.frameworks.Facts.from_events(lead, [*first, *more], as_of=later)
 
     def inputs(facts: lq.frameworks.Facts) -> object:
         keys = [None if r is None else r(facts.as_of, facts.activity) for r in framework._keys]
@@ -344,15 +353,14 @@ def test_update_lead_keeps_the_extra_models_scores() -> None:
     q = Qualifier(points, StageMachine.default(), extra_models={"alt": points})
     lead = Lead("L-1")
     history = [
-        Event("L-1", "content_download", at=START + timedelta(days=d), id=f"e{d}")
-        for d in range(3)
+        Event("L-1", "content_download", at=START + timedelta(days=d), id=f"e{d}") for d in range(3)
     ]
     state = q.start(lead)
     state.apply_all(history)
     at = START + timedelta(days=5)
-    assert state.qualification(at).extra_scores["alt"].total == 90
+    assert state.qualification(as_of=at).extra_scores["alt"].total == 90
     state.update_lead(Lead("L-1", attributes={"title": "VP"}))
-    assert state.qualification(at).extra_scores["alt"].total == 90
+    assert state.qualification(as_of=at).extra_scores["alt"].total == 90
 
 
 def test_an_extra_model_that_needs_order_is_always_fed_in_order() -> None:
@@ -369,7 +377,7 @@ def test_an_extra_model_that_needs_order_is_always_fed_in_order() -> None:
         made.append(Event("L-1", "content_download", at=START + timedelta(days=day), id=f"{day}"))
         state.apply(made[-1])
         expected = points.score(lead, made, as_of=AS_OF)
-        assert state.qualification(AS_OF).extra_scores["x"].total == expected.total
+        assert state.qualification(as_of=AS_OF).extra_scores["x"].total == expected.total
 
 
 def test_a_check_that_fails_once_leaves_the_walk_as_it_was() -> None:
@@ -393,8 +401,8 @@ def test_a_check_that_fails_once_leaves_the_walk_as_it_was() -> None:
     state = q.start(lead)
     state.apply_all(history)
     with pytest.raises(TimeoutError):
-        state.qualification(AS_OF)
-    assert state.qualification(AS_OF) == oracle_qualify(q, lead, history, AS_OF)
+        state.qualification(as_of=AS_OF)
+    assert state.qualification(as_of=AS_OF) == oracle_qualify(q, lead, history, AS_OF)
 
 
 def test_an_event_a_model_refuses_is_not_half_applied() -> None:
@@ -421,7 +429,7 @@ def test_an_event_a_model_refuses_is_not_half_applied() -> None:
     engine.apply([good])  # delivered again: applied now, not taken for a copy
     assert [e.id for e in engine.state("L").events] == ["g"]
     assert sorted(engine._ids) == ["g"]
-    assert engine.get("L", AS_OF).score.total == 1
+    assert engine.get("L", as_of=AS_OF).score.total == 1
 
 
 def test_a_rule_set_with_a_guard_of_your_own_snapshots() -> None:
@@ -441,7 +449,7 @@ def test_a_rule_set_with_a_guard_of_your_own_snapshots() -> None:
     engine.add_lead(Lead("L"))
     engine.apply(Event("L", "x", at=START))
     again = Engine.from_dict(engine.to_dict(), rules)
-    assert again.get("L", AS_OF) == engine.get("L", AS_OF)
+    assert again.get("L", as_of=AS_OF) == engine.get("L", as_of=AS_OF)
 
 
 def test_a_snapshot_does_not_share_the_events_own_properties() -> None:
@@ -468,5 +476,5 @@ def test_a_batch_model_that_counts_future_events_still_qualifies_in_time_order()
     state = q.start(lead)
     for event in reversed(history):
         state.apply(event)
-    assert state.qualification(AS_OF) == oracle_qualify(q, lead, history, AS_OF)
+    assert state.qualification(as_of=AS_OF) == oracle_qualify(q, lead, history, AS_OF)
     assert state.history[0].at == START + timedelta(days=1)

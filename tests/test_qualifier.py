@@ -137,7 +137,7 @@ class TestIncremental:
         assert seen == []
         state.apply(ev("demo_request", 2))
         assert [(lead_id, r.target) for lead_id, r in seen] == [("L-1", "MQL"), ("L-1", "SQL")]
-        state.qualification(T0 + timedelta(days=90))  # a read notifies nobody
+        state.qualification(as_of=T0 + timedelta(days=90))  # a read notifies nobody
         assert len(seen) == 2
 
     def test_a_failing_listener_does_not_corrupt_the_state(self) -> None:
@@ -161,7 +161,7 @@ class TestIncremental:
         state.apply(ev("page_view", 10))
         state.apply(ev("content_download", 5))  # late
         state.apply(ev("content_download", 6))  # late too
-        result = state.qualification(T0 + timedelta(days=11))
+        result = state.qualification(as_of=T0 + timedelta(days=11))
         batch = qualifier().qualify(
             Lead("L-1"),
             [ev("page_view", 10), ev("content_download", 5), ev("content_download", 6)],
@@ -173,7 +173,7 @@ class TestIncremental:
     def test_reading_the_past(self) -> None:
         state = qualifier().start(READY)
         state.apply_all([ev("content_download", 1), ev("demo_request", 2)])
-        assert state.qualification(T0 + timedelta(days=1, hours=12)).stage == "IQL"
+        assert state.qualification(as_of=T0 + timedelta(days=1, hours=12)).stage == "IQL"
         assert state.stage == "SQL"
 
     def test_duplicates_and_decisions(self) -> None:
@@ -225,7 +225,7 @@ def test_incremental_equals_batch_for_any_order(
     state = q.start(lead)
     for e in shuffled:
         state.apply(e)
-    assert state.qualification(as_of) == batch
+    assert state.qualification(as_of=as_of) == batch
 
     # invariants of every history
     records = batch.history
@@ -273,7 +273,7 @@ def test_a_late_event_never_blocks_and_a_decision_it_invalidates_becomes_void() 
     assert [d for d, _ in state.void] == [recycle]
     as_of = T0 + timedelta(days=6)
     batch = q.qualify(lead, [late, *ebooks], as_of=as_of, decisions=[recycle])
-    assert state.qualification(as_of) == batch
+    assert state.qualification(as_of=as_of) == batch
     assert q.qualify(lead, ebooks, as_of=as_of, decisions=[recycle]).stage == "NURTURE"
 
 

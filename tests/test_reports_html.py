@@ -209,7 +209,7 @@ def test_the_core_works_with_no_extra_installed() -> None:
         "for lead in lq.samples.sample_leads():\n"
         "    engine.add_lead(lead)\n"
         "engine.apply(lq.samples.sample_events())\n"
-        "q = engine.get('L-0001', lq.samples.SAMPLE_AS_OF)\n"
+        "q = engine.get('L-0001', as_of=lq.samples.SAMPLE_AS_OF)\n"
         "s = lq.samples\n"
         "r = backtest(rules, s.sample_leads(), s.sample_events(), s.sample_outcomes())\n"
         "f = funnel(engine)\n"

@@ -611,8 +611,9 @@ def test_upper_bound_counts_caps_and_decay() -> None:
         lambda x: FitRule("f", lq.Attr("a") == 1, points=x),
         lambda x: EngagementRule("e", "visit", points=x),
         lambda x: EngagementRule("e", "visit", 10, max_points=x),
-        lambda x: PointsModel(engagement=[EngagementRule("e", "visit", 1, group="g")],
-                              group_caps={"g": x}),
+        lambda x: PointsModel(
+            engagement=[EngagementRule("e", "visit", 1, group="g")], group_caps={"g": x}
+        ),
         lambda x: PointsModel(max_score=x),
         lambda x: PointsModel(min_score=-x),
         lambda x: PointsModel(grades={"A": x, "B": None}),

@@ -81,7 +81,7 @@ def test_a_restored_engine_equals_the_one_saved_and_goes_on_alike(
     past = START + timedelta(hours=data.draw(st.integers(0, 95 * 24)))
     for lead in PEOPLE[:2]:
         for moment in (AS_OF, past):
-            assert restored.get(lead.id, moment) == engine.get(lead.id, moment)
+            assert restored.get(lead.id, as_of=moment) == engine.get(lead.id, as_of=moment)
     assert restored.pending() == engine.pending()
     late = list(rest)
     random.Random(cut).shuffle(late)
@@ -91,7 +91,7 @@ def test_a_restored_engine_equals_the_one_saved_and_goes_on_alike(
     for lead in PEOPLE:
         mine = [e for e in stream if e.lead_id == lead.id]
         made = [d for who, d in decisions if who == lead.id]
-        assert restored.get(lead.id, AS_OF) == oracle_qualify(q, lead, mine, AS_OF, made)
+        assert restored.get(lead.id, as_of=AS_OF) == oracle_qualify(q, lead, mine, AS_OF, made)
 
 
 def test_restore_walks_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -104,22 +104,21 @@ def test_restore_walks_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     for lead in PEOPLE:
         engine.add_lead(lead)
     engine.apply(history)
-    before = {lead.id: engine.get(lead.id, AS_OF) for lead in PEOPLE}
+    before = {lead.id: engine.get(lead.id, as_of=AS_OF) for lead in PEOPLE}
     engine.snapshot(tmp_path / "state.json")
     fed = count_walked_events(monkeypatch)
     restored = Engine.restore(tmp_path / "state.json", RULES)
-    assert {lead.id: restored.get(lead.id, AS_OF) for lead in PEOPLE} == before
+    assert {lead.id: restored.get(lead.id, as_of=AS_OF) for lead in PEOPLE} == before
     assert fed[0] == 0
     # a late event walks from a restored checkpoint, not from the lead's start
     restored.apply(Event("L-1", "demo_request", at=START + timedelta(hours=290, minutes=1)))
-    restored.get("L-1", AS_OF)
+    restored.get("L-1", as_of=AS_OF)
     assert 0 < fed[0] <= qualifier_module.CHECKPOINT_EVERY + 5
 
 
 def test_a_snapshot_of_the_previous_format_is_read_by_walking_it_once() -> None:
     stream = [
-        Event("L-1", "content_download", at=START + timedelta(days=d), id=f"e{d}")
-        for d in range(5)
+        Event("L-1", "content_download", at=START + timedelta(days=d), id=f"e{d}") for d in range(5)
     ]
     decision = Decision("NURTURE", START + timedelta(days=10), "not now")
     old = {
@@ -138,7 +137,9 @@ def test_a_snapshot_of_the_previous_format_is_read_by_walking_it_once() -> None:
     }
     restored = Engine.from_dict(old, RULES)
     q = RULES.qualifier()
-    assert restored.get("L-1", AS_OF) == oracle_qualify(q, PEOPLE[0], stream, AS_OF, [decision])
+    assert restored.get("L-1", as_of=AS_OF) == oracle_qualify(
+        q, PEOPLE[0], stream, AS_OF, [decision]
+    )
     assert restored.pending() == {"L-9": 1}
     assert restored.to_dict()["version"] == SNAPSHOT_VERSION
 
@@ -147,8 +148,7 @@ def test_a_snapshot_of_format_2_events_as_rows_is_read_without_walking(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stream = [
-        Event("L-1", "content_download", at=START + timedelta(days=d), id=f"e{d}")
-        for d in range(5)
+        Event("L-1", "content_download", at=START + timedelta(days=d), id=f"e{d}") for d in range(5)
     ] + [
         Event("L-2", "page_view", at=START + timedelta(hours=h), properties={"url": "/pricing"})
         for h in range(3)
@@ -165,7 +165,7 @@ def test_a_snapshot_of_format_2_events_as_rows_is_read_without_walking(
     restored = Engine.from_dict(saved, RULES)
     assert fed[0] == 0
     for lead in PEOPLE[:2]:
-        assert restored.get(lead.id, AS_OF) == engine.get(lead.id, AS_OF)
+        assert restored.get(lead.id, as_of=AS_OF) == engine.get(lead.id, as_of=AS_OF)
         assert restored.state(lead.id).events == engine.state(lead.id).events
 
 
@@ -193,9 +193,7 @@ def test_rules_edited_without_a_version_bump_are_refused() -> None:
     ],
     ids=["truncated", "foreign", "bad-value", "unknown-stage"],
 )
-def test_a_damaged_snapshot_gives_one_line_and_changes_nothing(
-    tmp_path: Path, damage: Any
-) -> None:
+def test_a_damaged_snapshot_gives_one_line_and_changes_nothing(tmp_path: Path, damage: Any) -> None:
     engine = _engine([Event("L-1", "content_download", at=START, id="e1")], [])
     path = tmp_path / "state.json"
     engine.snapshot(path)
@@ -203,7 +201,7 @@ def test_a_damaged_snapshot_gives_one_line_and_changes_nothing(
     with pytest.raises(SnapshotError) as info:
         Engine.restore(path, RULES)
     assert "\n" not in str(info.value)
-    assert engine.get("L-1", AS_OF).stage == "IQL"  # the live engine is untouched
+    assert engine.get("L-1", as_of=AS_OF).stage == "IQL"  # the live engine is untouched
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -107,6 +108,21 @@ def instance_of(kind: type | tuple[type, ...], expected: str) -> Callable[[str, 
             raise ValidationError(field, value, f"expected {expected}")
 
     return check
+
+
+def as_of_by_keyword(positional: Any, keyword: Any, where: str) -> Any:
+    """The ``as_of`` of a call that takes it by keyword, also accepting it positionally
+    as before, with a :class:`DeprecationWarning` naming ``where`` (the call)."""
+    if positional is None:
+        return keyword
+    warnings.warn(
+        f"{where}: pass as_of by keyword (as_of=...); positionally it is deprecated",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if keyword is not None:
+        raise ValidationError("as_of", keyword, "given twice (by position and by keyword)")
+    return positional
 
 
 def is_number(value: Any) -> bool:

@@ -19,7 +19,7 @@ import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import attrs
 from typing_extensions import deprecated
@@ -27,7 +27,7 @@ from typing_extensions import deprecated
 from leadqual import errors
 from leadqual._atomic import atomic_path_writer
 from leadqual._backend import Backend, resolve
-from leadqual._fields import parse_timestamp, require_aware
+from leadqual._fields import as_of_by_keyword, parse_timestamp, require_aware
 from leadqual._gc import paused
 from leadqual._moved import moved
 from leadqual.errors import ListenerError, ValidationError
@@ -232,10 +232,20 @@ class Engine:
             raise ValidationError("as_of", None, "no event yet and no clock: pass as_of")
         return self._latest
 
-    def get(self, lead_id: str, as_of: datetime | None = None) -> Qualification:
+    @overload
+    def get(self, lead_id: str, /, *, as_of: datetime | None = None) -> Qualification: ...
+
+    @overload
+    @deprecated("pass as_of by keyword: engine.get(lead_id, as_of=...)")
+    def get(self, lead_id: str, as_of: datetime, /) -> Qualification: ...
+
+    def get(
+        self, lead_id: str, _as_of: datetime | None = None, /, *, as_of: datetime | None = None
+    ) -> Qualification:
         """Where one lead stands (as of ``as_of``, or :meth:`now`)."""
+        as_of = as_of_by_keyword(_as_of, as_of, "Engine.get")
         state = self._state(lead_id)
-        return state.qualification(self.now() if as_of is None else as_of)
+        return state.qualification(as_of=self.now() if as_of is None else as_of)
 
     def __contains__(self, lead_id: object) -> bool:
         return lead_id in self._states
@@ -253,7 +263,9 @@ class Engine:
         if as_of is None:
             return sorted(i for i, state in self._states.items() if state.stage == stage)
         return sorted(
-            i for i, state in self._states.items() if state.qualification(as_of).stage == stage
+            i
+            for i, state in self._states.items()
+            if state.qualification(as_of=as_of).stage == stage
         )
 
     @deprecated("Engine.leads() is Engine.lead_ids(stage=...)")
@@ -298,7 +310,7 @@ class Engine:
             }
         changes = []
         for lead_id in sorted(self._states):
-            before = self._states[lead_id].qualification(moment).stage
+            before = self._states[lead_id].qualification(as_of=moment).stage
             if before != after[lead_id]:
                 changes.append(StageChange(lead_id, before, after[lead_id]))
         return RescoreReport(

@@ -31,11 +31,13 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMappin
 from datetime import datetime, timezone
 from operator import attrgetter, eq, le
 from types import MappingProxyType
-from typing import Any
+from typing import Any, overload
 
 import attrs
+from typing_extensions import deprecated
 
 from leadqual._fields import (
+    as_of_by_keyword,
     check_keys,
     checked,
     instance_of,
@@ -243,7 +245,7 @@ class Qualifier:
             raise ValidationError("lead", lead, "expected a Lead")
         state = QualificationState(self, lead, notify=False)
         state.apply_all(events, decisions)
-        return state.qualification(as_of)
+        return state.qualification(as_of=as_of)
 
 
 def claim_id(
@@ -493,13 +495,25 @@ class QualificationState:
         moments = [e.at for e in self._events[-1:]] + [d.at for d in self._ordered[-1:]]
         return max(moments) if moments else None
 
-    def qualification(self, as_of: datetime) -> Qualification:
+    @overload
+    def qualification(self, *, as_of: datetime) -> Qualification: ...
+
+    @overload
+    @deprecated("pass as_of by keyword: state.qualification(as_of=...)")
+    def qualification(self, as_of: datetime, /) -> Qualification: ...
+
+    def qualification(  # type: ignore[misc]  # mypy misreads a keyword-only first overload
+        self, _as_of: datetime | None = None, /, *, as_of: datetime | None = None
+    ) -> Qualification:
         """Where the lead stands at ``as_of`` (a pure read: nothing is committed).
 
         Automatic transitions are tried once more at ``as_of`` (a score that decayed
         can demote a lead); such records appear in the result with ``at == as_of``.
         Events and decisions after ``as_of`` do not count.
         """
+        as_of = as_of_by_keyword(_as_of, as_of, "QualificationState.qualification")
+        if as_of is None:
+            raise ValidationError("as_of", None, "is required (as_of=...)")
         require_aware("as_of", as_of)
         moment = as_of.timestamp()
         walk = self._resumed()

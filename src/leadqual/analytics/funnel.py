@@ -38,11 +38,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import attrs
+from typing_extensions import deprecated
 
-from leadqual._fields import DAY, check_keys, parse_timestamp, require_aware
+from leadqual._fields import DAY, as_of_by_keyword, check_keys, parse_timestamp, require_aware
 from leadqual._text import duration, percent
 from leadqual.analytics.metrics import percentile
 from leadqual.engine import Engine
@@ -130,17 +131,29 @@ class Journey:
             yield {"lead_id": self.lead_id, **record.to_dict()}
 
 
-def journeys_from_engine(engine: Engine, as_of: datetime | None = None) -> list[Journey]:
+@overload
+def journeys_from_engine(engine: Engine, /, *, as_of: datetime | None = None) -> list[Journey]: ...
+
+
+@overload
+@deprecated("pass as_of by keyword: journeys_from_engine(engine, as_of=...)")
+def journeys_from_engine(engine: Engine, as_of: datetime, /) -> list[Journey]: ...
+
+
+def journeys_from_engine(
+    engine: Engine, _as_of: datetime | None = None, /, *, as_of: datetime | None = None
+) -> list[Journey]:
     """Every lead of ``engine``, from its first event (or decision), with its records; as
     of ``as_of`` when given (the records then, automatic moves read at ``as_of`` too, as
     :meth:`Engine.get` gives them)."""
+    as_of = as_of_by_keyword(_as_of, as_of, "journeys_from_engine")
     out = []
     first = engine.ruleset.stages.first_stage()
     for lead_id in engine.lead_ids():
         state = engine.state(lead_id)
         moments = [e.at for e in state.events[:1]] + [d.at for d in state.decisions]
         started = min(moments) if moments else None
-        history = state.history if as_of is None else engine.get(lead_id, as_of).history
+        history = state.history if as_of is None else engine.get(lead_id, as_of=as_of).history
         out.append(Journey(lead_id, first, started, history, state.lead.attributes))
     return out
 
@@ -570,7 +583,7 @@ def funnel(
     if isinstance(source, Engine):
         if as_of is None:
             as_of = source.now()
-        journeys = journeys_from_engine(source, as_of)
+        journeys = journeys_from_engine(source, as_of=as_of)
         machine = source.ruleset.stages
     else:
         if isinstance(source, (str, os.PathLike)):

@@ -268,7 +268,7 @@ def _row(q: Qualification, rules: RuleSet, extra: dict[str, float]) -> dict[str,
 
 def _results(rules: RuleSet, engine: Engine, as_of: datetime) -> Iterator[dict[str, Any]]:
     for lead_id in engine.lead_ids():
-        q = engine.get(lead_id, as_of)
+        q = engine.get(lead_id, as_of=as_of)
         yield _row(q, rules, {name: score.total for name, score in q.extra_scores.items()})
 
 
@@ -336,7 +336,9 @@ def _write_transitions(
     args: argparse.Namespace, source: Engine | list[Journey], as_of: datetime
 ) -> None:
     if args.transitions is not None:
-        journeys = journeys_from_engine(source, as_of) if isinstance(source, Engine) else source
+        journeys = (
+            journeys_from_engine(source, as_of=as_of) if isinstance(source, Engine) else source
+        )
         n = write_journeys(journeys, args.transitions)
         print(f"{n} leads' transitions -> {args.transitions}", file=sys.stderr)
 
@@ -346,7 +348,7 @@ def run_explain(args: argparse.Namespace) -> int:
     _, engine, as_of = _load(args, only=args.lead_id)
     if args.lead_id not in engine:
         raise ValidationError("LEAD_ID", args.lead_id, f"no lead with this id in {args.leads}")
-    q = engine.get(args.lead_id, as_of)
+    q = engine.get(args.lead_id, as_of=as_of)
     print(q.explain())
     print()
     print(q.score.explain())
@@ -362,7 +364,7 @@ def run_funnel(args: argparse.Namespace) -> int:
     else:
         rules, engine, as_of = _load(args, rules=rules)
         leads = {i: engine.state(i).lead for i in engine.lead_ids()}
-        journeys = journeys_from_engine(engine, as_of)
+        journeys = journeys_from_engine(engine, as_of=as_of)
     if args.by is not None and not any(args.by in lead.attributes for lead in leads.values()):
         raise ValidationError("--by", args.by, f"no lead of {args.leads} has this attribute")
     sla = dict(_sla(item) for item in args.sla)

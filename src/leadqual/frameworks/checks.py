@@ -26,11 +26,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from types import MappingProxyType
-from typing import Any
+from typing import Any, overload
 
 import attrs
+from typing_extensions import deprecated
 
 from leadqual._fields import (
+    as_of_by_keyword,
     checked,
     instance_of,
     is_number,
@@ -246,8 +248,25 @@ class Facts:
         )
         return facts
 
+    @overload
     @classmethod
-    def from_events(cls, lead: Lead, events: Iterable[Event], as_of: datetime) -> Facts:
+    def from_events(cls, lead: Lead, events: Iterable[Event], /, *, as_of: datetime) -> Facts: ...
+
+    @overload
+    @classmethod
+    @deprecated("pass as_of by keyword: Facts.from_events(lead, events, as_of=...)")
+    def from_events(cls, lead: Lead, events: Iterable[Event], as_of: datetime, /) -> Facts: ...
+
+    @classmethod
+    def from_events(
+        cls,
+        lead: Lead,
+        events: Iterable[Event],
+        _as_of: datetime | None = None,
+        /,
+        *,
+        as_of: datetime | None = None,
+    ) -> Facts:
         """Summarize ``lead``'s ``events`` at or before ``as_of``.
 
         Events after ``as_of`` are ignored; an event id counts once (two *different*
@@ -264,9 +283,9 @@ class Facts:
         >>> facts.count("demo_request"), facts.count("page_view")
         (1, 0)
         """
+        as_of = require_aware("as_of", as_of_by_keyword(_as_of, as_of, "Facts.from_events"))
         if not isinstance(lead, Lead):
             raise ValidationError("lead", lead, "expected a Lead")
-        require_aware("as_of", as_of)
         if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
             raise ValidationError("events", events, "expected a list of events")
         cutoff = as_of.timestamp()

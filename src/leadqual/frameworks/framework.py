@@ -245,7 +245,7 @@ class Framework:
         """
         if not isinstance(facts, Facts):
             raise ValidationError(
-                "facts", facts, "expected Facts (see Facts.from_events(lead, events, as_of))"
+                "facts", facts, "expected Facts (see Facts.from_events(lead, events, as_of=...))"
             )
         results = [self._run(i, check, facts) for i, check in enumerate(self.checks)]
         verdict = self.policy.verdict([r.verdict for r in results])

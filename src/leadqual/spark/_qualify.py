@@ -222,7 +222,7 @@ class _Walker:
         self._apply()
         lead_id = self.lead_id
         as_of = datetime.fromisoformat(self.data["moments"][lead_id])
-        q = self.state.qualification(as_of)
+        q = self.state.qualification(as_of=as_of)
         made = [Decision.from_dict(d) for d in self.data["decisions"].get(lead_id, ())]
         starts = [moment(self.first)] if self.first is not None else []
         starts += [d.at for d in made]

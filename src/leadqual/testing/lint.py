@@ -738,7 +738,7 @@ def _check_firing(
         return
     fired: set[tuple[str, str]] = set()
     for lead_id in engine.lead_ids():
-        for record in engine.get(lead_id, moment).history:
+        for record in engine.get(lead_id, as_of=moment).history:
             fired.add((record.source, record.target))
     for i, t in enumerate(ruleset.stages.transitions):
         if t.auto and (t.source, t.target) not in fired:
