@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -173,3 +174,76 @@ def test_the_three_valued_reading_agrees_with_the_test_wherever_it_decides(
 def test_one_from_dict_reads_back_any_node(node: Condition) -> None:
     assert Condition.from_dict(node.to_dict()) == node
     assert type(node).from_dict(node.to_dict()) == node
+
+
+# --- found by review: what the one tree must not break ----------------------------------
+
+
+@attrs.frozen
+class _Vip(Condition):
+    """A condition of your own, as the docs describe them: ``test`` and ``fields``."""
+
+    def test(self, lead: lq.Lead | None, event: lq.Event | None = None) -> bool:
+        return lead is not None and lead.attributes.get("vip") is True
+
+    def fields(self) -> Any:
+        yield ("attr", "vip")
+
+
+def test_a_condition_of_your_own_with_test_still_serves_everywhere(tmp_path: Path) -> None:
+    vip = lq.Lead("L-9", attributes={"vip": True})
+    assert lq.AttrCondition(_Vip()).holds(_ctx(vip, 0))
+    assert (_Vip() & lq.ScoreAtLeast(1)).holds(_ctx(vip, 5))
+    check = lq.frameworks.ConditionCheck("vip", _Vip())
+    result = check.evaluate(lq.frameworks.Facts.from_events(vip, [], as_of=AT))
+    assert result.verdict is lq.Verdict.PASS
+    machine = lq.StageMachine(
+        [lq.Stage("NEW", 1), lq.Stage("HOT", 2)],
+        [lq.Transition("NEW", "HOT", lq.ScoreAtLeast(1) & lq.AttrCondition(_Vip()))],
+    )
+    rules = attrs.evolve(lq.default_ruleset(), stages=machine, framework=None)
+    with pytest.raises(CodecError, match="_Vip is a class of your own"):
+        lq.dump(rules, tmp_path / "rules.toml")  # inside AttrCondition too
+
+
+@attrs.frozen
+class _Tagged(Guard):
+    fields: tuple[str, ...] = ("budget",)  # a field named as a method of conditions
+
+    def holds(self, ctx: GuardContext) -> bool:
+        return True
+
+
+def test_a_guard_of_your_own_may_have_a_field_named_fields() -> None:
+    transition = lq.Transition("A", "B", _Tagged())
+    assert transition.guard == _Tagged()
+
+
+def test_the_lint_reads_conditions_on_the_lead_together_however_written() -> None:
+    from leadqual.testing.lint import check_ruleset
+
+    contradiction = (lq.Attr("x") == 1) & (lq.Attr("x") == 2)
+    for guard in (
+        lq.ScoreAtLeast(1) & contradiction,  # bare, beside a score
+        lq.AttrCondition(contradiction),  # as older files write it
+        lq.ScoreAtLeast(1) & lq.AttrCondition(lq.Attr("x") == 1) & (lq.Attr("x") == 2),
+    ):
+        machine = lq.StageMachine(
+            [lq.Stage("NEW", 1), lq.Stage("HOT", 2)], [lq.Transition("NEW", "HOT", guard)]
+        )
+        report = check_ruleset(attrs.evolve(lq.default_ruleset(), stages=machine, framework=None))
+        found = [str(f) for f in report.findings_at("warning")]
+        assert any("(NEW -> HOT): no lead found that meets" in f for f in found), guard
+
+
+def test_a_moved_name_warns_once_per_import() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from leadqual.stages import GuardAll  # noqa: F401
+    assert len(caught) == 1
+
+
+def test_a_bad_sql_requires_is_named_as_such() -> None:
+    with pytest.raises(ValidationError) as info:
+        lq.StageMachine.default(sql_requires=lq.Prop("url") == "/pricing")
+    assert info.value.field == "sql_requires"

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -27,6 +28,9 @@ def moved(module: str, names: Mapping[str, str]) -> Callable[[str], Any]:
         if target is None:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
         where, _, attribute = target.rpartition(".")
+        if sys._getframe(1).f_code.co_name == "_handle_fromlist":
+            # ``from package import name`` asks twice (hasattr, then getattr): warn once
+            return getattr(importlib.import_module(where), attribute)
         warnings.warn(
             f"{module}.{name} has moved: import it from {where} as {attribute}",
             DeprecationWarning,

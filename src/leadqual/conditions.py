@@ -167,7 +167,10 @@ class Condition:
         return self._tester()(lead, event)
 
     def _tester(self) -> Test:
-        """The compiled test on a lead and an event (leaves that read facts have none)."""
+        """The compiled test on a lead and an event (leaves that read facts have none;
+        a condition class of your own that defines :meth:`test` is its own test)."""
+        if type(self).test is not Condition.test:
+            return self.test
         raise ValidationError(
             "condition",
             str(self),

@@ -48,7 +48,7 @@ from leadqual.rulesets.ruleset import RuleSet
 from leadqual.scoring.decay import DecayFunction, Expire, HalfLife, Linear, NoDecay, Schedule
 from leadqual.scoring.points import PointsModel
 from leadqual.scoring.rules import EngagementRule, FitRule
-from leadqual.stages.guards import guard_from_dict
+from leadqual.stages.guards import AttrCondition, guard_from_dict
 from leadqual.stages.machine import Stage, StageMachine, Transition
 from leadqual.typing import ScoringModel
 
@@ -82,7 +82,9 @@ def decay_to_dict(decay: DecayFunction, where: str = "decay") -> dict[str, Any]:
 
 def _tree_to_dict(tree: Condition, where: str) -> dict[str, Any]:
     """A condition's or guard's plain data, refusing a node of your own (it is code)."""
-    for part in tree.walk():
+    parts = [*tree.walk()]
+    parts += [n for p in parts if isinstance(p, AttrCondition) for n in p.condition.walk()]
+    for part in parts:
         if not type(part).__module__.startswith("leadqual."):
             raise errors.CodecError(
                 where,

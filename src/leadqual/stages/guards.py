@@ -171,7 +171,8 @@ def check_guard(field: str, value: Any) -> Condition:
     no event property (a transition happens at an instant, not on one event)."""
     if not isinstance(value, Condition):
         raise ValidationError(field, value, "expected a guard or None")
-    for source, name in value.fields():
+    reads = getattr(value, "fields", None)  # a guard of yours may have a field so named
+    for source, name in reads() if callable(reads) else ():
         if source == "prop":
             raise ValidationError(
                 field, str(value), f"a guard reads the lead, not event properties ({name!r})"

@@ -492,8 +492,8 @@ class StageMachine:
                 f"is above mql_score ({mql_score}): a new MQL would be recycled at once",
             )
         requires = FrameworkPassed() if sql_requires is _DEFAULT else sql_requires
-        if requires is not None and not isinstance(requires, Guard):
-            raise ValidationError("sql_requires", requires, "expected a guard or None")
+        if requires is not None:
+            check_guard("sql_requires", requires)
         intent: Guard = EventSeen(tuple(intent_events))
         sql_guard = intent if requires is None else intent & requires
         mql = ScoreAtLeast(mql_score)

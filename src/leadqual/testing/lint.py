@@ -59,7 +59,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_constants  # type: ignore[no-redef,unused-ignore]
     import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
 
-from leadqual.conditions import MAX_MATCH_TEXT, AllOf, AnyOf, Compare, Condition
+from leadqual.conditions import MAX_MATCH_TEXT, AllOf, AnyOf, Compare, Condition, Not
 from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.jsonvalues import lookup
@@ -569,15 +569,22 @@ class _Checker:
                 self.add("error", where, "needs a framework to pass, and the rule set has none")
                 return False
             return True
-        if isinstance(guard, (AttrCondition, Compare)):  # a condition on the lead
-            condition = guard.condition if isinstance(guard, AttrCondition) else guard
+        condition = _on_lead(guard)
+        if condition is not None:  # a condition on the lead, however written
             if find_example(condition, self.seed) is None:
                 # a search that finds nothing proves nothing: warn, and go on as if it could
                 self.add("warning", where, f"no lead found that meets {condition}")
             return True
         if isinstance(guard, AllOf):
-            # every part is checked (and reported), not just up to the first answer
-            results = tuple(self.guard_possible(g, ranges, where) for g in guard.conditions)
+            # every part is checked (and reported), not just up to the first answer; the
+            # parts on the lead together, as one lead must meet them all
+            on_lead = [c for c in map(_on_lead, guard.conditions) if c is not None]
+            rest = [g for g in guard.conditions if _on_lead(g) is None]
+            if len(on_lead) > 1:
+                rest.append(AllOf(on_lead))
+            elif on_lead:
+                rest.append(on_lead[0])
+            results = tuple(self.guard_possible(g, ranges, where) for g in rest)
             return all(results)
         if isinstance(guard, AnyOf):
             before = len(self.findings)
@@ -799,3 +806,21 @@ def check_ruleset(
     order = {level: i for i, level in enumerate(_LEVELS)}
     findings = sorted(checker.findings, key=lambda f: order[f.level])
     return RulesetCheck(ruleset.label, tuple(findings), *ranges, best, reachable)
+
+
+def _on_lead(guard: Guard) -> Condition | None:
+    """``guard`` as a condition on the lead (``AttrCondition`` unwrapped), or ``None``
+    when some part of it reads more than the lead (a score, events, the framework)."""
+    if isinstance(guard, AttrCondition):
+        return guard.condition
+    if isinstance(guard, Compare):
+        return guard
+    if isinstance(guard, (AllOf, AnyOf)):
+        parts = [_on_lead(c) for c in guard.conditions]
+        if any(part is None for part in parts):
+            return None
+        return type(guard)(tuple(part for part in parts if part is not None))
+    if isinstance(guard, Not):
+        inner = _on_lead(guard.condition)
+        return None if inner is None else Not(inner)
+    return None
