@@ -122,7 +122,7 @@ def test_top_k() -> None:
 def test_compare_lists_promotions_and_who_won() -> None:
     stricter = attrs.evolve(RULES, version="2", stages=lq.StageMachine.default(mql_score=100))
     result = compare(stricter, RULES, *history())
-    changed = {c.lead_id: (c.old, c.new, c.won) for c in result.changes}
+    changed = {c.lead_id: (c.before, c.after, c.won) for c in result.changes}
     # under the stricter rules C (60) stays IQL; the looser rules make it an MQL
     assert changed["C"] == ("IQL", "MQL", False)
     assert {c.lead_id for c in result.promoted} >= {"C"}
@@ -180,3 +180,15 @@ def test_review_edge_cases() -> None:
     report = backtest(RULES, leads, events, outcomes)
     iql = next(s for s in report.stages if s.stage == "IQL")
     assert iql.median_days_to_win == pytest.approx(4.5)
+
+
+def test_one_stage_change_class_for_rescores_and_comparisons() -> None:
+    from leadqual.analytics import StageChange as FromAnalytics
+    from leadqual.engine import StageChange
+
+    assert FromAnalytics is StageChange
+    change = StageChange("L-1", "MQL", "SQL", won=True)
+    with pytest.warns(DeprecationWarning, match="StageChange.old is StageChange.before"):
+        assert change.old == "MQL"
+    with pytest.warns(DeprecationWarning, match="StageChange.new is StageChange.after"):
+        assert change.new == "SQL"

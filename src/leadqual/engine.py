@@ -46,11 +46,26 @@ SNAPSHOT_VERSION = 3
 
 @attrs.frozen
 class StageChange:
-    """One lead whose stage differs between two rule sets."""
+    """One lead whose stage differs between two rule sets: in :meth:`Engine.rescore`, and
+    in a back-test's comparison (:func:`leadqual.analytics.compare`), where ``won`` says
+    whether the lead was won (``None`` elsewhere)."""
 
     lead_id: str
     before: str
     after: str
+    won: bool | None = None
+
+    @property
+    @deprecated("StageChange.old is StageChange.before")
+    def old(self) -> str:
+        """Deprecated: :attr:`before` (one class for both kinds of change)."""
+        return self.before
+
+    @property
+    @deprecated("StageChange.new is StageChange.after")
+    def new(self) -> str:
+        """Deprecated: :attr:`after`."""
+        return self.after
 
 
 @attrs.frozen

@@ -38,6 +38,7 @@ from leadqual.analytics.metrics import (
     psi,
     roc_auc,
 )
+from leadqual.engine import StageChange
 from leadqual.errors import ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
@@ -317,16 +318,6 @@ def _report(
 
 
 @attrs.frozen
-class StageChange:
-    """A lead whose stage at its decision time differs between two rule sets."""
-
-    lead_id: str
-    old: str
-    new: str
-    won: bool
-
-
-@attrs.frozen
 class Comparison:
     """Two back-tests side by side, and the leads whose stage changes.
 
@@ -357,7 +348,7 @@ class Comparison:
 
     def __str__(self) -> str:
         def won(changes: tuple[StageChange, ...]) -> str:
-            return f"{len(changes)} ({sum(c.won for c in changes)} of them won)"
+            return f"{len(changes)} ({sum(c.won is True for c in changes)} of them won)"
 
         def figure(value: float | None) -> str:
             return "n/a" if value is None else f"{value:.3f}"
@@ -372,7 +363,7 @@ class Comparison:
             f"demoted {won(self.demoted)}",
         ]
         for c in self.changes[:20]:
-            lines.append(f"    {c.lead_id}: {c.old} -> {c.new}{' (won)' if c.won else ''}")
+            lines.append(f"    {c.lead_id}: {c.before} -> {c.after}{' (won)' if c.won else ''}")
         if len(self.changes) > 20:
             lines.append(f"    ... and {len(self.changes) - 20} more")
         return "\n".join(lines)
@@ -407,6 +398,6 @@ def compare(
         if new_stage[r.lead_id] != r.stage
     )
     order = {name: i + 1 for i, name in enumerate(new.stages.funnel())}
-    promoted = tuple(c for c in changes if order.get(c.new, 0) > order.get(c.old, 0))
-    demoted = tuple(c for c in changes if order.get(c.new, 0) < order.get(c.old, 0))
+    promoted = tuple(c for c in changes if order.get(c.after, 0) > order.get(c.before, 0))
+    demoted = tuple(c for c in changes if order.get(c.after, 0) < order.get(c.before, 0))
     return Comparison(before, after, changes, promoted, demoted)

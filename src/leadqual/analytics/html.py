@@ -318,8 +318,8 @@ def backtest_html(report: BacktestReport | Comparison, title: str = "Back-test")
         body.append('<section id="changes"><h2>What changes</h2>')
         body.append(
             f"<p>{len(report.changes)} leads change stage: {len(report.promoted)} promoted "
-            f"({sum(c.won for c in report.promoted)} of them won), {len(report.demoted)} "
-            f"demoted ({sum(c.won for c in report.demoted)} won).</p>"
+            f"({sum(c.won is True for c in report.promoted)} of them won), {len(report.demoted)} "
+            f"demoted ({sum(c.won is True for c in report.demoted)} won).</p>"
         )
         body.append(
             _table(
@@ -341,7 +341,7 @@ def backtest_html(report: BacktestReport | Comparison, title: str = "Back-test")
         body.append(
             _table(
                 ["lead", "stage before", "stage after", "won"],
-                ([c.lead_id, c.old, c.new, "yes" if c.won else "no"] for c in report.changes),
+                ([c.lead_id, c.before, c.after, "yes" if c.won else "no"] for c in report.changes),
             )
         )
         body.append("</section>")
