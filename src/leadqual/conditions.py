@@ -788,6 +788,20 @@ class _Combination(Condition):
             object.__setattr__(self, "_test", test)
         return test
 
+    def holds(self, ctx: GuardContext) -> bool:
+        every = self._key == "all"
+        for c in self.conditions:
+            if bool(c.holds(ctx)) is not every:
+                return not every  # one part settles it
+        return every
+
+    def explain(self, ctx: GuardContext) -> str:
+        """The parts' reasons; of an ``any``, those of the parts that hold (if some do)."""
+        shown = self.conditions
+        if self._key == "any":
+            shown = tuple(c for c in self.conditions if c.holds(ctx)) or self.conditions
+        return "; ".join(c.explain(ctx) for c in shown)
+
     @property
     def guards(self) -> tuple[Condition, ...]:
         """Deprecated: :attr:`conditions` (guards and conditions are one tree)."""
@@ -837,12 +851,6 @@ class AllOf(_Combination):
     conditions: tuple[Condition, ...] = attrs.field(converter=_all_conditions)
     _test: Test | None = attrs.field(init=False, eq=False, repr=False, hash=False)
 
-    def holds(self, ctx: GuardContext) -> bool:
-        return all(c.holds(ctx) for c in self.conditions)
-
-    def explain(self, ctx: GuardContext) -> str:
-        return "; ".join(c.explain(ctx) for c in self.conditions)
-
 
 @attrs.frozen
 class AnyOf(_Combination):
@@ -853,13 +861,6 @@ class AnyOf(_Combination):
 
     conditions: tuple[Condition, ...] = attrs.field(converter=_any_conditions)
     _test: Test | None = attrs.field(init=False, eq=False, repr=False, hash=False)
-
-    def holds(self, ctx: GuardContext) -> bool:
-        return any(c.holds(ctx) for c in self.conditions)
-
-    def explain(self, ctx: GuardContext) -> str:
-        holding = [c for c in self.conditions if c.holds(ctx)]
-        return "; ".join(c.explain(ctx) for c in (holding or self.conditions))
 
 
 def _not_condition(value: Any) -> Condition:

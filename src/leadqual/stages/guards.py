@@ -185,12 +185,14 @@ class _Threshold(Guard):
     """What the three score thresholds share."""
 
     points: float = attrs.field(validator=checked(require_points))
-    _what: ClassVar[str] = "score"
+    _what: ClassVar[str] = "score"  # the word; ``_reads``: the Score attribute read
+    _reads: ClassVar[str] = "total"
     _key: ClassVar[str] = "score_at_least"
     _explains_negation: ClassVar[bool] = True  # "score 38 < 40" says what ~ means
 
     def _value(self, score: Score) -> float:
-        return score.total
+        value: float = getattr(score, self._reads)
+        return value
 
     def holds(self, ctx: GuardContext) -> bool:
         return self._value(ctx.score) >= self.points
@@ -225,22 +227,16 @@ class ScoreAtLeast(_Threshold):
 class FitAtLeast(_Threshold):
     """The fit score reaches ``points``."""
 
-    _what: ClassVar[str] = "fit"
-    _key: ClassVar[str] = "fit_at_least"
-
-    def _value(self, score: Score) -> float:
-        return score.fit
+    _what = _reads = "fit"
+    _key = "fit_at_least"
 
 
 @attrs.frozen
 class EngagementAtLeast(_Threshold):
     """The engagement score reaches ``points``."""
 
-    _what: ClassVar[str] = "engagement"
-    _key: ClassVar[str] = "engagement_at_least"
-
-    def _value(self, score: Score) -> float:
-        return score.engagement
+    _what = _reads = "engagement"
+    _key = "engagement_at_least"
 
 
 def _types(value: str | Iterable[str]) -> tuple[str, ...]:
