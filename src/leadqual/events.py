@@ -19,7 +19,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from math import isfinite
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -234,33 +234,23 @@ class EventDecoder:
             and all(map(str.strip, filter(None, ids)))
             and ids.count("") == 0
             and set(map(type, offset)) <= _NUMBERS_OR_NONE
-            and all(map(str.strip, names := {*kind, *filter(None, source)}))
+            and all(map(str.strip, {*kind, *filter(None, source)}))
             and source.count("") == 0
         ):
             tz = [_UTC if o is None else zones[o] for o in offset]
             maps = [EMPTY_MAP if p is None else _flat_properties(p, self._shared) for p in props]
             if None not in tz and None not in maps:
-                interned: dict[str | None, str | None] = {name: _intern(name) for name in names}
-                interned[None] = None
-                seconds = {z: _seconds(z) for z in set(tz) if z is not None}
-                s_lead, s_type, s_at, s_props, s_id, s_source, s_ts, s_offset = _SLOTS
-                out: list[Event] = []
-                add = out.append
-                for kind_, ts, zone, frozen, event_id, source_ in zip(
-                    kind, at, tz, maps, ids, source, strict=True
-                ):
-                    moment = _fromtimestamp(ts, zone)
-                    event = _new(Event)
-                    s_lead(event, lead_id)
-                    s_type(event, interned[kind_])
-                    s_at(event, moment)
-                    s_props(event, frozen)
-                    s_id(event, event_id)
-                    s_source(event, interned[source_])
-                    s_ts(event, moment.timestamp())
-                    s_offset(event, seconds[zone])
-                    add(event)
-                return out
+                return [  # _build interns the names
+                    _build(lead_id, k, moment, frozen, i, src, moment.timestamp())
+                    for k, moment, frozen, i, src in zip(
+                        kind,
+                        map(_fromtimestamp, at, tz),
+                        cast(list[JsonMap], maps),
+                        ids,
+                        source,
+                        strict=True,
+                    )
+                ]
         return list(map(_from_cells, [lead_id] * n, at, offset, kind, props, ids, source))
 
 
@@ -373,11 +363,6 @@ _fromtimestamp = datetime.fromtimestamp
 
 
 _UTC = timezone.utc
-
-
-def _seconds(zone: timezone) -> float:
-    offset = zone.utcoffset(None)
-    return offset.total_seconds() if offset else 0.0
 
 
 class _Zones(dict[float, timezone | None]):

@@ -24,12 +24,11 @@
 from __future__ import annotations
 
 import inspect
-import itertools
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMapping, Sequence
 from datetime import datetime, timezone
-from operator import attrgetter, eq, le
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, overload
 
@@ -696,22 +695,20 @@ class QualificationState:
         else:
             events = decoder.columns(lead_id, logged)
         claimed = state._ids
-        with_ids = [e for e in events if e.id is not None]
-        event_ids = [e.id for e in with_ids]
-        if len(set(event_ids)) != len(event_ids) or not claimed.keys().isdisjoint(event_ids):
-            seen: set[str | None] = set()
-            for twice in event_ids:
-                if twice in claimed or twice in seen:
-                    raise ValidationError("saved.events", twice, "one id twice")
-                seen.add(twice)
-        times = [e._ts for e in events]
-        if not all(map(le, times, times[1:])) or any(map(eq, times, times[1:])):
-            for before, event in itertools.pairwise(events):
-                if before._ts > event._ts or (
-                    before._ts == event._ts and before.sort_key() > event.sort_key()
-                ):
-                    raise ValidationError("saved.events", event.at, "events out of time order")
-        claimed.update(zip(event_ids, with_ids, strict=True))  # type: ignore[arg-type]
+        fresh: dict[str, Event] = {}  # claimed only once every event is checked
+        before: Event | None = None
+        for event in events:
+            if event.id is not None:
+                if event.id in claimed or event.id in fresh:
+                    raise ValidationError("saved.events", event.id, "one id twice")
+                fresh[event.id] = event
+            if before is not None and (
+                before._ts > event._ts
+                or (before._ts == event._ts and before.sort_key() > event.sort_key())
+            ):
+                raise ValidationError("saved.events", event.at, "events out of time order")
+            before = event
+        claimed.update(fresh)
         made = [Decision.from_dict(d) for d in data["decisions"]]
         state._events = events
         state._made = list(made)
