@@ -161,11 +161,19 @@ def require_count(field: str, value: Any, minimum: int = 1) -> int:
     return value
 
 
-def require_items(field: str, value: Any, problem: str) -> tuple[Any, ...]:
-    """The items of a list-like ``value`` (not a string or a mapping), else raise."""
+def require_items(
+    field: str, value: Any, problem: str, *, of: type | None = None
+) -> tuple[Any, ...]:
+    """The items of a list-like ``value`` (not a string or a mapping), else raise; with
+    ``of``, each item must be an instance of it."""
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise ValidationError(field, value, problem)
-    return tuple(value)
+    items = tuple(value)
+    if of is not None:
+        for i, item in enumerate(items):
+            if not isinstance(item, of):
+                raise ValidationError(f"{field}[{i}]", item, f"expected a {of.__name__}")
+    return items
 
 
 def require_aware(field: str, value: Any) -> datetime:

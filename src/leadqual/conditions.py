@@ -309,33 +309,21 @@ def _flatten(kind: type[AllOf] | type[AnyOf], items: Iterable[Condition]) -> tup
 
 
 def _getter(source: Source, name: str) -> Callable[[Lead | None, Event | None], Any]:
+    # one closure per kind of field, so that reading a field is a single call
+    nested = "." in name
     if source == "prop":
-        if "." in name:
-
-            def get_nested_prop(lead: Lead | None, event: Event | None) -> Any:
-                return MISSING if event is None else lookup(event.properties, name)
-
-            return get_nested_prop
-
-        def get_prop(lead: Lead | None, event: Event | None) -> Any:
-            return MISSING if event is None else event.properties._data.get(name, MISSING)
-
-        return get_prop
+        if nested:
+            return lambda lead, event: MISSING if event is None else lookup(event.properties, name)
+        return lambda lead, event: (
+            MISSING if event is None else event.properties._data.get(name, MISSING)
+        )
     if name == "id":
         return lambda lead, event: MISSING if lead is None else lead.id
     if name == "email":
         return lambda lead, event: MISSING if lead is None else lead.email
-    if "." in name:
-
-        def get_nested_attr(lead: Lead | None, event: Event | None) -> Any:
-            return MISSING if lead is None else lookup(lead.attributes, name)
-
-        return get_nested_attr
-
-    def get_attr(lead: Lead | None, event: Event | None) -> Any:
-        return MISSING if lead is None else lead.attributes._data.get(name, MISSING)
-
-    return get_attr
+    if nested:
+        return lambda lead, event: MISSING if lead is None else lookup(lead.attributes, name)
+    return lambda lead, event: MISSING if lead is None else lead.attributes._data.get(name, MISSING)
 
 
 # --- checking operands ----------------------------------------------------------------
@@ -768,12 +756,12 @@ def _any_test(tests: tuple[Test, ...]) -> Test:
     return any_holds
 
 
+@attrs.frozen
 class _Combination(Condition):
     """What :class:`AllOf` and :class:`AnyOf` share: a tuple of conditions joined by a word."""
 
-    __slots__ = ()
     conditions: tuple[Condition, ...]
-    _test: Test | None
+    _test: Test | None = attrs.field(init=False, eq=False, repr=False, hash=False)
     _key: ClassVar[str]
     _word: ClassVar[str]
 
@@ -845,22 +833,16 @@ class _Combination(Condition):
 class AllOf(_Combination):
     """Holds when every one of ``conditions`` holds (``a & b``)."""
 
-    _key = "all"
-    _word = "and"
-
+    _key, _word = "all", "and"
     conditions: tuple[Condition, ...] = attrs.field(converter=_all_conditions)
-    _test: Test | None = attrs.field(init=False, eq=False, repr=False, hash=False)
 
 
 @attrs.frozen
 class AnyOf(_Combination):
     """Holds when at least one of ``conditions`` holds (``a | b``)."""
 
-    _key = "any"
-    _word = "or"
-
+    _key, _word = "any", "or"
     conditions: tuple[Condition, ...] = attrs.field(converter=_any_conditions)
-    _test: Test | None = attrs.field(init=False, eq=False, repr=False, hash=False)
 
 
 def _not_condition(value: Any) -> Condition:

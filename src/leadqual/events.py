@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -60,6 +61,7 @@ def _properties(value: Mapping[str, Any] | None) -> JsonMap:
     return freeze_mapping(value, "properties")
 
 
+@functools.total_ordering  # <=, >, >= from __lt__ and the fields' ==
 @attrs.frozen(order=False)
 class Event:
     """Something a lead did, at a known moment.
@@ -132,21 +134,6 @@ class Event:
         if not isinstance(other, Event):
             return NotImplemented
         return self.sort_key() < other.sort_key()
-
-    def __le__(self, other: Event) -> bool:
-        if not isinstance(other, Event):
-            return NotImplemented
-        return self == other or self.sort_key() < other.sort_key()
-
-    def __gt__(self, other: Event) -> bool:
-        if not isinstance(other, Event):
-            return NotImplemented
-        return other.sort_key() < self.sort_key()
-
-    def __ge__(self, other: Event) -> bool:
-        if not isinstance(other, Event):
-            return NotImplemented
-        return self == other or other.sort_key() < self.sort_key()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data; ``at`` as ISO 8601 with its UTC offset."""

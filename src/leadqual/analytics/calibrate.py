@@ -642,37 +642,51 @@ def _check_history(
         _check_leaks(rows, *names)
 
 
+#: The keyword options calibrate() passes on, which cross_validate() accepts too, with their
+#: defaults: calibrate()'s keyword parameters but ``as_of``, the checks' and the seed.
+_DEFAULTS: dict[str, Any] = {
+    name: parameter.default
+    for name, parameter in inspect.signature(calibrate).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    and name not in {"folds", "allow_leaks", "as_of", "seed"}
+}
+_OPTIONS = frozenset(_DEFAULTS)
+#: The options of one logistic fit (:func:`_calibrate_rows`), and their defaults.
+_ROW_DEFAULTS = {
+    name: default
+    for name, default in _DEFAULTS.items()
+    if name not in {"method", "max_rules", "interactions", "monotonic"}
+}
+
+
 def _calibrate_rows(
-    rows: Sequence[ClosedLead],
-    *,
-    attributes: Iterable[str] | None = None,
-    event_types: Iterable[str] | None = None,
-    exclude: Iterable[str] = (),
-    pdo: float = 20,
-    base_score: float = 100,
-    base_odds: float = 1.0,
-    max_bins: int = 5,
-    min_share: float = 0.05,
-    regularization: float = 1.0,
-    seed: int = 0,
+    rows: Sequence[ClosedLead], *, seed: int = 0, **options: Any
 ) -> tuple[Calibration, list[_Feature], Any]:
-    """Fit ``rows`` (options and defaults as :func:`calibrate`'s); also return the features
-    and the fitted regression."""
+    """Fit ``rows`` (``options`` those of :data:`_ROW_DEFAULTS`, with :func:`calibrate`'s
+    defaults); also return the features and the fitted regression."""
+    unknown = set(options) - set(_ROW_DEFAULTS)
+    if unknown:
+        raise TypeError(f"_calibrate_rows() got unexpected keyword arguments {sorted(unknown)}")
+    options = _ROW_DEFAULTS | options
     logistic = _sklearn()
-    factor, offset = _scale(pdo, base_score, base_odds)
+    factor, offset = _scale(options["pdo"], options["base_score"], options["base_odds"])
+    max_bins = options["max_bins"]
     require_count("max_bins", max_bins, 2)
     labels = [won for *_, won, _ in rows]
     if not 0 < sum(labels) < len(labels):
         raise ValidationError(
             "outcomes", f"{sum(labels)} won of {len(labels)}", "needs won and lost leads both"
         )
-    attribute_names, type_names = _names(rows, attributes, event_types, exclude)
-    features = _attribute_features(rows, attribute_names, max_bins, min_share)
+    attribute_names, type_names = _names(
+        rows, options["attributes"], options["event_types"], options["exclude"]
+    )
+    features = _attribute_features(rows, attribute_names, max_bins, options["min_share"])
     features += _event_features(rows, type_names)
     if not features:
         raise ValidationError("attributes", attribute_names, "nothing to score the leads by")
     matrix = _design(rows, features)
-    fitted = logistic(C=regularization, max_iter=5000, random_state=seed).fit(matrix, labels)
+    regression = logistic(C=options["regularization"], max_iter=5000, random_state=seed)
+    fitted = regression.fit(matrix, labels)
     coefficients = [float(c) for c in fitted.coef_[0]]
     intercept = float(fitted.intercept_[0])
     base_exact = offset + factor * intercept
@@ -867,15 +881,6 @@ def _totals_of(table: Any, base: int) -> Callable[[Sequence[ClosedLead]], Sequen
     return lambda other: [base + float(v) for v in table.totals(other)]
 
 
-#: The keyword options calibrate() passes on, which cross_validate() accepts too.
-_OPTIONS = frozenset(inspect.signature(_calibrate_rows).parameters) - {"rows", "seed"} | {
-    "method",
-    "max_rules",
-    "interactions",
-    "monotonic",
-}
-
-
 @attrs.frozen
 class CrossValidation:
     """Held-out AUCs, fold by fold: of the calibrated (rounded) points, and of the same
@@ -936,12 +941,7 @@ def cross_validate(
     if unknown:
         raise ValidationError("options", sorted(unknown), "not options of calibrate")
     rows = _decisions(leads, events, outcomes, as_of)
-    defaults = {
-        name: parameter.default
-        for name, parameter in inspect.signature(calibrate).parameters.items()
-        if name in _OPTIONS
-    }
-    options = defaults | options
+    options = _DEFAULTS | options
     for name in ("attributes", "event_types", "exclude"):  # read in every fold
         if options[name] is not None:
             options[name] = tuple(options[name])

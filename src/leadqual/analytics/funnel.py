@@ -324,19 +324,9 @@ class FunnelReport:
                     f"{_pct(row['conversion']):>6}  {_pct(row['from_first']):>8}  {days}"
                 )
         if self.flow is not None:
-            lines.append("flow: stage, at start, in, out, at end")
-            for row in self.flow:
-                lines.append(
-                    f"  {row['stage']:<14} {row['at_start']:>5} {row['inflow']:>5} "
-                    f"{row['outflow']:>5} {row['at_end']:>5}"
-                )
+            lines += _titled_table("flow: stage, at start, in, out, at end", _FLOW_ROW, self.flow)
         if self.sla is not None:
-            lines.append("SLA: stage, limit, in stage, due, past due")
-            for row in self.sla:
-                lines.append(
-                    f"  {row['stage']:<14} {row['limit']:<12} {row['in_stage']:>5} "
-                    f"{row['due']:>5} {row['past_due']:>5}"
-                )
+            lines += _titled_table("SLA: stage, limit, in stage, due, past due", _SLA_ROW, self.sla)
             worst = sorted(self.past_due, key=lambda item: (-item.overdue, item.lead_id))
             shown = worst if past_due is None else worst[:past_due]
             for item in shown:
@@ -356,6 +346,16 @@ _pct = percent
 
 
 _span = duration
+
+#: One line of the flow table, and of the SLA table, in the text (fields of their rows).
+_FLOW_ROW = "  {stage:<14} {at_start:>5} {inflow:>5} {outflow:>5} {at_end:>5}"
+_SLA_ROW = "  {stage:<14} {limit:<12} {in_stage:>5} {due:>5} {past_due:>5}"
+
+
+def _titled_table(title: str, row_format: str, rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The lines of a text table: ``title``, then each row as ``row_format`` says
+    (:meth:`str.format_map` of the row)."""
+    return [title, *(row_format.format_map(row) for row in rows)]
 
 
 def _cohort(moment: datetime | None, cohort: Cohort) -> str:

@@ -9,7 +9,7 @@ the charts. Sections carry ``id`` attributes (``summary``, ``funnel``, ``cohorts
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from leadqual._text import duration, percent, short_number
@@ -184,45 +184,51 @@ def funnel_html(report: FunnelReport, title: str = "Funnel") -> str:
         )
     body.append("</section>")
     if report.flow is not None:
-        body.append('<section id="flow"><h2>Flow over the period</h2>')
-        body.append(
-            _table(
-                ["stage", "at start", "in", "out", "at end"],
-                (
-                    [r["stage"], r["at_start"], r["inflow"], r["outflow"], r["at_end"]]
-                    for r in report.flow
-                ),
-            )
+        body += _keyed_section(
+            "flow", "Flow over the period", _FLOW_HEADER, _FLOW_KEYS, report.flow
         )
-        body.append("</section>")
     if report.sla is not None:
-        body.append('<section id="sla"><h2>SLA</h2>')
-        body.append(
-            _table(
-                ["stage", "limit", "in stage", "due", "past due"],
-                (
-                    [r["stage"], r["limit"], r["in_stage"], r["due"], r["past_due"]]
-                    for r in report.sla
-                ),
-            )
-        )
-        if report.past_due:
-            body.append(
-                _table(
-                    ["lead", "stage", "since", "overdue"],
-                    (  # as the terminal says it: the most overdue first, in one time zone
-                        [
-                            p.lead_id,
-                            p.stage,
-                            report.local(p.entered_at).isoformat(),
-                            duration(p.overdue),
-                        ]
-                        for p in sorted(report.past_due, key=lambda p: (-p.overdue, p.lead_id))
-                    ),
-                )
-            )
-        body.append("</section>")
+        late = [_past_due_table(report)] if report.past_due else []
+        body += _keyed_section("sla", "SLA", _SLA_HEADER, _SLA_KEYS, report.sla, after=late)
     return _page(title, body)
+
+
+#: The columns of the flow and of the SLA tables: headers, and the keys of their rows.
+_FLOW_HEADER = ["stage", "at start", "in", "out", "at end"]
+_FLOW_KEYS = ("stage", "at_start", "inflow", "outflow", "at_end")
+_SLA_HEADER = ["stage", "limit", "in stage", "due", "past due"]
+_SLA_KEYS = ("stage", "limit", "in_stage", "due", "past_due")
+
+
+def _keyed_section(
+    section_id: str,
+    title: str,
+    header: list[str],
+    keys: Sequence[str],
+    rows: Iterable[Mapping[str, object]],
+    *,
+    after: Iterable[str] = (),
+) -> list[str]:
+    """A section ``section_id`` titled ``title``: a table of ``rows`` (``header`` over the
+    values of ``keys`` in each), then the parts ``after``."""
+    return [
+        f'<section id="{section_id}"><h2>{escape(title)}</h2>',
+        _table(header, ([row[key] for key in keys] for row in rows)),
+        *after,
+        "</section>",
+    ]
+
+
+def _past_due_table(report: FunnelReport) -> str:
+    """The leads past due, as the terminal says them: the most overdue first, in one time
+    zone."""
+    return _table(
+        ["lead", "stage", "since", "overdue"],
+        (
+            [p.lead_id, p.stage, report.local(p.entered_at).isoformat(), duration(p.overdue)]
+            for p in sorted(report.past_due, key=lambda p: (-p.overdue, p.lead_id))
+        ),
+    )
 
 
 def _backtest_sections(report: BacktestReport, suffix: str = "") -> list[str]:

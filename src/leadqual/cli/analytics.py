@@ -13,6 +13,7 @@ from leadqual.analytics import BacktestReport, Comparison, backtest, calibrate, 
 from leadqual.analytics.calibrate import history_scores
 from leadqual.analytics.charts import budget_figure, have_matplotlib
 from leadqual.analytics.html import write_html
+from leadqual.cli._common import add_as_of_option, add_command
 from leadqual.cli.backend import add_backend_option, choose_backend
 from leadqual.cli.input_options import add_input_options, input_options, report_inferred
 from leadqual.errors import MissingExtra, ValidationError
@@ -25,17 +26,29 @@ from leadqual.rulesets import dump, load
 __all__ = ["add_parsers", "run_backtest", "run_calibrate"]
 
 
+_BACKTEST_HELP = "replay won and lost leads through a rule file: AUC, lift, precision"
+_BACKTEST_DESCRIPTION = (
+    "Qualify each lead of LEADS that has an outcome in OUTCOMES at its decision "
+    "time (its close time, or --as-of), from its events strictly before then, and "
+    "report how well the scores rank won above lost leads. With --compare, "
+    "back-test a second rule file too and list the leads whose stage changes."
+)
+_CALIBRATE_HELP = "derive a points model from won and lost leads (needs leadqual[analytics])"
+_CALIBRATE_DESCRIPTION = (
+    "Fit points to the outcomes of OUTCOMES (scorecard scale: every --pdo points "
+    "double the odds of winning), print them with the AUC on held-out leads "
+    "(--folds) and write a rule file with them: the default funnel and framework "
+    "(BANT), or those of --rules; MQL at the score --mql-share of the history "
+    "reaches (default 0.2), or as --mql-precision or --mql-capacity choose. An "
+    "input that alone separates won from lost leads (AUC >= 0.98) is refused: "
+    "--exclude it, or --allow-leaks."
+)
+
+
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``backtest``."""
-    parser = commands.add_parser(
-        "backtest",
-        help="replay won and lost leads through a rule file: AUC, lift, precision",
-        description=(
-            "Qualify each lead of LEADS that has an outcome in OUTCOMES at its decision "
-            "time (its close time, or --as-of), from its events strictly before then, and "
-            "report how well the scores rank won above lost leads. With --compare, "
-            "back-test a second rule file too and list the leads whose stage changes."
-        ),
+    parser = add_command(
+        commands, "backtest", run_backtest, help=_BACKTEST_HELP, description=_BACKTEST_DESCRIPTION
     )
     parser.add_argument("--rules", required=True, metavar="RULES", help="the rule file")
     parser.add_argument("--leads", required=True, metavar="FILE", help="leads (.jsonl or .csv)")
@@ -49,29 +62,20 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.add_argument(
         "--top-k", type=int, metavar="N", help="also measure the N best-scored leads"
     )
-    parser.add_argument(
-        "--as-of",
-        metavar="TIME",
-        help="decide every lead at this ISO 8601 time (needed when outcomes have no close time)",
+    add_as_of_option(
+        parser, "decide every lead at this ISO 8601 time (needed when outcomes have no close time)"
     )
     parser.add_argument(
         "--html", metavar="FILE", help="also write the report as one self-contained HTML page"
     )
     add_input_options(parser)
     add_backend_option(parser)
-    parser.set_defaults(run=run_backtest)
-    cal = commands.add_parser(
+    cal = add_command(
+        commands,
         "calibrate",
-        help="derive a points model from won and lost leads (needs leadqual[analytics])",
-        description=(
-            "Fit points to the outcomes of OUTCOMES (scorecard scale: every --pdo points "
-            "double the odds of winning), print them with the AUC on held-out leads "
-            "(--folds) and write a rule file with them: the default funnel and framework "
-            "(BANT), or those of --rules; MQL at the score --mql-share of the history "
-            "reaches (default 0.2), or as --mql-precision or --mql-capacity choose. An "
-            "input that alone separates won from lost leads (AUC >= 0.98) is refused: "
-            "--exclude it, or --allow-leaks."
-        ),
+        run_calibrate,
+        help=_CALIBRATE_HELP,
+        description=_CALIBRATE_DESCRIPTION,
     )
     cal.add_argument("--leads", required=True, metavar="FILE", help="leads (.jsonl or .csv)")
     cal.add_argument("--events", metavar="FILE", help="events (.jsonl or .csv); optional")
@@ -118,7 +122,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--max-bins", type=int, default=5, help="bins per numeric attribute (logistic)"
     )
     cal.add_argument("--seed", type=int, default=0)
-    cal.add_argument("--as-of", metavar="TIME", help="decide every lead at this time")
+    add_as_of_option(cal, "decide every lead at this time")
     cal.add_argument(
         "--rules",
         metavar="RULES",
@@ -160,7 +164,6 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--mql-capacity", type=int, metavar="N", help="MQL at the score of the N-th best lead"
     )
     add_input_options(cal)
-    cal.set_defaults(run=run_calibrate)
 
 
 def _history(args: argparse.Namespace) -> tuple[list[Lead], list[Event], list[Outcome]]:

@@ -14,6 +14,7 @@ from leadqual._fields import parse_timestamp
 from leadqual._gc import paused
 from leadqual.analytics.funnel import Journey, funnel, journeys_from_engine, write_journeys
 from leadqual.analytics.html import write_html
+from leadqual.cli._common import add_as_of_option, add_command
 from leadqual.cli.backend import add_backend_option, choose_backend
 from leadqual.cli.input_options import add_input_options, input_options, report_inferred
 from leadqual.cli.progress import progress_for
@@ -36,24 +37,29 @@ def _inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--events", required=True, metavar="FILE", help="events (.jsonl or .csv, any order)"
     )
-    parser.add_argument(
-        "--as-of",
-        metavar="TIME",
-        help="ISO 8601 time with offset to qualify at (default: the time of the latest event "
+    add_as_of_option(
+        parser,
+        "ISO 8601 time with offset to qualify at (default: the time of the latest event "
         "in EVENTS, but never later than now)",
     )
     add_input_options(parser)
 
 
+_SCORE_HELP = "qualify every lead: stage, score and framework verdict"
+_SCORE_DESCRIPTION = (
+    "Qualify every lead of LEADS from the events of EVENTS under RULES. Writes one "
+    "row per lead to --out (.jsonl or .csv) or prints a table."
+)
+_EXPLAIN_HELP = "why one lead is where it is"
+_EXPLAIN_DESCRIPTION = "Explain one lead's stage, path, score and framework verdicts."
+_FUNNEL_HELP = "how many leads reached each stage, and the conversion between stages"
+_FUNNEL_DESCRIPTION = "Qualify every lead and print the funnel: per stage, now and reached."
+
+
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``score``, ``explain`` and ``funnel``."""
-    score = commands.add_parser(
-        "score",
-        help="qualify every lead: stage, score and framework verdict",
-        description=(
-            "Qualify every lead of LEADS from the events of EVENTS under RULES. Writes one "
-            "row per lead to --out (.jsonl or .csv) or prints a table."
-        ),
+    score = add_command(
+        commands, "score", run_score, help=_SCORE_HELP, description=_SCORE_DESCRIPTION
     )
     _inputs(score)
     add_backend_option(score)
@@ -63,19 +69,13 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="FILE",
         help="also write every lead's transitions (JSONL) for leadqual.analytics.funnel",
     )
-    score.set_defaults(run=run_score)
-    explain = commands.add_parser(
-        "explain",
-        help="why one lead is where it is",
-        description="Explain one lead's stage, path, score and framework verdicts.",
+    explain = add_command(
+        commands, "explain", run_explain, help=_EXPLAIN_HELP, description=_EXPLAIN_DESCRIPTION
     )
     _inputs(explain)
     explain.add_argument("lead_id", metavar="LEAD_ID", help="the lead to explain")
-    explain.set_defaults(run=run_explain)
-    funnel = commands.add_parser(
-        "funnel",
-        help="how many leads reached each stage, and the conversion between stages",
-        description="Qualify every lead and print the funnel: per stage, now and reached.",
+    funnel = add_command(
+        commands, "funnel", run_funnel, help=_FUNNEL_HELP, description=_FUNNEL_DESCRIPTION
     )
     _inputs(funnel)
     add_backend_option(funnel)
@@ -111,7 +111,6 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     funnel.add_argument(
         "--html", metavar="FILE", help="also write the report as one self-contained HTML page"
     )
-    funnel.set_defaults(run=run_funnel)
 
 
 class _Latest:

@@ -21,6 +21,7 @@ import attrs
 
 from leadqual._text import short_number as _num
 from leadqual.analytics import backtest
+from leadqual.cli._common import add_command
 from leadqual.default_model import default_model
 from leadqual.errors import ValidationError
 from leadqual.events import Event
@@ -109,16 +110,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+_HELP = "score the bundled sample leads with the default model"
+_DESCRIPTION = (
+    "Score the bundled sample leads with the default model as of "
+    f"{SAMPLE_AS_OF.date().isoformat()} and list them, highest score first."
+)
+
+
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``demo`` on the ``leadqual`` parser."""
-    parser = commands.add_parser(
-        "demo",
-        help="score the bundled sample leads with the default model",
-        description=(
-            "Score the bundled sample leads with the default model as of "
-            f"{SAMPLE_AS_OF.date().isoformat()} and list them, highest score first."
-        ),
-    )
+    parser = add_command(commands, "demo", run, help=_HELP, description=_DESCRIPTION)
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument(
         "--top",
@@ -130,7 +131,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     choice.add_argument(
         "--lead", metavar="ID", help="explain the score of one lead, point by point"
     )
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from leadqual._fields import parse_timestamp
+from leadqual.cli._common import add_as_of_option, add_command
 from leadqual.cli.input_options import add_input_options, input_options, report_inferred
 from leadqual.errors import ValidationError
 from leadqual.io import read_events, read_leads
@@ -15,15 +16,23 @@ from leadqual.testing.lint import check_ruleset
 __all__ = ["add_parsers", "run_diff", "run_schema", "run_validate"]
 
 
+_VALIDATE_HELP = "check a rule file and report every problem"
+_VALIDATE_DESCRIPTION = (
+    "Check a rule file (.toml or .json). Prints a summary when it is valid; otherwise "
+    "every problem with its path in the file, and exits with status 1."
+)
+_DIFF_HELP = "list what changed between two rule files"
+_DIFF_DESCRIPTION = "List what changed between two versions of a rule set, path by path."
+_SCHEMA_HELP = "print the JSON Schema of rule files"
+_SCHEMA_DESCRIPTION = (
+    "Print the JSON Schema of rule files, for editors: leadqual schema > rules.schema.json"
+)
+
+
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``validate`` and ``diff``."""
-    validate = commands.add_parser(
-        "validate",
-        help="check a rule file and report every problem",
-        description=(
-            "Check a rule file (.toml or .json). Prints a summary when it is valid; otherwise "
-            "every problem with its path in the file, and exits with status 1."
-        ),
+    validate = add_command(
+        commands, "validate", run_validate, help=_VALIDATE_HELP, description=_VALIDATE_DESCRIPTION
     )
     validate.add_argument("rules", metavar="RULES", help="the rule file")
     validate.add_argument(
@@ -36,27 +45,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="FILE",
         help="sample events (with --leads): also report automatic transitions that never fire",
     )
-    validate.add_argument(
-        "--as-of", metavar="TIME", help="qualify the sample at this time (default: its latest)"
-    )
+    add_as_of_option(validate, "qualify the sample at this time (default: its latest)")
     add_input_options(validate)
-    validate.set_defaults(run=run_validate)
-    diff = commands.add_parser(
-        "diff",
-        help="list what changed between two rule files",
-        description="List what changed between two versions of a rule set, path by path.",
-    )
+    diff = add_command(commands, "diff", run_diff, help=_DIFF_HELP, description=_DIFF_DESCRIPTION)
     diff.add_argument("old", metavar="OLD", help="the earlier rule file")
     diff.add_argument("new", metavar="NEW", help="the later rule file")
-    diff.set_defaults(run=run_diff)
-    schema = commands.add_parser(
-        "schema",
-        help="print the JSON Schema of rule files",
-        description=(
-            "Print the JSON Schema of rule files, for editors: leadqual schema > rules.schema.json"
-        ),
-    )
-    schema.set_defaults(run=run_schema)
+    add_command(commands, "schema", run_schema, help=_SCHEMA_HELP, description=_SCHEMA_DESCRIPTION)
 
 
 def run_validate(args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import IO, Any, Generic, TypeVar
 
 import attrs
-from typing_extensions import TypedDict, Unpack
+from typing_extensions import Self, TypedDict, Unpack
 
 from leadqual._fields import check_zone, localize
 from leadqual.errors import LeadqualError, RowError, ValidationError
@@ -107,7 +107,7 @@ class Reader(Generic[_T]):
     #: what ``infer_types=True`` read from a CSV file's cells (``None`` otherwise)
     inferred: Inference | None = attrs.field(default=None, kw_only=True)
 
-    def __iter__(self) -> Reader[_T]:
+    def __iter__(self) -> Self:
         return self
 
     def __next__(self) -> _T:
@@ -143,7 +143,7 @@ class Reader(Generic[_T]):
         if self._owns_stream:
             self._stream.close()
 
-    def __enter__(self) -> Reader[_T]:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -187,33 +187,15 @@ def _rows(n: int) -> str:
 class EventReader(Reader[Event]):
     """A :class:`Reader` of :class:`~leadqual.events.Event` values."""
 
-    def __iter__(self) -> EventReader:
-        return self
-
-    def __enter__(self) -> EventReader:
-        return self
-
 
 @attrs.define(eq=False)
 class LeadReader(Reader[Lead]):
     """A :class:`Reader` of :class:`~leadqual.leads.Lead` values."""
 
-    def __iter__(self) -> LeadReader:
-        return self
-
-    def __enter__(self) -> LeadReader:
-        return self
-
 
 @attrs.define(eq=False)
 class OutcomeReader(Reader[Outcome]):
     """A :class:`Reader` of :class:`~leadqual.outcomes.Outcome` values."""
-
-    def __iter__(self) -> OutcomeReader:
-        return self
-
-    def __enter__(self) -> OutcomeReader:
-        return self
 
 
 def check_policy(errors: object) -> ErrorPolicy:

@@ -265,6 +265,26 @@ def _required_fields(cls: type) -> list[str]:
 _RENAMED = {"policy.k": "policy.at_least", "within": "within_days"}
 
 
+def _number_problem(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "expected a number"
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:
+        return "is too large"
+    return None if finite else "expected a finite number"
+
+
+def _whole_problem(value: Any) -> str | None:
+    return (
+        "expected a whole number" if isinstance(value, bool) or not isinstance(value, int) else None
+    )
+
+
+def _text_problem(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "expected a non-empty string"
+
+
 class _Reader:
     """Collects problems while reading plain data."""
 
@@ -293,35 +313,24 @@ class _Reader:
                 self.add(f"{path}.{key}" if path else key, "is required")
         return data
 
-    def number(self, data: Mapping[str, Any], key: str, path: str) -> Any:
+    def _read(
+        self, data: Mapping[str, Any], key: str, path: str, problem: Callable[[Any], str | None]
+    ) -> Any:
+        """``data[key]`` if ``problem`` finds nothing wrong with it, else the problem."""
         if key not in data:
             return _BAD  # reported once, as required, by mapping()
-        value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return self.add(f"{path}.{key}", "expected a number", value)
-        try:
-            finite = math.isfinite(value)
-        except OverflowError:
-            return self.add(f"{path}.{key}", "is too large", value)
-        if not finite:
-            return self.add(f"{path}.{key}", "expected a finite number", value)
-        return value
+        value = data[key]
+        wrong = problem(value)
+        return value if wrong is None else self.add(f"{path}.{key}" if path else key, wrong, value)
+
+    def number(self, data: Mapping[str, Any], key: str, path: str) -> Any:
+        return self._read(data, key, path, _number_problem)
 
     def whole(self, data: Mapping[str, Any], key: str, path: str) -> Any:
-        if key not in data:
-            return _BAD
-        value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int):
-            return self.add(f"{path}.{key}", "expected a whole number", value)
-        return value
+        return self._read(data, key, path, _whole_problem)
 
     def text(self, data: Mapping[str, Any], key: str, path: str) -> Any:
-        if key not in data:
-            return _BAD
-        value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            return self.add(f"{path}.{key}" if path else key, "expected a non-empty string", value)
-        return value
+        return self._read(data, key, path, _text_problem)
 
     def flag(self, data: Mapping[str, Any], key: str, path: str) -> Any:
         value = data.get(key)
@@ -341,6 +350,13 @@ class _Reader:
             self.add(f"{path}.{key}", "expected a list", value)
             return []
         return value
+
+    def each(
+        self, data: Mapping[str, Any], key: str, path: str, read: Callable[[_Reader, Any, str], Any]
+    ) -> list[Any]:
+        """Read every item of the list at ``key`` with ``read``, each at its own path."""
+        items = self.items(data, key, path)
+        return [read(self, item, f"{path}.{key}[{i}]") for i, item in enumerate(items)]
 
     def build(
         self, path: str, keys: Mapping[str, Any], make: Callable[..., Any], *args: Any, **kw: Any
@@ -471,11 +487,8 @@ def _model(r: _Reader, data: Any, path: str) -> Any:
     table = r.mapping(data, path, (), optional)
     if table is None:
         return _BAD
-    fit = [_fit(r, d, f"{path}.fit[{i}]") for i, d in enumerate(r.items(table, "fit", path))]
-    engagement = [
-        _engagement(r, d, f"{path}.engagement[{i}]")
-        for i, d in enumerate(r.items(table, "engagement", path))
-    ]
+    fit = r.each(table, "fit", path, _fit)
+    engagement = r.each(table, "engagement", path, _engagement)
     kwargs: dict[str, Any] = {"fit": fit, "engagement": engagement}
     if "decay" in table:
         kwargs["decay"] = _decay(r, table["decay"], f"{path}.decay")
@@ -520,40 +533,8 @@ def _machine(r: _Reader, data: Any, path: str) -> Any:
     table = r.mapping(data, path, ("stages", "transitions"), ("initial",))
     if table is None:
         return _BAD
-    stages = []
-    for i, item in enumerate(r.items(table, "stages", path)):
-        where = f"{path}.stages[{i}]"
-        entry = r.mapping(item, where, ("name", "order"), ("funnel", "description"))
-        if entry is None:
-            stages.append(_BAD)
-            continue
-        name, order = r.text(entry, "name", where), r.whole(entry, "order", where)
-        funnel = r.flag(entry, "funnel", where) if "funnel" in entry else True
-        description = r.text(entry, "description", where) if "description" in entry else ""
-        if _BAD in (name, order, funnel, description):
-            stages.append(_BAD)
-            continue
-        stages.append(
-            r.build(where, entry, Stage, name, order, funnel=funnel, description=description)
-        )
-    transitions = []
-    for i, item in enumerate(r.items(table, "transitions", path)):
-        where = f"{path}.transitions[{i}]"
-        entry = r.mapping(item, where, ("source", "target"), ("guard", "auto"))
-        if entry is None:
-            transitions.append(_BAD)
-            continue
-        source, target = r.text(entry, "source", where), r.text(entry, "target", where)
-        guard = (
-            r.nested(f"{where}.guard", guard_from_dict, entry["guard"])
-            if "guard" in entry
-            else None
-        )
-        auto = r.flag(entry, "auto", where) if "auto" in entry else True
-        if _BAD in (source, target, guard, auto):
-            transitions.append(_BAD)
-            continue
-        transitions.append(r.build(where, entry, Transition, source, target, guard, auto=auto))
+    stages = r.each(table, "stages", path, _stage)
+    transitions = r.each(table, "transitions", path, _transition)
     initial = r.text(table, "initial", path) if "initial" in table else None
     if _BAD in stages or _BAD in transitions or initial is _BAD:
         return _BAD
@@ -561,6 +542,30 @@ def _machine(r: _Reader, data: Any, path: str) -> Any:
         return StageMachine(stages, transitions, initial=initial)
     except ValidationError as err:
         return r.add(f"{path}.{err.field}", err.problem, err.value)
+
+
+def _stage(r: _Reader, data: Any, path: str) -> Any:
+    entry = r.mapping(data, path, ("name", "order"), ("funnel", "description"))
+    if entry is None:
+        return _BAD
+    name, order = r.text(entry, "name", path), r.whole(entry, "order", path)
+    funnel = r.flag(entry, "funnel", path) if "funnel" in entry else True
+    description = r.text(entry, "description", path) if "description" in entry else ""
+    if _BAD in (name, order, funnel, description):
+        return _BAD
+    return r.build(path, entry, Stage, name, order, funnel=funnel, description=description)
+
+
+def _transition(r: _Reader, data: Any, path: str) -> Any:
+    entry = r.mapping(data, path, ("source", "target"), ("guard", "auto"))
+    if entry is None:
+        return _BAD
+    source, target = r.text(entry, "source", path), r.text(entry, "target", path)
+    guard = r.nested(f"{path}.guard", guard_from_dict, entry["guard"]) if "guard" in entry else None
+    auto = r.flag(entry, "auto", path) if "auto" in entry else True
+    if _BAD in (source, target, guard, auto):
+        return _BAD
+    return r.build(path, entry, Transition, source, target, guard, auto=auto)
 
 
 _CHECK_CLASSES = {kind: cls for cls, kind in _CHECK_KINDS.items()}
@@ -606,9 +611,7 @@ def _framework(r: _Reader, data: Any, path: str) -> Any:
     if table is None:
         return _BAD
     name = r.text(table, "name", path)
-    checks = [
-        _check(r, c, f"{path}.checks[{i}]") for i, c in enumerate(r.items(table, "checks", path))
-    ]
+    checks = r.each(table, "checks", path, _check)
     policy: Any = AllPass()
     raw = table.get("policy", "all")
     if raw != "all":

@@ -193,19 +193,11 @@ class StageState:
 
 
 def _stages(value: Any) -> tuple[Stage, ...]:
-    items = require_items("stages", value, "expected a list of stages")
-    for i, item in enumerate(items):
-        if not isinstance(item, Stage):
-            raise ValidationError(f"stages[{i}]", item, "expected a Stage")
-    return items
+    return require_items("stages", value, "expected a list of stages", of=Stage)
 
 
 def _transitions(value: Any) -> tuple[Transition, ...]:
-    items = require_items("transitions", value, "expected a list of transitions")
-    for i, item in enumerate(items):
-        if not isinstance(item, Transition):
-            raise ValidationError(f"transitions[{i}]", item, "expected a Transition")
-    return items
+    return require_items("transitions", value, "expected a list of transitions", of=Transition)
 
 
 @attrs.frozen

@@ -80,17 +80,16 @@ def assert_path(result: Qualification, *stages: str) -> None:
         )
 
 
-def _bounds(
+def _within(
+    result: Qualification,
     what: str,
     value: float,
-    *,
-    equals: float | None,
-    at_least: float | None,
-    at_most: float | None,
+    limits: tuple[float | None, float | None, float | None],
     tolerance: float,
-) -> str | None:
-    """What is wrong with ``value`` (None when nothing is)."""
-    for name, limit in (("equals", equals), ("at_least", at_least), ("at_most", at_most)):
+) -> None:
+    """Fail unless ``value`` meets ``limits`` (equals, at least, at most)."""
+    equals, at_least, at_most = limits
+    for name, limit in zip(("equals", "at_least", "at_most"), limits, strict=True):
         number: Any = limit
         if number is not None and (
             isinstance(number, bool) or not isinstance(number, (int, float)) or math.isnan(number)
@@ -99,13 +98,15 @@ def _bounds(
     if equals is None and at_least is None and at_most is None:
         raise ValidationError("equals", None, "give equals, at_least or at_most")
     shown = short_number(value)
+    wrong = None
     if equals is not None and abs(value - equals) > tolerance:
-        return f"expected {what} {short_number(equals)}, got {shown}"
-    if at_least is not None and value < at_least - tolerance:
-        return f"expected {what} of at least {short_number(at_least)}, got {shown}"
-    if at_most is not None and value > at_most + tolerance:
-        return f"expected {what} of at most {short_number(at_most)}, got {shown}"
-    return None
+        wrong = f"expected {what} {short_number(equals)}, got {shown}"
+    elif at_least is not None and value < at_least - tolerance:
+        wrong = f"expected {what} of at least {short_number(at_least)}, got {shown}"
+    elif at_most is not None and value > at_most + tolerance:
+        wrong = f"expected {what} of at most {short_number(at_most)}, got {shown}"
+    if wrong is not None:
+        raise AssertionError(f"{result.lead.id}: {wrong}" + _why(result))
 
 
 def assert_score(
@@ -118,16 +119,7 @@ def assert_score(
 ) -> None:
     """The lead's total score is ``equals`` (within ``tolerance``), or in the bounds."""
     result = _check_result(result)
-    wrong = _bounds(
-        "a score",
-        result.score.total,
-        equals=equals,
-        at_least=at_least,
-        at_most=at_most,
-        tolerance=tolerance,
-    )
-    if wrong is not None:
-        raise AssertionError(f"{result.lead.id}: {wrong}" + _why(result))
+    _within(result, "a score", result.score.total, (equals, at_least, at_most), tolerance)
 
 
 def assert_contribution(
@@ -160,13 +152,4 @@ def assert_contribution(
                 + _why(result)
             )
         return
-    wrong = _bounds(
-        f"rule {rule!r} to add",
-        got,
-        equals=points,
-        at_least=at_least,
-        at_most=at_most,
-        tolerance=tolerance,
-    )
-    if wrong is not None:
-        raise AssertionError(f"{result.lead.id}: {wrong}" + _why(result))
+    _within(result, f"rule {rule!r} to add", got, (points, at_least, at_most), tolerance)
