@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +27,8 @@ from batch_data import (
 )
 from leadqual import spark as lqspark
 from leadqual.errors import DuplicateEventError, UnknownLeadsWarning
+from leadqual.spark import _qualify
+from leadqual.spark._qualify import CHUNK_ROWS, SKEW_ROWS
 from leadqual.testing import leads
 from test_spark_score import frame
 
@@ -72,15 +77,42 @@ def test_qualifications_equal_the_engine(
         want = engine_view(ruleset, lead_list, events, as_of, decisions)
     except DuplicateEventError:
         return  # two different events under one id: refused (see test_spark_score)
-    with warnings.catch_warnings():
+    # the workers' chunks: as shipped (one chunk), or a few rows each, so that leads are
+    # gathered across Arrow batches and the largest stream through the engine
+    chunk, skew, per_batch = data.draw(
+        st.sampled_from([(CHUNK_ROWS, SKEW_ROWS, 10_000), (3, 5, 4), (1, 1, 2), (4, 8, 1)])
+    )
+    with warnings.catch_warnings(), sizes(spark, chunk, skew, per_batch):
         warnings.simplefilter("ignore", UnknownLeadsWarning)
         got = lqspark.qualify(
             ruleset, lead_list, frame(spark, events), as_of=as_of, decisions=decisions
         )
-    assert_same(got, want)
+        assert_same(got, want)
 
 
-def test_a_lead_far_larger_than_one_batch_under_another_time_zone(spark: Any) -> None:
+@contextmanager
+def sizes(spark: Any, chunk: int, skew: int, per_batch: int) -> Iterator[None]:
+    """Workers gather ``chunk`` rows, stream leads of over ``skew`` rows, and get Arrow
+    batches of ``per_batch`` rows, inside the block."""
+    before = spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch")
+    shipped = _qualify.CHUNK_ROWS, _qualify.SKEW_ROWS
+    _qualify.CHUNK_ROWS, _qualify.SKEW_ROWS = chunk, skew
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(per_batch))
+    try:
+        yield
+    finally:
+        _qualify.CHUNK_ROWS, _qualify.SKEW_ROWS = shipped
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", before)
+
+
+@pytest.mark.parametrize(
+    ("chunk", "skew"),
+    [(CHUNK_ROWS, SKEW_ROWS), (100, 200)],
+    ids=["gathered", "the large lead streamed"],
+)
+def test_a_lead_far_larger_than_one_batch_under_another_time_zone(
+    spark: Any, chunk: int, skew: int
+) -> None:
     ruleset = lq.default_ruleset()
     start = datetime(2026, 10, 1, 22, tzinfo=timezone.utc)
     kinds = ["page_view", "email_click", "content_download", "webinar_attended"]
@@ -98,17 +130,86 @@ def test_a_lead_far_larger_than_one_batch_under_another_time_zone(spark: Any) ->
         lq.Lead("L-3"),
     ]
     as_of = start + timedelta(days=250)
-    before = {
-        key: spark.conf.get(key)
-        for key in ("spark.sql.session.timeZone", "spark.sql.execution.arrow.maxRecordsPerBatch")
-    }
+    zone = spark.conf.get("spark.sql.session.timeZone")
     spark.conf.set("spark.sql.session.timeZone", "Asia/Kolkata")
-    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "64")  # L-1: 11 batches
     try:
-        got = lqspark.qualify(ruleset, people, frame(spark, big + small), as_of=as_of)
-        want = engine_view(ruleset, people, big + small, as_of, {})
-        assert_same(got, want)
+        with sizes(spark, chunk, skew, 64):  # L-1: 11 batches
+            got = lqspark.qualify(ruleset, people, frame(spark, big + small), as_of=as_of)
+            want = engine_view(ruleset, people, big + small, as_of, {})
+            assert_same(got, want)
         assert want["L-1"].history  # the big lead moved: records cross batch edges
     finally:
-        for key, value in before.items():
-            spark.conf.set(key, value)
+        spark.conf.set("spark.sql.session.timeZone", zone)
+
+
+def test_a_worker_never_gathers_more_than_a_chunk_and_one_batch() -> None:
+    """In the worker itself (no Spark): a lead over the skew bound streams through the
+    engine; what is gathered stays under the chunk plus one batch; the rows equal the
+    engine's."""
+    import pyarrow as pa
+
+    from leadqual.rulesets.files import dumps
+
+    ruleset = lq.default_ruleset()
+    start = datetime(2026, 10, 1, tzinfo=timezone.utc)
+    kinds = ["page_view", "email_click", "content_download", "demo_request"]
+    counts = {"L-1": 3, "L-2": 40, "L-3": 0, "L-4": 5, "L-5": 30}
+    events = [
+        lq.Event(lead_id, kinds[i % 4], at=start + timedelta(hours=5 * i), id=f"{lead_id}-{i}")
+        for lead_id, n in counts.items()
+        for i in range(n)
+    ]
+    people = [lq.Lead(lead_id) for lead_id in counts]
+    as_of = start + timedelta(days=30)
+    rows: dict[str, list[Any]] = {c: [] for c in ("lead_id", "type", "id", "source", "_us")}
+    rows |= {"_props": [], "_m": []}
+    for lead_id in counts:  # as qualify() sorts them: by lead, its marker first, then time
+        mine = [e for e in events if e.lead_id == lead_id]
+        for e in [None, *mine]:
+            rows["lead_id"].append(lead_id)
+            rows["type"].append(None if e is None else e.type)
+            rows["id"].append(None if e is None else e.id)
+            rows["source"].append(None)
+            rows["_us"].append(None if e is None else int(e.at.timestamp() * 1_000_000))
+            rows["_props"].append(None)
+            rows["_m"].append(1 if e is None else 0)
+    table = pa.table(
+        rows,
+        schema=pa.schema(
+            [
+                ("lead_id", pa.string()),
+                ("type", pa.string()),
+                ("id", pa.string()),
+                ("source", pa.string()),
+                ("_us", pa.int64()),
+                ("_props", pa.string()),
+                ("_m", pa.int32()),
+            ]
+        ),
+    )
+    data = {
+        "rules": dumps(ruleset, "json"),
+        "leads": {lead.id: lead.to_dict() for lead in people},
+        "decisions": {},
+        "moments": dict.fromkeys(counts, as_of.isoformat()),
+    }
+    want = engine_view(ruleset, people, events, as_of, {})
+    groups = tuple(ruleset.model.groups())  # type: ignore[attr-defined]
+    chunks = _qualify._Chunks(data, groups, chunk=8, skew=20)
+    got: list[dict[str, Any]] = []
+    streamed = set()
+    for batch in table.to_batches(max_chunksize=7):
+        got += [row for rows_out in chunks.feed(batch) for row in rows_out]
+        assert chunks.rows <= 20  # under the chunk plus a batch (14), or a lead of <= 20
+        if chunks.streaming is not None:
+            streamed.add(chunks.streaming.lead_id)
+    got += [row for rows_out in chunks.finish() for row in rows_out]
+    assert streamed == {"L-2", "L-5"}  # the leads of over 20 rows
+    assert sorted(row["lead_id"] for row in got) == sorted(counts)
+    for row in got:
+        q = want[row["lead_id"]]
+        assert row["stage"] == q.stage
+        assert [(r["source"], r["target"], r["at"]) for r in row["transitions"]] == [
+            (r.source, r.target, r.at) for r in q.history
+        ]
+        assert row["total"] == pytest.approx(q.score.total, abs=1e-9)

@@ -1,12 +1,14 @@
 """``leadqual.spark.qualify``: every lead's stage, transitions and verdict on Spark.
 
-The walk through the stage machine runs in the Python workers with the engine's own
-:class:`~leadqual.qualifier.QualificationState` (so its results are the engine's by
-construction): the events are partitioned by lead and sorted within partitions, then
-``mapInArrow`` hands them over in bounded Arrow batches; a lead's state is carried from
-one batch to the next, so a lead with millions of events never has to fit in one batch
-(its log lives in the engine's compact state instead). Leads without events are walked
-too (one marker row each).
+The events are partitioned by lead and sorted within partitions, then ``mapInArrow`` hands
+them to the Python workers in Arrow batches. A worker gathers whole leads into chunks of
+about :data:`CHUNK_ROWS` rows and qualifies each chunk with the Polars backend
+(:func:`leadqual.batch.qualify`: the per-instant facts as columns, the walk visiting only
+the marked moments), which is itself tested equal to the engine. A lead with more than
+:data:`SKEW_ROWS` rows is never gathered: it streams through the engine's own
+:class:`~leadqual.qualifier.QualificationState`, its state carried from one Arrow batch to
+the next, so memory stays bounded however skewed the leads are. Leads without events are
+qualified too (one marker row each).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -33,7 +36,12 @@ from leadqual.rulesets.ruleset import RuleSet
 from leadqual.spark._events import event_from, leads_of, moment, spark_events
 from leadqual.spark._score import UnknownLeads, _report_unknown
 
-__all__ = ["qualify"]
+__all__ = ["CHUNK_ROWS", "SKEW_ROWS", "qualify"]
+
+#: Rows a worker gathers (whole leads) before it qualifies them together with Polars.
+CHUNK_ROWS = 200_000
+#: A lead with more rows than this streams through the engine instead of being gathered.
+SKEW_ROWS = 1_000_000
 
 _RECORD = T.StructType(
     [
@@ -108,7 +116,14 @@ def qualify(
             "moments": {k: m.isoformat() for k, m in moments.items()},
         }
     )
-    walk = partial(_walk, context=context, groups=tuple(groups), schema=_arrow(out))
+    walk = partial(
+        _walk,
+        context=context,
+        groups=tuple(groups),
+        schema=_arrow(out),
+        chunk=CHUNK_ROWS,
+        skew=max(SKEW_ROWS, CHUNK_ROWS),
+    )
     return ordered.mapInArrow(walk, out)
 
 
@@ -140,9 +155,9 @@ def _arrow(schema: T.StructType) -> pa.Schema:
 
 
 @lru_cache(maxsize=4)
-def _qualifier(rules: str) -> Any:
-    """The rule set's qualifier, built once per worker process."""
-    return loads(rules, "json").qualifier()
+def _ruleset(rules: str) -> RuleSet:
+    """The rule set, read once per worker process."""
+    return loads(rules, "json")
 
 
 def _walk(
@@ -151,19 +166,131 @@ def _walk(
     context: Any,
     groups: tuple[str, ...],
     schema: pa.Schema,
+    chunk: int,
+    skew: int,
 ) -> Iterator[pa.RecordBatch]:
-    """The engine's walk over a partition's rows (sorted by lead, then time): runs in the
-    workers. A lead's state goes on from one batch to the next."""
-    data = context.value
-    qualifier = _qualifier(data["rules"])
-    walker = _Walker(qualifier, data, groups)
+    """Qualify a partition's rows (sorted by lead, then time): runs in the workers."""
+    chunks = _Chunks(context.value, groups, chunk=chunk, skew=skew)
     for batch in batches:
-        done = walker.feed(batch.to_pydict(), batch.num_rows)
-        if done:
-            yield pa.RecordBatch.from_pylist(done, schema=schema)
-    last = walker.finish()
-    if last:
-        yield pa.RecordBatch.from_pylist(last, schema=schema)
+        for rows in chunks.feed(batch):
+            yield pa.RecordBatch.from_pylist(rows, schema=schema)
+    for rows in chunks.finish():
+        yield pa.RecordBatch.from_pylist(rows, schema=schema)
+
+
+class _Chunks:
+    """Gathers whole leads into chunks for the Polars backend; streams a lead larger
+    than ``skew`` rows through the engine (:class:`_Walker`)."""
+
+    def __init__(
+        self, data: Mapping[str, Any], groups: tuple[str, ...], *, chunk: int, skew: int
+    ) -> None:
+        self.data = data
+        self.groups = groups
+        self.chunk = chunk
+        self.skew = skew
+        self.pending: list[pa.RecordBatch] = []
+        self.rows = 0
+        self.streaming: _Walker | None = None
+
+    def feed(self, batch: pa.RecordBatch) -> Iterator[list[dict[str, Any]]]:
+        if self.streaming is not None:
+            lead_id = self.streaming.lead_id
+            ids = batch.column("lead_id")
+            others = pc.not_equal(ids, pa.scalar(lead_id, ids.type))
+            k = pc.index(others, pa.scalar(value=True)).as_py()
+            if k == -1:  # the whole batch is the streaming lead's
+                self.streaming.feed(batch.to_pydict(), batch.num_rows)
+                return
+            self.streaming.feed(batch.slice(0, k).to_pydict(), k)
+            yield self.streaming.finish()
+            self.streaming = None
+            batch = batch.slice(k)
+        self.pending.append(batch)
+        self.rows += batch.num_rows
+        if self.rows < self.chunk:
+            return
+        table = pa.Table.from_batches(self.pending)
+        ids = table.column("lead_id")
+        start = pc.index(ids, ids[-1]).as_py()  # the last lead may go on in the next batch
+        if start:
+            yield self._qualified(table.slice(0, start))
+        tail = table.slice(start)
+        self.pending, self.rows = tail.to_batches(), tail.num_rows
+        if self.rows > self.skew:  # one lead too large to gather: the engine streams it
+            walker = _Walker(_ruleset(self.data["rules"]).qualifier(), self.data, self.groups)
+            for part in self.pending:
+                walker.feed(part.to_pydict(), part.num_rows)
+            self.streaming, self.pending, self.rows = walker, [], 0
+
+    def finish(self) -> Iterator[list[dict[str, Any]]]:
+        if self.streaming is not None:
+            yield self.streaming.finish()
+        if self.rows:
+            yield self._qualified(pa.Table.from_batches(self.pending))
+
+    def _qualified(self, table: pa.Table) -> list[dict[str, Any]]:
+        """One row per lead of ``table`` (whole leads), by the Polars backend."""
+        from leadqual.batch import qualify as batch_qualify
+
+        data = self.data
+        ids = pc.unique(table.column("lead_id")).to_pylist()
+        rows = table.filter(pc.equal(table.column("_m"), 0))
+        events = pa.table(
+            {
+                "lead_id": rows.column("lead_id"),
+                "type": rows.column("type"),
+                "at": rows.column("_us").cast(pa.timestamp("us", tz="UTC")),
+                "id": rows.column("id"),
+                "source": rows.column("source"),
+                "properties": rows.column("_props"),
+            }
+        )
+        made = {
+            lead_id: [Decision.from_dict(d) for d in data["decisions"][lead_id]]
+            for lead_id in ids
+            if lead_id in data["decisions"]
+        }
+        result = batch_qualify(
+            _ruleset(data["rules"]),
+            [Lead.from_dict(data["leads"][lead_id]) for lead_id in ids],
+            events,
+            as_of={k: datetime.fromisoformat(data["moments"][k]) for k in ids},
+            decisions=made,
+            unknown_leads="ignore",
+        )
+        records: dict[str, list[dict[str, Any]]] = {}
+        for lead_id, r in result.transitions:
+            records.setdefault(lead_id, []).append(_record(r))
+        void: dict[str, list[dict[str, Any]]] = {}
+        for lead_id, decision, why in result.void:
+            void.setdefault(lead_id, []).append(_void(decision, why))
+        out = []
+        for row in result.leads.iter_rows(named=True):
+            lead_id = row["lead_id"]
+            for g in self.groups:
+                row.setdefault(f"group:{g}", 0.0)
+            row["transitions"] = records.get(lead_id, [])
+            row["void"] = void.get(lead_id, [])
+            out.append(row)
+        return out
+
+
+def _record(r: Any) -> dict[str, Any]:
+    """A transition record as a row of the result's ``transitions``."""
+    return {
+        "source": r.source,
+        "target": r.target,
+        "at": r.at,
+        "reason": r.reason,
+        "guard": r.guard,
+        "auto": r.auto,
+    }
+
+
+def _void(decision: Decision, why: str) -> dict[str, Any]:
+    """A decision that could not apply, as a row of the result's ``void``."""
+    return {"decision": json.dumps(decision.to_dict()), "reason": why}
 
 
 class _Walker:
@@ -240,18 +367,8 @@ class _Walker:
             **{f"group:{g}": score.groups.get(g, 0.0) for g in self.groups},
             "verdict": None if q.framework is None else q.framework.verdict.value,
             "missing": [] if q.framework is None else list(q.framework.missing),
-            "transitions": [
-                {
-                    "source": r.source,
-                    "target": r.target,
-                    "at": r.at,
-                    "reason": r.reason,
-                    "guard": r.guard,
-                    "auto": r.auto,
-                }
-                for r in q.history
-            ],
-            "void": [{"decision": json.dumps(d.to_dict()), "reason": why} for d, why in q.void],
+            "transitions": [_record(r) for r in q.history],
+            "void": [_void(d, why) for d, why in q.void],
         }
         self.state = None
         self.lead_id = None
