@@ -39,11 +39,18 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of spark.score; the last counts"
     )
+    parser.add_argument(
+        "--chunk-rows", type=int, help="rows a worker gathers for Polars (spark.qualify)"
+    )
     args = parser.parse_args()
     os.environ["PYSPARK_PYTHON"] = sys.executable
     from pyspark.sql import SparkSession
 
     from leadqual import spark as lqspark
+    from leadqual.spark import _qualify
+
+    if args.chunk_rows:
+        _qualify.CHUNK_ROWS = args.chunk_rows
 
     model = lq.default_model()
     everyone = leads(args.leads)

@@ -37,10 +37,13 @@ NEEDS_POLARS = [
 ]
 # The tests on Spark need PySpark (and Java); likewise.
 NEEDS_SPARK = ["test_spark_qualify.py", "test_spark_score.py"]
+# Spark Connect needs PySpark's gRPC client too (the connect extra).
+NEEDS_CONNECT = ["test_spark_connect.py"]
 # Calibration fits with scikit-learn (the analytics extra).
 NEEDS_SKLEARN = ["test_calibrate.py", "test_calibrate_boosted.py", "test_tutorial_hubspot.py"]
 collect_ignore: list[str] = []
 if os.environ.get("LEADQUAL_ALL_EXTRAS") == "1":
+    import grpc  # noqa: F401
     import matplotlib  # noqa: F401
     import polars  # noqa: F401
     import pyspark  # noqa: F401
@@ -49,7 +52,9 @@ else:
     if importlib.util.find_spec("polars") is None:
         collect_ignore += NEEDS_POLARS
     if importlib.util.find_spec("pyspark") is None:
-        collect_ignore += NEEDS_SPARK
+        collect_ignore += NEEDS_SPARK + NEEDS_CONNECT
+    elif importlib.util.find_spec("grpc") is None:
+        collect_ignore += NEEDS_CONNECT
     if importlib.util.find_spec("sklearn") is None:
         collect_ignore += NEEDS_SKLEARN
 

@@ -704,9 +704,44 @@ def _struct_prop(base: pl.Expr, dtype: pl.Struct, name: str) -> tuple[pl.Expr, s
     into nested structs, a field whose own name has the dot first, as :func:`lookup`
     does; an absent field reads as null, as JSON null does."""
     fields = {f.name: f.dtype for f in dtype.fields}
-    if name in fields:
-        return _typed(base.struct.field(name), fields[name], name)
-    return _struct_path(base, dtype, tuple(name.split(".")))
+    path = tuple(name.split("."))
+    if name not in fields:
+        return _struct_path(base, dtype, path)
+    dotted = _typed(base.struct.field(name), fields[name], name)
+    if len(path) == 1 or _type_at(dtype, path) is None:
+        return dotted
+    nested = _struct_path(base, dtype, path)
+    # a null field is an absent one (as a struct reads): then the nested path, as lookup reads
+    if nested[1] != dotted[1] or _kind_of(fields[name]) != _kind_of(_type_at(dtype, path)):
+        raise ValidationError(
+            f"properties.{name}",
+            str(fields[name]),
+            "a field named with its dots beside a nested path of another type: rename one",
+        )
+    read = pl.when(base.struct.field(name).is_null()).then(nested[0]).otherwise(dotted[0])
+    return read, dotted[1]
+
+
+def _type_at(dtype: Any, path: tuple[str, ...]) -> Any:
+    """The type at ``path`` inside nested structs (None where there is none)."""
+    current = dtype
+    for part in path:
+        inner = {f.name: f.dtype for f in current.fields} if isinstance(current, pl.Struct) else {}
+        if part not in inner:
+            return None
+        current = inner[part]
+    return current
+
+
+def _kind_of(dtype: Any) -> str:
+    """What :func:`_typed` makes of a column of ``dtype``: its type after the cast."""
+    if dtype in (pl.String, pl.Utf8, pl.Null) or isinstance(dtype, (pl.Categorical, pl.Enum)):
+        return "text"
+    if dtype in (pl.Float32, pl.Float64):
+        return "float"
+    if isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
+        return "json"
+    return str(dtype)
 
 
 def _struct_path(base: pl.Expr, dtype: Any, path: tuple[str, ...]) -> tuple[pl.Expr, str]:

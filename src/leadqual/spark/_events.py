@@ -278,8 +278,6 @@ def _struct_prop(dtype: T.StructType, name: str) -> tuple[Column, bool]:
     dots reaching into nested structs, as :func:`lookup` reads), and whether it is held
     in its own type."""
     fields = {f.name: f.dataType for f in dtype.fields}
-    if name in fields:
-        return _typed(F.col("properties").getField(name), fields[name], name)
     expr = F.col("properties")
     current: Any = dtype
     for part in name.split("."):
@@ -289,9 +287,38 @@ def _struct_prop(dtype: T.StructType, name: str) -> tuple[Column, bool]:
             else {}
         )
         if part not in inner:
-            return F.lit(None).cast("string"), True
+            nested = None
+            break
         expr, current = expr.getField(part), inner[part]
-    return _typed(expr, current, name)
+    else:
+        nested = _typed(expr, current, name)
+    if name not in fields:
+        return nested if nested is not None else (F.lit(None).cast("string"), True)
+    raw = F.col("properties").getField(name)
+    dotted = _typed(raw, fields[name], name)
+    if nested is None or "." not in name:
+        return dotted
+    # a null field is an absent one (as a struct reads): then the nested path, as lookup reads
+    if _kind_of(fields[name]) != _kind_of(current):
+        raise ValidationError(
+            f"properties.{name}",
+            str(fields[name]),
+            "a field named with its dots beside a nested path of another type: rename one",
+        )
+    return F.when(raw.isNull(), nested[0]).otherwise(dotted[0]), dotted[1]
+
+
+def _kind_of(dtype: Any) -> str:
+    """What :func:`_typed` makes of a column of ``dtype``: its type after the cast."""
+    if isinstance(dtype, (T.StringType, T.NullType)):
+        return "text"
+    if isinstance(dtype, _WHOLE):
+        return "whole"
+    if isinstance(dtype, (T.FloatType, T.DoubleType, T.DecimalType)):
+        return "float"
+    if isinstance(dtype, (T.ArrayType, T.StructType, T.MapType)):
+        return "json"
+    return type(dtype).__name__
 
 
 def _typed(expr: Column, dtype: Any, name: str) -> tuple[Column, bool]:

@@ -15,18 +15,26 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
 
+import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
+from pyspark.errors import PySparkAttributeError
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from leadqual._lowering import decisions_by_lead, lowerable, moment_per_lead, unique_leads
+from leadqual._lowering import (
+    decisions_by_lead,
+    fields_read,
+    lowerable,
+    moment_per_lead,
+    unique_leads,
+)
 from leadqual.errors import NotLowerable, ValidationError
 from leadqual.events import Event
 from leadqual.leads import Lead
@@ -108,13 +116,15 @@ def qualify(
         .sortWithinPartitions("lead_id", F.col("_m").desc(), "_us")
     )
     out = _schema(groups)
-    context = session.sparkContext.broadcast(
+    context = _shipped(
+        session,
         {
             "rules": dumps(ruleset, "json"),
             "leads": {k: lead.to_dict() for k, lead in by_id.items()},
             "decisions": {k: [d.to_dict() for d in ds] for k, ds in made.items()},
             "moments": {k: m.isoformat() for k, m in moments.items()},
-        }
+            "props": fields_read(ruleset.model)[0],  # type: ignore[arg-type]  # a PointsModel
+        },
     )
     walk = partial(
         _walk,
@@ -125,6 +135,23 @@ def qualify(
         skew=max(SKEW_ROWS, CHUNK_ROWS),
     )
     return ordered.mapInArrow(walk, out)
+
+
+@attrs.frozen
+class _Inline:
+    """What the workers read, shipped inside the function itself (as ``.value``)."""
+
+    value: Mapping[str, Any]
+
+
+def _shipped(session: Any, data: Mapping[str, Any]) -> Any:
+    """``data`` for the workers: a broadcast on a classic session (sent once per worker);
+    on Spark Connect, which has no SparkContext, inside the function sent with each task."""
+    try:
+        context = session.sparkContext
+    except PySparkAttributeError:  # a Spark Connect session
+        return _Inline(data)
+    return context.broadcast(data)
 
 
 def _schema(groups: list[str]) -> T.StructType:
@@ -219,6 +246,7 @@ class _Chunks:
         self.pending, self.rows = tail.to_batches(), tail.num_rows
         if self.rows > self.skew:  # one lead too large to gather: the engine streams it
             walker = _Walker(_ruleset(self.data["rules"]).qualifier(), self.data, self.groups)
+            walker.left_out = _left_out(tail.schema.field("_props").type, self.data["props"])
             for part in self.pending:
                 walker.feed(part.to_pydict(), part.num_rows)
             self.streaming, self.pending, self.rows = walker, [], 0
@@ -293,6 +321,30 @@ def _void(decision: Decision, why: str) -> dict[str, Any]:
     return {"decision": json.dumps(decision.to_dict()), "reason": why}
 
 
+#: Arrow types whose values are not JSON (an Event refuses them).
+_NOT_JSON = (
+    pa.types.is_decimal,
+    pa.types.is_temporal,
+    pa.types.is_binary,
+    pa.types.is_large_binary,
+    pa.types.is_fixed_size_binary,
+)
+
+
+def _left_out(props: pa.DataType, read: Sequence[str]) -> frozenset[str]:
+    """The fields of a properties struct that no rule reads and whose values are not JSON
+    (decimals, times, bytes: a Parquet file's struct may hold them): the events streamed
+    through the engine leave them out, as the Polars path never reads them."""
+    if not pa.types.is_struct(props):
+        return frozenset()
+    named = set(read) | {name.split(".", 1)[0] for name in read}
+    return frozenset(
+        field.name
+        for field in props
+        if field.name not in named and any(test(field.type) for test in _NOT_JSON)
+    )
+
+
 class _Walker:
     def __init__(self, qualifier: Any, data: Mapping[str, Any], groups: tuple[str, ...]) -> None:
         self.qualifier = qualifier
@@ -302,6 +354,7 @@ class _Walker:
         self.state: QualificationState | None = None
         self.first: int | None = None
         self.pending: list[Event] = []
+        self.left_out: frozenset[str] = frozenset()  # properties to leave out (_left_out)
 
     def feed(self, cols: Mapping[str, list[Any]], n: int) -> list[dict[str, Any]]:
         done: list[dict[str, Any]] = []
@@ -320,7 +373,7 @@ class _Walker:
                     lead_id,
                     cols["type"][i],
                     us,
-                    props=cols["_props"][i],
+                    props=_without(cols["_props"][i], self.left_out),
                     event_id=cols["id"][i],
                     source=cols["source"][i],
                 )
@@ -373,3 +426,10 @@ class _Walker:
         self.state = None
         self.lead_id = None
         return [row]
+
+
+def _without(props: Any, names: frozenset[str]) -> Any:
+    """A struct row's properties less the fields ``names``."""
+    if not names or not isinstance(props, Mapping):
+        return props
+    return {k: v for k, v in props.items() if k not in names}
