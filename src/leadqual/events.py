@@ -118,6 +118,17 @@ class Event:
             and self.properties == other.properties
         )
 
+    def _sorts_by(self, other: Event) -> bool:
+        """Whether this event sorts at or before ``other`` (as :meth:`sort_key` orders
+        them), dumping the properties to JSON only when every other field ties."""
+        if self._ts != other._ts:
+            return self._ts < other._ts
+        mine = (self._offset, self.lead_id, self.type, self.id or "", self.source or "")
+        theirs = (other._offset, other.lead_id, other.type, other.id or "", other.source or "")
+        if mine != theirs:
+            return mine < theirs
+        return self.sort_key() <= other.sort_key()
+
     def sort_key(self) -> tuple[float, float, str, str, str, str, str]:
         """The key events sort by: time first, then the other fields."""
         return (

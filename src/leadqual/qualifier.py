@@ -702,10 +702,7 @@ class QualificationState:
                 if event.id in claimed or event.id in fresh:
                     raise ValidationError("saved.events", event.id, "one id twice")
                 fresh[event.id] = event
-            if before is not None and (
-                before._ts > event._ts
-                or (before._ts == event._ts and before.sort_key() > event.sort_key())
-            ):
+            if before is not None and not before._sorts_by(event):
                 raise ValidationError("saved.events", event.at, "events out of time order")
             before = event
         claimed.update(fresh)
