@@ -42,7 +42,7 @@ from leadqual.qualifier import Decision, QualificationState
 from leadqual.rulesets.files import dumps, loads
 from leadqual.rulesets.ruleset import RuleSet
 from leadqual.spark._events import event_from, leads_of, moment, spark_events
-from leadqual.spark._score import UnknownLeads, _report_unknown
+from leadqual.spark._score import UnknownLeads, _survey
 
 __all__ = ["CHUNK_ROWS", "SKEW_ROWS", "qualify"]
 
@@ -97,7 +97,7 @@ def qualify(
     session = table.frame.sparkSession
     groups = list(ruleset.model.groups())  # type: ignore[attr-defined]  # a PointsModel
     lead_rows = session.createDataFrame([(k,) for k in by_id], "lead_id string")
-    _report_unknown(table.frame, lead_rows, unknown_leads)
+    _survey(table.frame, lead_rows, unknown_leads)
     rows = table.frame.select(
         "lead_id", "type", "id", "source", "_us", "_props", F.lit(0).alias("_m")
     )

@@ -90,10 +90,9 @@ def score(
     lead_frame = _lead_frame(session, model, by_id, attributes, as_of)
     read = {part.field for part in _compares(model) if part.source == "prop"}
     compared = [c for name, c in zip(props, table.columns, strict=True) if name in read]
-    _report_unknown(frame, lead_frame, unknown_leads)
+    values = _survey(frame, lead_frame, unknown_leads, compared)
     if not unique_ids:
         frame = _once_per_id(frame)
-    values = _distinct_values(frame, compared)
     for i, name in enumerate(attributes):  # the leads' attributes: known here already
         get = _getter("attr", name)
         values[f"_a{i}"] = sorted({encode(get(lead, None)) for lead in by_id.values()})
@@ -176,30 +175,37 @@ def _check_moment_table(as_of: DataFrame, by_id: Mapping[str, Lead]) -> None:
             raise ValidationError("as_of.lead_id", lead_id, "two moments for one lead")
 
 
-def _report_unknown(frame: DataFrame, lead_frame: DataFrame, unknown_leads: UnknownLeads) -> None:
-    """Count the events of leads not given and say so (or refuse them): one Spark job,
-    whose shuffle carries those events only."""
-    if unknown_leads == "ignore":
-        return
-    known = F.broadcast(lead_frame.select("lead_id"))
-    unknown = frame.join(known, on="lead_id", how="left_anti")
-    counts = sorted(tuple(row) for row in unknown.groupBy("lead_id").count().collect())
-    if not counts:
-        return
-    total = sum(n for _, n in counts)
-    if unknown_leads == "raise":
-        raise ValidationError(
-            "events", counts[0][0], f"{total} event(s) of {len(counts)} unknown lead(s)"
-        )
-    warnings.warn(UnknownLeadsWarning(total, tuple(k for k, _ in counts[:5])), stacklevel=3)
-
-
-def _distinct_values(frame: DataFrame, columns: Sequence[str]) -> dict[str, list[Any]]:
-    """The distinct values of each of ``columns`` (one Spark job)."""
-    if not columns:
+def _survey(
+    frame: DataFrame,
+    lead_frame: DataFrame,
+    unknown_leads: UnknownLeads,
+    compared: Sequence[str] = (),
+) -> dict[str, list[Any]]:
+    """One Spark job (one scan of the events, aggregated within each partition first): the
+    events of leads not given, counted and said (or refused, as ``unknown_leads`` says),
+    and the distinct values of each of ``compared``, returned."""
+    found = [F.collect_set(c).alias(c) for c in compared]
+    rows = frame
+    if unknown_leads != "ignore":
+        known = F.broadcast(lead_frame.select("lead_id", F.lit(1).alias("_known")))
+        rows = frame.join(known, on="lead_id", how="left")
+        stranger = F.col("_known").isNull()
+        found += [
+            F.count(F.when(stranger, F.lit(1))).alias("_unknown"),
+            F.collect_set(F.when(stranger, F.col("lead_id"))).alias("_strangers"),
+        ]
+    if not found:
         return {}
-    found = frame.select(*[F.collect_set(c).alias(c) for c in columns]).collect()[0]
-    return {c: list(found[c]) for c in columns}
+    result = rows.agg(*found).collect()[0]
+    if unknown_leads != "ignore" and result["_unknown"]:
+        strangers = sorted(result["_strangers"])
+        total = result["_unknown"]
+        if unknown_leads == "raise":
+            raise ValidationError(
+                "events", strangers[0], f"{total} event(s) of {len(strangers)} unknown lead(s)"
+            )
+        warnings.warn(UnknownLeadsWarning(total, tuple(strangers[:5])), stacklevel=3)
+    return {c: list(result[c]) for c in compared}
 
 
 def _once_per_id(frame: DataFrame) -> DataFrame:
