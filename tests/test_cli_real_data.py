@@ -208,33 +208,28 @@ def test_times_without_an_offset_need_a_zone_and_are_never_guessed(
     assert "time zone name" in err
 
 
+def _score_args(fit: lq.FitRule, leads: Path, files: dict[str, str], tmp_path: Path) -> list[str]:
+    """``leadqual score`` of ``leads`` under a rule set of the one fit rule ``fit`` (and the
+    default stages), written to ``tmp_path``."""
+    rules = lq.RuleSet(
+        "site", "1", model=lq.PointsModel(fit=[fit]), stages=lq.StageMachine.default()
+    )
+    lq.dump(rules, tmp_path / "rules.toml")
+    rules_file = str(tmp_path / "rules.toml")
+    return ["score", "--rules", rules_file, "--leads", str(leads), "--events", files["events"]]
+
+
 def test_csv_numbers_are_numbers_so_numeric_rules_fire(
     files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rules = lq.RuleSet(
-        "site",
-        "1",
-        model=lq.PointsModel(fit=[lq.FitRule("engaged", lq.Attr("time_on_site") >= 1000, 30)]),
-        stages=lq.StageMachine.default(),
-    )
-    lq.dump(rules, tmp_path / "rules.toml")
     leads = tmp_path / "leads.csv"
     leads.write_text(
         "id,time_on_site,zip,customer,note\nL-0,1532,02134,true,42\nL-1,12,10001,false,call back\n",
         encoding="utf-8",
     )
     out = tmp_path / "scores.jsonl"
-    args = [
-        "score",
-        "--rules",
-        str(tmp_path / "rules.toml"),
-        "--leads",
-        str(leads),
-        "--events",
-        files["events"],
-        "--out",
-        str(out),
-    ]
+    fit = lq.FitRule("engaged", lq.Attr("time_on_site") >= 1000, 30)
+    args = [*_score_args(fit, leads, files, tmp_path), "--out", str(out)]
     code, _, err = _run(args, capsys)
     assert code == 0, err
     scores = {r["lead_id"]: r["score"] for r in map(json.loads, out.read_text().splitlines())}
@@ -400,13 +395,6 @@ def test_validate_on_sample_data_reports_what_only_data_shows(
 def test_a_run_warns_when_numeric_rules_meet_numbers_written_as_text(
     files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rules = lq.RuleSet(
-        "site",
-        "1",
-        model=lq.PointsModel(fit=[lq.FitRule("big", lq.Attr("employees") >= 500, 20)]),
-        stages=lq.StageMachine.default(),
-    )
-    lq.dump(rules, tmp_path / "rules.toml")
     leads = tmp_path / "leads.jsonl"
     write_leads(
         [
@@ -415,15 +403,8 @@ def test_a_run_warns_when_numeric_rules_meet_numbers_written_as_text(
         ],
         leads,
     )
-    args = [
-        "score",
-        "--rules",
-        str(tmp_path / "rules.toml"),
-        "--leads",
-        str(leads),
-        "--events",
-        files["events"],
-    ]
+    fit = lq.FitRule("big", lq.Attr("employees") >= 500, 20)
+    args = _score_args(fit, leads, files, tmp_path)
     code, _, err = _run(args, capsys)
     assert code == 0
     assert "warning: scoring.fit[0] (big): 1 of 2 leads hold employees as text" in err
@@ -439,37 +420,12 @@ def test_a_column_map_reads_a_crm_export(
         encoding="utf-8",
     )
     out = tmp_path / "scores.jsonl"
-    args = [
-        "score",
-        "--rules",
-        files["rules"],
-        "--leads",
-        str(export),
-        "--events",
-        files["events"],
-        "--out",
-        str(out),
-        "--columns",
-        "hubspot",
-    ]
+    inputs = ["--rules", files["rules"], "--leads", str(export), "--events", files["events"]]
+    args = ["score", *inputs, "--out", str(out), "--columns", "hubspot"]
     code, _, err = _run(args, capsys)
     assert code == 0, err
     assert {r["lead_id"] for r in map(json.loads, out.read_text().splitlines())} == {"L-0", "L-1"}
-    code, text, err = _run(
-        [
-            "explain",
-            "--rules",
-            files["rules"],
-            "--leads",
-            str(export),
-            "--events",
-            files["events"],
-            "--columns",
-            "hubspot",
-            "L-0",
-        ],
-        capsys,
-    )
+    code, text, err = _run(["explain", *inputs, "--columns", "hubspot", "L-0"], capsys)
     assert code == 0, err
     assert "senior-title" in text  # the default rules' seniority rule read "Job Title"
     assert "mid-market" in text  # and "Number of Employees" as a number

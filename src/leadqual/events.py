@@ -123,23 +123,18 @@ class Event:
         them), dumping the properties to JSON only when every other field ties."""
         if self._ts != other._ts:
             return self._ts < other._ts
-        mine = (self._offset, self.lead_id, self.type, self.id or "", self.source or "")
-        theirs = (other._offset, other.lead_id, other.type, other.id or "", other.source or "")
+        mine, theirs = self._head(), other._head()
         if mine != theirs:
             return mine < theirs
         return self.sort_key() <= other.sort_key()
 
+    def _head(self) -> tuple[float, float, str, str, str, str]:
+        """:meth:`sort_key` but the properties (cheap to compare)."""
+        return (self._ts, self._offset, self.lead_id, self.type, self.id or "", self.source or "")
+
     def sort_key(self) -> tuple[float, float, str, str, str, str, str]:
         """The key events sort by: time first, then the other fields."""
-        return (
-            self._ts,
-            self._offset,
-            self.lead_id,
-            self.type,
-            self.id or "",
-            self.source or "",
-            json.dumps(_canonical(thaw(self.properties)), sort_keys=True),
-        )
+        return (*self._head(), json.dumps(_canonical(thaw(self.properties)), sort_keys=True))
 
     def __lt__(self, other: Event) -> bool:
         if not isinstance(other, Event):

@@ -708,18 +708,18 @@ def _struct_prop(base: pl.Expr, dtype: pl.Struct, name: str) -> tuple[pl.Expr, s
     if name not in fields:
         return _struct_path(base, dtype, path)
     dotted = _typed(base.struct.field(name), fields[name], name)
-    if len(path) == 1 or _type_at(dtype, path) is None:
+    inner = _type_at(dtype, path) if len(path) > 1 else None
+    if inner is None:
         return dotted
-    nested = _struct_path(base, dtype, path)
     # a null field is an absent one (as a struct reads): then the nested path, as lookup reads
-    if nested[1] != dotted[1] or _kind_of(fields[name]) != _kind_of(_type_at(dtype, path)):
+    if _kind_of(fields[name]) != _kind_of(inner):
         raise ValidationError(
             f"properties.{name}",
             str(fields[name]),
             "a field named with its dots beside a nested path of another type: rename one",
         )
-    read = pl.when(base.struct.field(name).is_null()).then(nested[0]).otherwise(dotted[0])
-    return read, dotted[1]
+    nested = _struct_path(base, dtype, path)[0]
+    return pl.when(base.struct.field(name).is_null()).then(nested).otherwise(dotted[0]), dotted[1]
 
 
 def _type_at(dtype: Any, path: tuple[str, ...]) -> Any:

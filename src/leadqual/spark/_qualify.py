@@ -43,6 +43,7 @@ from leadqual.rulesets.files import dumps, loads
 from leadqual.rulesets.ruleset import RuleSet
 from leadqual.spark._events import event_from, leads_of, moment, spark_events
 from leadqual.spark._score import UnknownLeads, _survey
+from leadqual.stages.machine import TransitionRecord
 
 __all__ = ["CHUNK_ROWS", "SKEW_ROWS", "qualify"]
 
@@ -132,7 +133,7 @@ def qualify(
         groups=tuple(groups),
         schema=_arrow(out),
         chunk=CHUNK_ROWS,
-        skew=max(SKEW_ROWS, CHUNK_ROWS),
+        skew=SKEW_ROWS,
     )
     return ordered.mapInArrow(walk, out)
 
@@ -245,8 +246,12 @@ class _Chunks:
         tail = table.slice(start)
         self.pending, self.rows = tail.to_batches(), tail.num_rows
         if self.rows > self.skew:  # one lead too large to gather: the engine streams it
-            walker = _Walker(_ruleset(self.data["rules"]).qualifier(), self.data, self.groups)
-            walker.left_out = _left_out(tail.schema.field("_props").type, self.data["props"])
+            walker = _Walker(
+                _ruleset(self.data["rules"]).qualifier(),
+                self.data,
+                self.groups,
+                left_out=_left_out(tail.schema.field("_props").type, self.data["props"]),
+            )
             for part in self.pending:
                 walker.feed(part.to_pydict(), part.num_rows)
             self.streaming, self.pending, self.rows = walker, [], 0
@@ -293,27 +298,16 @@ class _Chunks:
         void: dict[str, list[dict[str, Any]]] = {}
         for lead_id, decision, why in result.void:
             void.setdefault(lead_id, []).append(_void(decision, why))
-        out = []
-        for row in result.leads.iter_rows(named=True):
-            lead_id = row["lead_id"]
-            for g in self.groups:
-                row.setdefault(f"group:{g}", 0.0)
-            row["transitions"] = records.get(lead_id, [])
-            row["void"] = void.get(lead_id, [])
-            out.append(row)
-        return out
+        return [
+            row
+            | {"transitions": records.get(row["lead_id"], []), "void": void.get(row["lead_id"], [])}
+            for row in result.leads.iter_rows(named=True)
+        ]
 
 
-def _record(r: Any) -> dict[str, Any]:
-    """A transition record as a row of the result's ``transitions``."""
-    return {
-        "source": r.source,
-        "target": r.target,
-        "at": r.at,
-        "reason": r.reason,
-        "guard": r.guard,
-        "auto": r.auto,
-    }
+def _record(r: TransitionRecord) -> dict[str, Any]:
+    """A transition record as a row of the result's ``transitions`` (its fields)."""
+    return attrs.asdict(r, recurse=False)
 
 
 def _void(decision: Decision, why: str) -> dict[str, Any]:
@@ -346,7 +340,14 @@ def _left_out(props: pa.DataType, read: Sequence[str]) -> frozenset[str]:
 
 
 class _Walker:
-    def __init__(self, qualifier: Any, data: Mapping[str, Any], groups: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        qualifier: Any,
+        data: Mapping[str, Any],
+        groups: tuple[str, ...],
+        *,
+        left_out: frozenset[str] = frozenset(),
+    ) -> None:
         self.qualifier = qualifier
         self.data = data
         self.groups = groups
@@ -354,7 +355,7 @@ class _Walker:
         self.state: QualificationState | None = None
         self.first: int | None = None
         self.pending: list[Event] = []
-        self.left_out: frozenset[str] = frozenset()  # properties to leave out (_left_out)
+        self.left_out = left_out  # struct fields the events leave out (see _left_out)
 
     def feed(self, cols: Mapping[str, list[Any]], n: int) -> list[dict[str, Any]]:
         done: list[dict[str, Any]] = []

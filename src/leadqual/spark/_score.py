@@ -286,8 +286,7 @@ def _rule_points(
         if plan.max_per_day is None and plan.max_times is None:
             plain.append(_capped(F.sum(F.when(mask, earned)), plan.max_points).alias(f"r{slot}"))
             continue
-        rows = frame.filter(F.col("type") == rule.event_type)
-        rows = rows.filter(F.coalesce(mask, F.expr("false")))
+        rows = frame.filter(F.coalesce(mask, F.expr("false")))  # its type's events it counts
         if plan.max_per_day is not None:
             daily = Window.partitionBy("lead_id", "_day").orderBy(F.col("_us").desc())
             rows = rows.withColumn("_k", F.row_number().over(daily))
